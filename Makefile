@@ -1,0 +1,45 @@
+# http-profiler build entry points. `make help` lists them.
+SHELL := /bin/bash
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_OBJECT ?= target/classes/bpf/http_probe.bpf.o
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function -I bpf
+MVN ?= mvn -B -q
+
+.PHONY: help setup build bpf-object vmlinux test run clean
+
+help:
+	@echo "make setup       install build and test dependencies (apt, needs root)"
+	@echo "make build       build target/http-profiler.jar (BPF object included)"
+	@echo "make test        run every test (as root: real BPF capture)"
+	@echo "make run         build, then profile this host's HTTP traffic into traces/"
+	@echo "make vmlinux     regenerate bpf/vmlinux.h from this kernel's BTF"
+
+setup:
+	@scripts/setup.sh
+
+# Called by Maven (generate-resources) so that `mvn package` alone builds the object too.
+bpf-object: $(BPF_OBJECT)
+
+$(BPF_OBJECT): bpf/http_probe.c bpf/http_probe.h bpf/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c bpf/http_probe.c -o $@
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+
+build:
+	$(MVN) -DskipTests package
+
+test:
+	@scripts/setup.sh
+	$(MVN) verify
+
+run:
+	@scripts/setup.sh
+	$(MVN) -DskipTests package
+	java -jar target/http-profiler.jar $(ARGS)
+
+clean:
+	$(MVN) clean

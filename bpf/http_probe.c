@@ -1,0 +1,802 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * http-profiler kernel side: copies TCP payloads of traced processes into a ring buffer, stamped with the connection's
+ * identity and each byte's stream position.
+ *
+ * Two ways to get the payload, chosen by user space:
+ *  - tracepoint mode: sys_enter_* remembers (fd, buffer) per thread, sys_exit_* copies what the return value says moved.
+ *  - kprobe mode (CONFIG_KPROBE_DATA): tcp_sendmsg/tcp_recvmsg + tcp_cleanup_rbuf read the socket's iov_iter; the
+ *    syscall tracepoints still run, because they are where the fd, accept/connect roles and close come from.
+ * Either way the kernel keeps a byte position per connection and direction and advances it by everything that moved,
+ * copied or not, so user space always knows exactly which bytes it is missing.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "http_probe.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define MSG_PEEK 2
+#define EINPROGRESS 115
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Referenced so that the layout and enums land in the object's BTF, where EventLayoutTest reads them. */
+const struct probe_event *unused_probe_event __attribute__((unused));
+const struct probe_config *unused_probe_config __attribute__((unused));
+const enum event_kind *unused_event_kind __attribute__((unused));
+const enum direction *unused_direction __attribute__((unused));
+const enum role *unused_role __attribute__((unused));
+const enum counter *unused_counter __attribute__((unused));
+const enum config_flags *unused_config_flags __attribute__((unused));
+
+struct conn_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct conn_info {
+	__u64 generation;
+	__u64 position[2]; /* indexed by enum direction */
+	__u8 role;
+};
+
+/* What a socket call is, remembered from its entry until its exit. */
+enum call_kind {
+	CALL_BUFFER = 1,   /* read/write/sendto/recvfrom: one user buffer */
+	CALL_IOVEC = 2,    /* readv/writev: an iovec array */
+	CALL_MSGHDR = 3,   /* sendmsg/recvmsg: a user msghdr holding an iovec array */
+	CALL_SENDFILE = 4, /* sendfile: payload from a file, counted not copied */
+	CALL_ACCEPT = 5,
+	CALL_CONNECT = 6,
+};
+
+enum iter_shape {
+	ITER_SHAPE_NONE = 0,
+	ITER_SHAPE_UBUF = 1,
+	ITER_SHAPE_IOVEC = 2,
+};
+
+/* A snapshot of an iov_iter taken at tcp_sendmsg/tcp_recvmsg entry: later the kernel has advanced the real one. */
+struct iter_snapshot {
+	__u64 base;   /* user buffer (ubuf) or iovec array */
+	__u64 offset; /* bytes already consumed from base / the first segment */
+	__u64 segments;
+	__u8 shape;   /* enum iter_shape */
+};
+
+struct call_state {
+	__u64 buffer; /* CALL_BUFFER: the buffer; CALL_IOVEC: the iovec array; CALL_MSGHDR: the msghdr */
+	__u64 sock;   /* kprobe mode: the struct sock the kprobe saw */
+	__u64 kprobe_emitted; /* kprobe mode, receive side: bytes tcp_cleanup_rbuf already emitted for this call */
+	struct iter_snapshot iter;
+	__s32 fd;
+	__u32 iov_count;
+	__u8 kind;      /* enum call_kind */
+	__u8 direction; /* enum direction */
+	__u8 peek;      /* MSG_PEEK: data is not consumed, so not counted */
+};
+
+struct skip_key {
+	__u32 tgid;
+	__s32 fd;
+	__u32 direction;
+};
+
+/* User space: "on this connection and direction, do not copy bytes before position `until`" (a body nobody keeps). */
+struct skip_range {
+	__u64 generation;
+	__u64 until;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct probe_config);
+} settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, struct conn_info);
+} conns SEC(".maps");
+
+/* LRU: an exit we never see (thread killed mid-call) must not leak an entry forever. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct call_state);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u8);
+} port_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct skip_key);
+	__type(value, struct skip_range);
+} skips SEC(".maps");
+
+/* Records are assembled here, then copied into the ring with their real length: small writes take small space. */
+struct event_buffer {
+	union {
+		struct probe_event header;
+		__u8 bytes[sizeof(struct probe_event) + MAX_RECORD_DATA];
+	};
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_buffer);
+} scratch SEC(".maps");
+
+/* iov_iter as it looked before 6.4 (`iov`) and before 5.14 (`type` instead of `iter_type`). */
+struct iov_iter___pre_6_4 {
+	const struct iovec *iov;
+};
+
+struct iov_iter___pre_5_14 {
+	unsigned int type;
+	size_t iov_offset;
+	const struct iovec *iov;
+	unsigned long nr_segs;
+};
+
+#define ITER_IOVEC_PRE_5_14 4
+
+static __always_inline void count(__u32 index, __u64 amount)
+{
+	__u64 *value = bpf_map_lookup_elem(&counters, &index);
+	if (value)
+		*value += amount;
+}
+
+static __always_inline struct probe_config *get_config(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&settings, &zero);
+}
+
+/* Is this process traced at all? Cheap checks first: they run for every syscall on the machine. */
+static __always_inline bool process_traced(struct probe_config *cfg, __u32 tgid)
+{
+	if (tgid == cfg->own_tgid)
+		return false;
+	if ((cfg->flags & CONFIG_FILTER_PIDS) && !bpf_map_lookup_elem(&pid_filter, &tgid))
+		return false;
+	return true;
+}
+
+static __always_inline __u64 ring_flags(struct probe_config *cfg)
+{
+	if (cfg->wakeup_bytes == 0)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg->wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
+}
+
+/* The struct sock behind fd if it is a TCP socket over IPv4/IPv6, else NULL. */
+static __always_inline struct sock *tcp_sock_of_fd(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *socket = BPF_CORE_READ(file, private_data);
+	if (!socket)
+		return NULL;
+	struct sock *sk = BPF_CORE_READ(socket, sk);
+	if (!sk)
+		return NULL;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	if (BPF_CORE_READ(sk, sk_type) != SOCK_STREAM || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+static __always_inline bool sock_passes_filters(struct probe_config *cfg, struct sock *sk)
+{
+	if (cfg->flags & CONFIG_FILTER_NETNS) {
+		__u64 inode = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		if (inode != cfg->netns_inode)
+			return false;
+	}
+	if (cfg->flags & CONFIG_FILTER_PORTS) {
+		__u16 local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (!bpf_map_lookup_elem(&port_filter, &local_port) && !bpf_map_lookup_elem(&port_filter, &remote_port))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline void fill_identity(struct probe_event *e, __u32 kind, struct conn_key *key,
+					  struct conn_info *conn)
+{
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->generation = conn->generation;
+	e->tgid = key->tgid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->fd = key->fd;
+	e->kind = kind;
+	e->role = conn->role;
+}
+
+/* Start tracking fd as a connection (replacing any predecessor on the same fd) and announce it. */
+static __always_inline struct conn_info *open_conn(struct probe_config *cfg, struct conn_key *key, struct sock *sk,
+						   __u8 role)
+{
+	struct conn_info fresh = {};
+	fresh.generation = bpf_ktime_get_ns();
+	fresh.role = role;
+	if (bpf_map_update_elem(&conns, key, &fresh, BPF_ANY)) {
+		count(COUNTER_CONN_TABLE_FULL, 1);
+		return NULL;
+	}
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
+	if (!conn)
+		return NULL;
+
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return conn;
+	struct probe_event *e = &buf->header;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_identity(e, EVENT_OPEN, key, conn);
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		bpf_core_read(e->local_addr, sizeof(e->local_addr), &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->remote_addr, sizeof(e->remote_addr), &sk->__sk_common.skc_v6_daddr);
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg)))
+		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+	return conn;
+}
+
+/* The tracked connection behind fd; a TCP socket whose start we missed is picked up here with role unknown. */
+static __always_inline struct conn_info *find_conn(struct probe_config *cfg, struct conn_key *key)
+{
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
+	if (conn)
+		return conn;
+	struct sock *sk = tcp_sock_of_fd(key->fd);
+	if (!sk || !sock_passes_filters(cfg, sk))
+		return NULL;
+	return open_conn(cfg, key, sk, ROLE_UNKNOWN);
+}
+
+/* Bytes at the start of [position, position+len) that user space asked us not to copy. */
+static __always_inline __u64 skip_prefix(struct conn_key *key, struct conn_info *conn, __u8 direction,
+					 __u64 position, __u64 len)
+{
+	struct skip_key skey = {.tgid = key->tgid, .fd = key->fd, .direction = direction};
+	struct skip_range *range = bpf_map_lookup_elem(&skips, &skey);
+	if (!range || range->generation != conn->generation || range->until <= position)
+		return 0;
+	__u64 skip = range->until - position;
+	return skip < len ? skip : len;
+}
+
+/*
+ * Writes one DATA record: the header prepared in the per-CPU scratch buffer, plus len (<= MAX_RECORD_DATA) bytes from
+ * user memory at src. A global (non-inlined) function, so the verifier checks it once instead of once per loop step of
+ * every caller: that is what keeps the payload loops within the verifier's budget.
+ */
+__noinline int emit_chunk(__u64 position, __u64 src, __u64 len, __u64 ring_flags)
+{
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return 0;
+	if (len > MAX_RECORD_DATA)
+		len = MAX_RECORD_DATA;
+	buf->header.position = position;
+	buf->header.data_len = len;
+	buf->header.timestamp_ns = bpf_ktime_get_ns();
+	if (bpf_probe_read_user(buf->header.data, len, (const void *)src)) {
+		count(COUNTER_UNREADABLE_BYTES, len);
+		return 0;
+	}
+	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event) + len, ring_flags)) {
+		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+		count(COUNTER_RINGBUF_FULL_BYTES, len);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Where emit_payload is in its source. It lives in a per-CPU map rather than on the stack on purpose: the verifier does
+ * not track values in map memory, so every loop step looks alike to it and the loop is verified in a few passes instead
+ * of once per step and path (which exceeds its 1M instruction budget).
+ */
+struct payload_cursor {
+	__u64 done;     /* bytes of the call handled (copied or skipped) */
+	__u64 limit;    /* stop copying here */
+	__u64 wanted;   /* source bytes still to pass over before copying */
+	__u64 segment;  /* next iovec index */
+	__u64 segments; /* iovec count */
+	__u64 base;     /* user address of the next byte in the current segment */
+	__u64 left;     /* bytes left in the current segment */
+	__u64 source;   /* iovec array */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct payload_cursor);
+} cursors SEC(".maps");
+
+/*
+ * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
+ * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec. Records are cut at
+ * MAX_RECORD_DATA; whatever the caps leave behind is counted, and stays visible to user space as a position jump.
+ */
+static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
+					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
+					 bool iovec, __u64 segments, __u64 source_skip)
+{
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!buf || !c)
+		return;
+	__builtin_memset(&buf->header, 0, sizeof(buf->header));
+	fill_identity(&buf->header, EVENT_DATA, key, conn);
+	buf->header.direction = direction;
+	buf->header.call_size = call_size;
+	__u64 flags = ring_flags(cfg);
+
+	__u64 skipped = skip_prefix(key, conn, direction, position, len);
+	if (skipped)
+		count(COUNTER_SKIPPED_BYTES, skipped);
+	c->done = skipped;
+	c->limit = len;
+	if (c->limit > skipped + cfg->max_capture_per_call)
+		c->limit = skipped + cfg->max_capture_per_call;
+	c->wanted = source_skip + skipped;
+	c->segment = 0;
+	c->segments = iovec ? segments : 0;
+	c->source = source;
+	c->base = source;
+	c->left = iovec ? 0 : len + source_skip;
+
+	for (int i = 0; i < MAX_RECORDS_PER_CALL + MAX_IOV_SEGMENTS; i++) {
+		if (c->done >= c->limit)
+			break;
+		if (c->left == 0) {
+			if (c->segment >= c->segments || c->segment >= MAX_IOV_SEGMENTS)
+				break;
+			struct iovec vec = {};
+			if (bpf_probe_read_user(&vec, sizeof(vec), (void *)(c->source + c->segment * sizeof(vec))))
+				break;
+			c->segment++;
+			c->base = (__u64)vec.iov_base;
+			c->left = vec.iov_len;
+			continue;
+		}
+		if (c->wanted > 0) {
+			/* Still passing over: drop the whole segment or its head. */
+			__u64 step = c->wanted < c->left ? c->wanted : c->left;
+			c->base += step;
+			c->left -= step;
+			c->wanted -= step;
+			continue;
+		}
+		__u64 chunk = c->limit - c->done;
+		if (chunk > c->left)
+			chunk = c->left;
+		if (chunk > MAX_RECORD_DATA)
+			chunk = MAX_RECORD_DATA;
+		emit_chunk(position + c->done, c->base, chunk, flags);
+		c->base += chunk;
+		c->left -= chunk;
+		c->done += chunk;
+	}
+	if (c->done < len)
+		count(COUNTER_CAPPED_BYTES, len - c->done);
+}
+
+/* ---- syscall entry: remember what the call is about -------------------------------------------------------------- */
+
+static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u64 buffer, __u64 iov_count,
+					 __u64 msg_flags)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!process_traced(cfg, tgid))
+		return 0;
+	if (kind != CALL_ACCEPT && kind != CALL_CONNECT) {
+		/* Only calls on sockets we track (or newly find) are worth remembering. */
+		struct conn_key key = {.tgid = tgid, .fd = fd};
+		if (!find_conn(cfg, &key))
+			return 0;
+	}
+	struct call_state state = {};
+	state.buffer = buffer;
+	state.fd = fd;
+	state.iov_count = iov_count;
+	state.kind = kind;
+	state.direction = direction;
+	state.peek = (msg_flags & MSG_PEEK) != 0;
+	bpf_map_update_elem(&calls, &pid_tgid, &state, BPF_ANY);
+	return 0;
+}
+
+#define ARG(ctx, n) ((ctx)->args[n])
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_BUFFER, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_BUFFER, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_BUFFER, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_BUFFER, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, ARG(ctx, 3));
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_IOVEC, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2), 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_IOVEC, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2), 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_MSGHDR, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_MSGHDR, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, ARG(ctx, 2));
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_SENDFILE, DIRECTION_EGRESS, ARG(ctx, 0), 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_ACCEPT, DIRECTION_INGRESS, ARG(ctx, 0), 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_ACCEPT, DIRECTION_INGRESS, ARG(ctx, 0), 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return remember_call(CALL_CONNECT, DIRECTION_EGRESS, ARG(ctx, 0), 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg)
+		return 0;
+	struct conn_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .fd = (int)ARG(ctx, 0)};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return 0;
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (buf) {
+		struct probe_event *e = &buf->header;
+		__builtin_memset(e, 0, sizeof(*e));
+		fill_identity(e, EVENT_CLOSE, &key, conn);
+		e->position = conn->position[DIRECTION_EGRESS];
+		e->call_size = conn->position[DIRECTION_INGRESS];
+		if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg)))
+			count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+	}
+	bpf_map_delete_elem(&conns, &key);
+	struct skip_key skey = {.tgid = key.tgid, .fd = key.fd, .direction = DIRECTION_EGRESS};
+	bpf_map_delete_elem(&skips, &skey);
+	skey.direction = DIRECTION_INGRESS;
+	bpf_map_delete_elem(&skips, &skey);
+	return 0;
+}
+
+/* ---- syscall exit: account (and in tracepoint mode copy) what moved ---------------------------------------------- */
+
+static __always_inline void finish_connection_setup(struct probe_config *cfg, struct call_state *state, __u32 tgid,
+						    long ret)
+{
+	struct conn_key key = {.tgid = tgid};
+	__u8 role;
+	if (state->kind == CALL_ACCEPT) {
+		if (ret < 0)
+			return;
+		key.fd = ret;
+		role = ROLE_SERVER;
+	} else {
+		if (ret < 0 && ret != -EINPROGRESS)
+			return;
+		key.fd = state->fd;
+		role = ROLE_CLIENT;
+	}
+	struct sock *sk = tcp_sock_of_fd(key.fd);
+	if (!sk || !sock_passes_filters(cfg, sk))
+		return;
+	open_conn(cfg, &key, sk, role);
+}
+
+static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!state)
+		return 0;
+	struct probe_config *cfg = get_config();
+	long ret = ctx->ret;
+	__u32 tgid = pid_tgid >> 32;
+	if (!cfg)
+		goto done;
+	if (state->kind == CALL_ACCEPT || state->kind == CALL_CONNECT) {
+		finish_connection_setup(cfg, state, tgid, ret);
+		goto done;
+	}
+	if (ret <= 0 || state->peek)
+		goto done;
+
+	struct conn_key key = {.tgid = tgid, .fd = state->fd};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		goto done;
+	__u8 direction = state->direction & 1;
+	if (direction == DIRECTION_EGRESS && state->kind == CALL_SENDFILE) {
+		/* File bytes never pass through user memory: count them so the body's extent stays exact. */
+		__sync_fetch_and_add(&conn->position[DIRECTION_EGRESS], ret);
+		count(COUNTER_CAPPED_BYTES, ret);
+		goto done;
+	}
+	if (cfg->flags & CONFIG_KPROBE_DATA)
+		goto done; /* the kprobes copied and counted it */
+
+	__u64 position = __sync_fetch_and_add(&conn->position[direction], ret);
+	if (state->kind == CALL_BUFFER) {
+		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0);
+	} else if (state->kind == CALL_IOVEC) {
+		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0);
+	} else if (state->kind == CALL_MSGHDR) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)state->buffer) == 0)
+			emit_payload(cfg, &key, conn, direction, position, ret, ret, (__u64)msg.msg_iov, true,
+				     msg.msg_iovlen, 0);
+		else
+			count(COUNTER_UNREADABLE_BYTES, ret);
+	}
+done:
+	bpf_map_delete_elem(&calls, &pid_tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int exit_write(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_read")
+int exit_read(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int exit_sendto(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_writev")
+int exit_writev(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_readv")
+int exit_readv(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int exit_sendmsg(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile64(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+
+/* ---- kprobe mode: payload straight from the socket layer's iov_iter ---------------------------------------------- */
+
+static __always_inline void snapshot_iter(struct iov_iter *iter, struct iter_snapshot *snap)
+{
+	snap->shape = ITER_SHAPE_NONE;
+	if (bpf_core_field_exists(iter->iter_type)) {
+		__u8 type = BPF_CORE_READ(iter, iter_type);
+		if (bpf_core_enum_value_exists(enum iter_type, ITER_UBUF) &&
+		    type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
+			snap->shape = ITER_SHAPE_UBUF;
+			snap->base = (__u64)BPF_CORE_READ(iter, ubuf);
+		} else if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC)) {
+			snap->shape = ITER_SHAPE_IOVEC;
+			if (bpf_core_field_exists(iter->__iov))
+				snap->base = (__u64)BPF_CORE_READ(iter, __iov);
+			else
+				snap->base = (__u64)BPF_CORE_READ((struct iov_iter___pre_6_4 *)iter, iov);
+		}
+		snap->offset = BPF_CORE_READ(iter, iov_offset);
+		snap->segments = BPF_CORE_READ(iter, nr_segs);
+	} else {
+		struct iov_iter___pre_5_14 *old = (void *)iter;
+		if (BPF_CORE_READ(old, type) & ITER_IOVEC_PRE_5_14) {
+			snap->shape = ITER_SHAPE_IOVEC;
+			snap->base = (__u64)BPF_CORE_READ(old, iov);
+			snap->offset = BPF_CORE_READ(old, iov_offset);
+			snap->segments = BPF_CORE_READ(old, nr_segs);
+		}
+	}
+}
+
+/* Kernel-side socket calls (no syscall of ours around them) and sendfile's page-backed iterators are left alone. */
+static __always_inline struct call_state *kprobe_call(__u8 direction)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg || !(cfg->flags & CONFIG_KPROBE_DATA))
+		return NULL;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!state || state->direction != direction || state->peek)
+		return NULL;
+	if (state->kind != CALL_BUFFER && state->kind != CALL_IOVEC && state->kind != CALL_MSGHDR)
+		return NULL;
+	return state;
+}
+
+static __always_inline void emit_from_snapshot(struct call_state *state, __u64 already, __u64 len)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg)
+		return;
+	struct conn_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .fd = state->fd};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return;
+	__u8 direction = state->direction & 1;
+	__u64 position = __sync_fetch_and_add(&conn->position[direction], len);
+	struct iter_snapshot *snap = &state->iter;
+	if (snap->shape == ITER_SHAPE_UBUF)
+		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, false, 0,
+			     snap->offset + already);
+	else if (snap->shape == ITER_SHAPE_IOVEC)
+		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, true, snap->segments,
+			     snap->offset + already);
+	else
+		count(COUNTER_UNREADABLE_BYTES, len);
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(kprobe_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct call_state *state = kprobe_call(DIRECTION_EGRESS);
+	if (!state)
+		return 0;
+	state->sock = (__u64)sk;
+	snapshot_iter(&msg->msg_iter, &state->iter);
+	return 0;
+}
+
+/* The return value, not the size asked for: a non-blocking send may move only part of it. */
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(kretprobe_tcp_sendmsg, int ret)
+{
+	struct call_state *state = kprobe_call(DIRECTION_EGRESS);
+	if (!state || !state->sock || ret <= 0)
+		return 0;
+	emit_from_snapshot(state, 0, ret);
+	state->sock = 0;
+	return 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(kprobe_tcp_recvmsg, struct sock *sk, struct msghdr *msg)
+{
+	struct call_state *state = kprobe_call(DIRECTION_INGRESS);
+	if (!state)
+		return 0;
+	state->sock = (__u64)sk;
+	state->kprobe_emitted = 0;
+	snapshot_iter(&msg->msg_iter, &state->iter);
+	return 0;
+}
+
+/*
+ * tcp_recvmsg calls this with the running total copied so far, possibly several times per call (before it sleeps for
+ * more data): emit only what is new since the last call.
+ */
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(kprobe_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	struct call_state *state = kprobe_call(DIRECTION_INGRESS);
+	if (!state || state->sock != (__u64)sk || copied <= 0 || (__u64)copied <= state->kprobe_emitted)
+		return 0;
+	__u64 already = state->kprobe_emitted;
+	emit_from_snapshot(state, already, copied - already);
+	state->kprobe_emitted = copied;
+	return 0;
+}

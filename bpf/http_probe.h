@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of what the kernel side hands to user space. The Java mirror is
+ * io.httpprofiler.capture.EventLayout; EventLayoutTest reads this struct and these enums back from the compiled object's
+ * BTF and fails if the two ever disagree.
+ */
+#ifndef HTTP_PROBE_H
+#define HTTP_PROBE_H
+
+/* Largest payload one ring buffer record carries; larger transfers become several records. */
+#define MAX_RECORD_DATA 16384
+/* Upper bound on records one socket call produces (and on iovec segments walked); the rest is counted, not copied. */
+#define MAX_RECORDS_PER_CALL 96
+#define MAX_IOV_SEGMENTS 32
+
+enum event_kind {
+	EVENT_OPEN = 1,  /* started tracking a connection: addresses, role, comm */
+	EVENT_DATA = 2,  /* payload bytes at a stream position */
+	EVENT_CLOSE = 3, /* close() on a tracked fd; positions are final */
+};
+
+enum direction {
+	DIRECTION_EGRESS = 0,  /* the traced process wrote */
+	DIRECTION_INGRESS = 1, /* the traced process read */
+};
+
+enum role {
+	ROLE_UNKNOWN = 0,
+	ROLE_SERVER = 1, /* socket came from accept() */
+	ROLE_CLIENT = 2, /* socket came from connect() */
+};
+
+/* Indexes into the per-CPU `counters` array. */
+enum counter {
+	COUNTER_RINGBUF_FULL_RECORDS = 0, /* records that could not be written: ring buffer full */
+	COUNTER_RINGBUF_FULL_BYTES = 1,   /* payload bytes in those records */
+	COUNTER_CONN_TABLE_FULL = 2,      /* connections not tracked: the connection table was full */
+	COUNTER_CAPPED_BYTES = 3,         /* bytes past the per-call capture cap: counted in positions, not copied */
+	COUNTER_SKIPPED_BYTES = 4,        /* bytes user space asked not to copy (body past --max-body) */
+	COUNTER_UNREADABLE_BYTES = 5,     /* bytes the kernel could not read from user memory */
+	COUNTER_MAX = 6,
+};
+
+enum config_flags {
+	CONFIG_FILTER_PIDS = 1,
+	CONFIG_FILTER_PORTS = 2,
+	CONFIG_FILTER_NETNS = 4,
+	CONFIG_KPROBE_DATA = 8, /* kprobes copy the payload; syscall exits only clean up */
+};
+
+struct probe_config {
+	__u32 own_tgid;            /* the profiler itself: never traced */
+	__u32 flags;               /* enum config_flags */
+	__u64 netns_inode;         /* with CONFIG_FILTER_NETNS: only sockets in this network namespace */
+	__u32 max_capture_per_call; /* bytes copied from one socket call at most */
+	__u32 wakeup_bytes;        /* wake user space once this much is waiting; 0 = on every record */
+};
+
+/* Every ring buffer record is one of these, followed by data_len payload bytes for EVENT_DATA. */
+struct probe_event {
+	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 generation;   /* timestamp_ns when the connection was first seen: tells a reused fd apart */
+	__u64 position;     /* stream offset of data[0] in this direction (EVENT_CLOSE: egress total) */
+	__u64 call_size;    /* bytes the whole socket call moved (EVENT_CLOSE: ingress total) */
+	__u32 tgid;
+	__u32 tid;
+	__s32 fd;
+	__u32 data_len;
+	__u8 kind;          /* enum event_kind */
+	__u8 direction;     /* enum direction */
+	__u8 role;          /* enum role */
+	__u8 family;        /* AF_INET or AF_INET6 */
+	__u16 local_port;   /* host byte order */
+	__u16 remote_port;  /* host byte order */
+	__u8 local_addr[16];  /* IPv4 in the first 4 bytes, network byte order */
+	__u8 remote_addr[16];
+	char comm[16];      /* thread group leader's comm (EVENT_OPEN only) */
+	__u8 data[];
+};
+
+#endif

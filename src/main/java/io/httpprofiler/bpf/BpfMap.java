@@ -1,0 +1,117 @@
+package io.httpprofiler.bpf;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/** One map of a {@link BpfObject}. Keys and values are raw bytes in the kernel's (native) byte order. */
+public final class BpfMap {
+    private static final int BPF_ANY = 0;
+    private static final int ENOENT = 2;
+
+    private final Pointer map;
+    private final String name;
+
+    BpfMap(Pointer map) {
+        this.map = map;
+        this.name = LibBpf.INSTANCE.bpf_map__name(map);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int fd() {
+        int fd = LibBpf.INSTANCE.bpf_map__fd(map);
+        if (fd < 0) {
+            throw new IllegalStateException("map " + name + " is not loaded");
+        }
+        return fd;
+    }
+
+    public int keySize() {
+        return LibBpf.INSTANCE.bpf_map__key_size(map);
+    }
+
+    public int valueSize() {
+        return LibBpf.INSTANCE.bpf_map__value_size(map);
+    }
+
+    public int maxEntries() {
+        return LibBpf.INSTANCE.bpf_map__max_entries(map);
+    }
+
+    /** Only before {@link BpfObject#load()}; for a ring buffer this is its size in bytes (a power of two). */
+    public void setMaxEntries(int maxEntries) {
+        int result = LibBpf.INSTANCE.bpf_map__set_max_entries(map, maxEntries);
+        if (result != 0) {
+            throw new BpfException("set size of map " + name + " to " + maxEntries, -result, LibbpfLog.get().drain());
+        }
+    }
+
+    public void put(byte[] key, byte[] value) {
+        try (Memory k = copy(key); Memory v = copy(value)) {
+            if (LibBpf.INSTANCE.bpf_map_update_elem(fd(), k, v, BPF_ANY) != 0) {
+                throw new BpfException("update map " + name, Native.getLastError(), LibbpfLog.get().drain());
+            }
+        }
+    }
+
+    public void delete(byte[] key) {
+        try (Memory k = copy(key)) {
+            if (LibBpf.INSTANCE.bpf_map_delete_elem(fd(), k) != 0 && Native.getLastError() != ENOENT) {
+                throw new BpfException("delete from map " + name, Native.getLastError(), LibbpfLog.get().drain());
+            }
+        }
+    }
+
+    /** The value stored under key, or null when there is none. */
+    public byte[] get(byte[] key) {
+        return lookup(key, valueSize());
+    }
+
+    /**
+     * A per-CPU map's value for every possible CPU, each padded to 8 bytes as the kernel lays them out; the caller sums.
+     */
+    public ByteBuffer getPerCpu(byte[] key) {
+        int slot = (valueSize() + 7) & ~7;
+        byte[] all = lookup(key, slot * LibBpf.INSTANCE.libbpf_num_possible_cpus());
+        return all == null ? null : ByteBuffer.wrap(all).order(ByteOrder.nativeOrder());
+    }
+
+    /** Sum of a per-CPU u64 counter over every CPU. */
+    public long sumPerCpuLong(int index) {
+        byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
+        ByteBuffer values = getPerCpu(key);
+        if (values == null) {
+            return 0;
+        }
+        long sum = 0;
+        while (values.remaining() >= 8) {
+            sum += values.getLong();
+        }
+        return sum;
+    }
+
+    private byte[] lookup(byte[] key, int valueBytes) {
+        try (Memory k = copy(key); Memory v = new Memory(Math.max(valueBytes, 1))) {
+            if (LibBpf.INSTANCE.bpf_map_lookup_elem(fd(), k, v) != 0) {
+                int errno = Native.getLastError();
+                if (errno == ENOENT) {
+                    return null;
+                }
+                throw new BpfException("look up map " + name, errno, LibbpfLog.get().drain());
+            }
+            return v.getByteArray(0, valueBytes);
+        }
+    }
+
+    private static Memory copy(byte[] bytes) {
+        Memory memory = new Memory(Math.max(bytes.length, 1));
+        memory.write(0, bytes, 0, bytes.length);
+        return memory;
+    }
+}

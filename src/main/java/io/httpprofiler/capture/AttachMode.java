@@ -1,0 +1,15 @@
+package io.httpprofiler.capture;
+
+/** How the payload is captured; see bpf/http_probe.c. */
+public enum AttachMode {
+    /** kprobes if they attach, else tracepoints. */
+    AUTO,
+    /** kprobes on tcp_sendmsg / tcp_recvmsg + tcp_cleanup_rbuf (plus syscall tracepoints for fds and lifecycle). */
+    KPROBE,
+    /** syscall tracepoints only. */
+    TRACEPOINT;
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,58 @@
+package io.httpprofiler.capture;
+
+import java.util.Set;
+
+/**
+ * What the kernel side captures and how.
+ *
+ * @param attachMode        kprobes, tracepoints or auto
+ * @param pids              only these processes (empty: all)
+ * @param ports             only connections with one of these local or remote ports (empty: all)
+ * @param netnsInode        only sockets in this network namespace (0: all)
+ * @param ringBytes         ring buffer size, a power of two multiple of the page size
+ * @param maxCapturePerCall bytes copied from one socket call at most; the rest is counted
+ * @param wakeupBytes       the kernel wakes the reader once this much is waiting (0: for every record)
+ */
+public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Integer> ports, long netnsInode,
+                              int ringBytes, int maxCapturePerCall, int wakeupBytes) {
+    public static final int DEFAULT_RING_BYTES = 16 * 1024 * 1024;
+    public static final int DEFAULT_MAX_CAPTURE_PER_CALL = 1024 * 1024;
+    public static final int DEFAULT_WAKEUP_BYTES = 256 * 1024;
+
+    public CaptureSettings {
+        pids = Set.copyOf(pids);
+        ports = Set.copyOf(ports);
+        if (ringBytes < 4096 || Integer.bitCount(ringBytes) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two of at least 4096 bytes: " + ringBytes);
+        }
+    }
+
+    public static CaptureSettings defaults() {
+        return new CaptureSettings(AttachMode.AUTO, Set.of(), Set.of(), 0, DEFAULT_RING_BYTES,
+                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES);
+    }
+
+    public CaptureSettings withAttachMode(AttachMode mode) {
+        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes);
+    }
+
+    public CaptureSettings withPids(Set<Integer> onlyPids) {
+        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes);
+    }
+
+    public CaptureSettings withPorts(Set<Integer> onlyPorts) {
+        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes);
+    }
+
+    public CaptureSettings withNetnsInode(long inode) {
+        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes);
+    }
+
+    public CaptureSettings withRingBytes(int bytes) {
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes);
+    }
+
+    public CaptureSettings withWakeupBytes(int bytes) {
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes);
+    }
+}

@@ -1,0 +1,11 @@
+package io.httpprofiler.capture;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The kernel started tracking a connection: at accept() (role SERVER), connect() (role CLIENT), or at the first data on a TCP
+ * socket whose start was not seen (role UNKNOWN). {@code command} is the process's name (thread group leader's comm).
+ */
+public record ConnectionOpened(long timestampNanos, ConnectionId connection, int tid, String command, Role role,
+                               InetSocketAddress local, InetSocketAddress remote) implements CaptureEvent {
+}

@@ -1,0 +1,97 @@
+package io.httpprofiler.capture;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Turns one ring buffer record (a {@code struct probe_event}, see {@link EventLayout}) into a {@link CaptureEvent}. */
+public final class EventDecoder {
+    private final long wallClockOffsetNanos;
+    private long malformedRecords;
+
+    /** @param wallClockOffsetNanos added to the kernel's CLOCK_MONOTONIC timestamps to get epoch nanoseconds */
+    public EventDecoder(long wallClockOffsetNanos) {
+        this.wallClockOffsetNanos = wallClockOffsetNanos;
+    }
+
+    /** Decodes the record between the buffer's position and limit; returns null (and counts it) if it is malformed. */
+    public CaptureEvent decode(ByteBuffer record) {
+        ByteBuffer in = record.slice().order(ByteOrder.nativeOrder());
+        if (in.remaining() < EventLayout.HEADER_SIZE) {
+            malformedRecords++;
+            return null;
+        }
+        long time = in.getLong(EventLayout.TIMESTAMP_NS) + wallClockOffsetNanos;
+        ConnectionId id = new ConnectionId(in.getInt(EventLayout.TGID), in.getInt(EventLayout.FD),
+                in.getLong(EventLayout.GENERATION));
+        int tid = in.getInt(EventLayout.TID);
+        switch (in.get(EventLayout.KIND)) {
+            case EventLayout.EVENT_DATA -> {
+                int length = in.getInt(EventLayout.DATA_LEN);
+                if (length < 0 || length > in.remaining() - EventLayout.HEADER_SIZE) {
+                    malformedRecords++;
+                    return null;
+                }
+                byte[] data = new byte[length];
+                in.get(EventLayout.DATA, data);
+                Direction direction = in.get(EventLayout.DIRECTION) == EventLayout.DIRECTION_EGRESS
+                        ? Direction.EGRESS : Direction.INGRESS;
+                return new DataEvent(time, id, tid, direction, in.getLong(EventLayout.POSITION),
+                        in.getLong(EventLayout.CALL_SIZE), data);
+            }
+            case EventLayout.EVENT_OPEN -> {
+                return new ConnectionOpened(time, id, tid, comm(in), role(in.get(EventLayout.ROLE)),
+                        address(in, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
+                        address(in, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
+            }
+            case EventLayout.EVENT_CLOSE -> {
+                return new ConnectionClosed(time, id, tid, in.getLong(EventLayout.POSITION),
+                        in.getLong(EventLayout.CALL_SIZE));
+            }
+            default -> {
+                malformedRecords++;
+                return null;
+            }
+        }
+    }
+
+    /** Records that did not decode: a sign of a kernel/user-space layout mismatch. */
+    public long malformedRecords() {
+        return malformedRecords;
+    }
+
+    private static Role role(byte code) {
+        return switch (code) {
+            case EventLayout.ROLE_SERVER -> Role.SERVER;
+            case EventLayout.ROLE_CLIENT -> Role.CLIENT;
+            default -> Role.UNKNOWN;
+        };
+    }
+
+    private static String comm(ByteBuffer in) {
+        byte[] raw = new byte[EventLayout.COMM_BYTES];
+        in.get(EventLayout.COMM, raw);
+        int end = 0;
+        while (end < raw.length && raw[end] != 0) {
+            end++;
+        }
+        return new String(raw, 0, end, StandardCharsets.UTF_8);
+    }
+
+    private static InetSocketAddress address(ByteBuffer in, int addressOffset, int portOffset) {
+        int family = in.get(EventLayout.FAMILY);
+        byte[] raw = new byte[EventLayout.ADDR_BYTES];
+        in.get(addressOffset, raw);
+        int port = Short.toUnsignedInt(in.getShort(portOffset));
+        try {
+            InetAddress address = InetAddress.getByAddress(family == EventLayout.AF_INET ? Arrays.copyOf(raw, 4) : raw);
+            return new InetSocketAddress(address, port);
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.httpprofiler.capture;
+
+import io.httpprofiler.bpf.BpfException;
+import io.httpprofiler.bpf.BpfLink;
+import io.httpprofiler.bpf.BpfMap;
+import io.httpprofiler.bpf.BpfObject;
+import io.httpprofiler.bpf.BpfProgram;
+import io.httpprofiler.bpf.RingBufferReader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * bpf/http_probe.c loaded, configured and attached: the kernel half of a capture session. Filters are written to the maps
+ * before any program attaches, so nothing unwanted is ever captured. {@link #close()} detaches and unloads everything.
+ */
+public final class KernelProbe implements AutoCloseable {
+    /** Where the build puts the compiled object inside the jar. */
+    public static final String OBJECT_RESOURCE = "/bpf/http_probe.bpf.o";
+
+    private final BpfObject object;
+    private final List<BpfLink> links = new ArrayList<>();
+    private final AttachMode mode;
+    private final String fallbackReason;
+    private final RingBufferReader reader;
+    private final BpfMap counters;
+    private final BpfMap skips;
+
+    private KernelProbe(BpfObject object, CaptureSettings settings, int ownPid, Consumer<String> log) {
+        this.object = object;
+        try {
+            object.map("events").setMaxEntries(settings.ringBytes());
+            object.load();
+            writeFilters(settings, ownPid, false);
+            String reason = null;
+            AttachMode chosen = settings.attachMode();
+            if (chosen != AttachMode.TRACEPOINT) {
+                reason = attachKprobes();
+                if (reason != null && chosen == AttachMode.KPROBE) {
+                    throw new CaptureStartException("kprobes cannot attach on this kernel (" + reason
+                            + "); use --attach tracepoint or --attach auto");
+                }
+                chosen = reason == null ? AttachMode.KPROBE : AttachMode.TRACEPOINT;
+                if (reason != null) {
+                    log.accept("kprobes unavailable (" + reason + "); falling back to syscall tracepoints");
+                }
+            }
+            writeFilters(settings, ownPid, chosen == AttachMode.KPROBE);
+            attachTracepoints();
+            this.mode = chosen;
+            this.fallbackReason = reason;
+            this.reader = new RingBufferReader(object.map("events"));
+            this.counters = object.map("counters");
+            this.skips = object.map("skips");
+        } catch (RuntimeException e) {
+            closeLinks();
+            object.close();
+            throw e;
+        }
+    }
+
+    /** Loads the object shipped in the jar and attaches it per the settings. */
+    public static KernelProbe start(CaptureSettings settings, int ownPid, Consumer<String> log) {
+        return start(bundledObject(), settings, ownPid, log);
+    }
+
+    public static KernelProbe start(byte[] elf, CaptureSettings settings, int ownPid, Consumer<String> log) {
+        return new KernelProbe(BpfObject.open(elf), settings, ownPid, log);
+    }
+
+    public static byte[] bundledObject() {
+        try (InputStream in = KernelProbe.class.getResourceAsStream(OBJECT_RESOURCE)) {
+            if (in == null) {
+                throw new CaptureStartException("the BPF object " + OBJECT_RESOURCE
+                        + " is missing from the jar: rebuild with `make build`");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public AttachMode mode() {
+        return mode;
+    }
+
+    /** Why kprobes were not used in auto mode, or null. */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    public RingBufferReader reader() {
+        return reader;
+    }
+
+    public int attachedPrograms() {
+        return links.size();
+    }
+
+    public KernelCounters counters() {
+        return new KernelCounters(counters.sumPerCpuLong(EventLayout.COUNTER_RINGBUF_FULL_RECORDS),
+                counters.sumPerCpuLong(EventLayout.COUNTER_RINGBUF_FULL_BYTES),
+                counters.sumPerCpuLong(EventLayout.COUNTER_CONN_TABLE_FULL),
+                counters.sumPerCpuLong(EventLayout.COUNTER_CAPPED_BYTES),
+                counters.sumPerCpuLong(EventLayout.COUNTER_SKIPPED_BYTES),
+                counters.sumPerCpuLong(EventLayout.COUNTER_UNREADABLE_BYTES));
+    }
+
+    /**
+     * Asks the kernel not to copy this connection's bytes in one direction before stream position {@code until}: they
+     * belong to a body past the kept size. They are still counted. Best effort: a full map just means they get copied.
+     */
+    public void skipUntil(ConnectionId connection, Direction direction, long until) {
+        ByteBuffer key = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
+        key.putInt(connection.pid()).putInt(connection.fd())
+                .putInt(direction == Direction.EGRESS ? EventLayout.DIRECTION_EGRESS : EventLayout.DIRECTION_INGRESS);
+        ByteBuffer value = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+        value.putLong(connection.generation()).putLong(until);
+        try {
+            skips.put(key.array(), value.array());
+        } catch (BpfException ignored) {
+            // LRU map: only fails on a kernel error; copying the bytes anyway is correct, just slower.
+        }
+    }
+
+    private String attachKprobes() {
+        List<BpfLink> attached = new ArrayList<>();
+        for (BpfProgram program : object.programs()) {
+            if (isKprobe(program)) {
+                try {
+                    attached.add(program.attach());
+                } catch (BpfException e) {
+                    attached.forEach(BpfLink::close);
+                    return program.section() + ": " + e.getMessage();
+                }
+            }
+        }
+        links.addAll(attached);
+        return null;
+    }
+
+    private void attachTracepoints() {
+        for (BpfProgram program : object.programs()) {
+            if (program.section().startsWith("tracepoint/")) {
+                try {
+                    links.add(program.attach());
+                } catch (BpfException e) {
+                    throw new CaptureStartException("cannot attach " + program.section() + ": " + e.getMessage()
+                            + hintFor(e));
+                }
+            }
+        }
+    }
+
+    private static String hintFor(BpfException e) {
+        if (e.libbpfLog().contains("perf event ID") || e.errno() == 2) {
+            return " (is tracefs mounted at /sys/kernel/tracing? in a container add -v /sys/kernel/tracing:/sys/kernel/tracing)";
+        }
+        if (e.errno() == 1 || e.errno() == 13) {
+            return " (needs CAP_BPF and CAP_PERFMON, or root)";
+        }
+        return "";
+    }
+
+    private static boolean isKprobe(BpfProgram program) {
+        return program.section().startsWith("kprobe/") || program.section().startsWith("kretprobe/");
+    }
+
+    private void writeFilters(CaptureSettings settings, int ownPid, boolean kprobeData) {
+        BpfMap pidFilter = object.map("pid_filter");
+        for (int pid : settings.pids()) {
+            pidFilter.put(intKey(pid), new byte[]{1});
+        }
+        BpfMap portFilter = object.map("port_filter");
+        for (int port : settings.ports()) {
+            byte[] key = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) port).array();
+            portFilter.put(key, new byte[]{1});
+        }
+        int flags = (settings.pids().isEmpty() ? 0 : EventLayout.Config.FILTER_PIDS)
+                | (settings.ports().isEmpty() ? 0 : EventLayout.Config.FILTER_PORTS)
+                | (settings.netnsInode() == 0 ? 0 : EventLayout.Config.FILTER_NETNS)
+                | (kprobeData ? EventLayout.Config.KPROBE_DATA : 0);
+        ByteBuffer config = ByteBuffer.allocate(EventLayout.Config.SIZE).order(ByteOrder.nativeOrder());
+        config.putInt(EventLayout.Config.OWN_TGID, ownPid);
+        config.putInt(EventLayout.Config.FLAGS, flags);
+        config.putLong(EventLayout.Config.NETNS_INODE, settings.netnsInode());
+        config.putInt(EventLayout.Config.MAX_CAPTURE_PER_CALL, settings.maxCapturePerCall());
+        config.putInt(EventLayout.Config.WAKEUP_BYTES, settings.wakeupBytes());
+        object.map("settings").put(intKey(0), config.array());
+    }
+
+    private static byte[] intKey(int value) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array();
+    }
+
+    private void closeLinks() {
+        for (int i = links.size() - 1; i >= 0; i--) {
+            links.get(i).close();
+        }
+        links.clear();
+    }
+
+    @Override
+    public void close() {
+        closeLinks();
+        if (reader != null) {
+            reader.close();
+        }
+        object.close();
+    }
+}

@@ -1,0 +1,93 @@
+package io.httpprofiler.capture;
+
+import io.httpprofiler.bpf.MonotonicClock;
+import io.httpprofiler.bpf.Mounts;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Test harness: the real probe, loaded and attached, recording this JVM's own traffic (the profiler normally excludes
+ * itself; here the test process is both the traced app and the reader). Attach mode comes from the system property
+ * {@code httpprofiler.attach} (default tracepoint: what this CI kernel supports), so the same tests run with kprobes in
+ * the kernel-matrix guest.
+ */
+final class LiveCapture implements AutoCloseable {
+    private final KernelProbe probe;
+    private final EventDecoder decoder = new EventDecoder(MonotonicClock.wallClockOffsetNanos());
+    private final List<CaptureEvent> events = new ArrayList<>();
+
+    LiveCapture(CaptureSettings settings) {
+        Tracefs.ensureMounted(Mounts::mountTracefs);
+        probe = KernelProbe.start(settings, 0, message -> System.err.println("[probe] " + message));
+    }
+
+    static CaptureSettings settingsForThisProcess() {
+        return CaptureSettings.defaults()
+                .withAttachMode(AttachMode.valueOf(System.getProperty("httpprofiler.attach", "tracepoint").toUpperCase()))
+                .withPids(java.util.Set.of((int) ProcessHandle.current().pid()))
+                .withWakeupBytes(0);
+    }
+
+    static LiveCapture forThisProcess() {
+        return new LiveCapture(settingsForThisProcess());
+    }
+
+    KernelProbe probe() {
+        return probe;
+    }
+
+    /** Reads until the predicate holds over everything seen so far, or fails after the timeout. */
+    List<CaptureEvent> awaitEvents(Predicate<List<CaptureEvent>> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.test(events)) {
+            if (System.nanoTime() > deadline) {
+                fail("capture did not see the expected events within " + timeout + "; saw " + events.size()
+                        + " events: " + summarize());
+            }
+            probe.reader().poll(20, record -> {
+                CaptureEvent event = decoder.decode(record);
+                if (event != null) {
+                    events.add(event);
+                }
+            });
+        }
+        return events;
+    }
+
+    /** Reads for a while, collecting whatever arrives. */
+    List<CaptureEvent> drainFor(Duration duration) {
+        long deadline = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < deadline) {
+            probe.reader().poll(20, record -> {
+                CaptureEvent event = decoder.decode(record);
+                if (event != null) {
+                    events.add(event);
+                }
+            });
+        }
+        return events;
+    }
+
+    List<CaptureEvent> events() {
+        return events;
+    }
+
+    private String summarize() {
+        StringBuilder text = new StringBuilder();
+        for (CaptureEvent e : events.subList(Math.max(0, events.size() - 20), events.size())) {
+            text.append("\n  ").append(e instanceof DataEvent d ? "DATA " + d.connection() + " " + d.direction()
+                    + " pos " + d.position() + " len " + d.data().length : e.toString());
+        }
+        return text.toString();
+    }
+
+    @Override
+    public void close() {
+        probe.close();
+    }
+}

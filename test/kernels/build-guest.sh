@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Builds (or reuses) the qemu guest images of test/kernels/: a Debian bookworm userland made by
+# debootstrap plus one kernel from kernels.conf, as an ext4 disk image + the kernel's vmlinuz + initrd.
+#
+#   test/kernels/build-guest.sh [KERNEL...]     default: the first kernel of kernels.conf
+#   test/kernels/build-guest.sh --all           every kernel of kernels.conf
+#   test/kernels/build-guest.sh --print-dir K   print K's cache directory (built or not) and exit
+#
+# Cache (git-ignored): .cache/kernels/base-<hash>/rootfs   the debootstrapped userland, shared by kernels
+#                      .cache/kernels/<KERNEL>-<hash>/      rootfs.img vmlinuz initrd.img manifest
+# The hashes cover this script, lib.sh, guest/guest-init, the package list and the kernel's kernels.conf
+# line: change any of them and the next run rebuilds; otherwise the cached image is reused as it is.
+# Needs root (debootstrap, chroot) and: apt-get install debootstrap e2fsprogs qemu-system-x86
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need_tools() {
+  local missing=()
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
+  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; install them: apt-get install ${missing[*]}"
+    log "installing ${missing[*]}"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
+      apt-get update -q >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+  fi
+}
+
+# Mounts made inside a chroot; undone by the EXIT trap even when a step fails.
+CHROOT_MOUNTS=()
+umount_chroot() {
+  local i
+  for ((i = ${#CHROOT_MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${CHROOT_MOUNTS[$i]}" 2>/dev/null || true; done
+  CHROOT_MOUNTS=()
+}
+mount_chroot() {
+  local root=$1 d
+  for d in proc sys dev dev/pts; do
+    mkdir -p "$root/$d"
+    case $d in
+      proc) mount -t proc proc "$root/proc" ;;
+      sys) mount -t sysfs sysfs "$root/sys" ;;
+      dev) mount --bind /dev "$root/dev" ;;
+      dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
+    esac
+    CHROOT_MOUNTS+=("$root/$d")
+  done
+}
+TMP_DIRS=()
+cleanup() {
+  umount_chroot
+  local d
+  for d in "${TMP_DIRS[@]}"; do rm -rf --one-file-system "$d"; done
+}
+trap cleanup EXIT
+
+# The bookworm userland, shared by every kernel.
+build_base() {
+  local dir="$CACHE_DIR/base-$(base_key)"
+  if [ -f "$dir/done" ]; then
+    log "reusing base rootfs $dir"
+    BASE_ROOTFS="$dir/rootfs"
+    return
+  fi
+  local tmp="$dir.tmp.$$"
+  TMP_DIRS+=("$tmp")
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  local include
+  include="$(IFS=,; echo "${GUEST_PACKAGES[*]}")"
+  log "debootstrap $GUEST_SUITE (minbase + $include) into $tmp/rootfs"
+  local t0=$SECONDS
+  if ! debootstrap --variant=minbase --include="$include" "$GUEST_SUITE" "$tmp/rootfs" "$DEBIAN_MIRROR" \
+    >"$tmp/debootstrap.log" 2>&1; then
+    tail -n 30 "$tmp/debootstrap.log" >&2
+    [ -f "$tmp/rootfs/debootstrap/debootstrap.log" ] && tail -n 30 "$tmp/rootfs/debootstrap/debootstrap.log" >&2
+    die "debootstrap failed"
+  fi
+  log "debootstrap took $((SECONDS - t0)) s"
+  local r="$tmp/rootfs"
+  # initrd: only what mounting the root disk and the 9p shares needs (small initrd = fast TCG boot).
+  sed -i 's/^MODULES=.*/MODULES=list/' "$r/etc/initramfs-tools/initramfs.conf"
+  cat >"$r/etc/initramfs-tools/modules" <<'MODS'
+virtio_pci
+virtio_blk
+virtio_console
+ext4
+crc32c_generic
+9pnet_virtio
+9p
+MODS
+  install -m 0755 "$KERNELS_DIR/guest/guest-init" "$r/sbin/guest-init"
+  echo kernel-guest >"$r/etc/hostname"
+  printf '127.0.0.1 localhost kernel-guest\n::1 localhost ip6-localhost ip6-loopback\n' >"$r/etc/hosts"
+  printf '/dev/vda / ext4 rw 0 1\n' >"$r/etc/fstab"
+  # No kernel postinst hook should try to install a boot loader.
+  printf 'do_symlinks = yes\nlink_in_boot = yes\ndo_bootloader = no\n' >"$r/etc/kernel-img.conf"
+  rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
+  touch "$tmp/done"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  BASE_ROOTFS="$dir/rootfs"
+}
+
+build_kernel() {
+  local name=$1 suite pkg dir
+  suite="$(kernel_field "$name" 2)"
+  pkg="$(kernel_field "$name" 3)"
+  dir="$(kernel_dir "$name")"
+  if [ -f "$dir/manifest" ] && [ -f "$dir/rootfs.img" ] && [ -f "$dir/vmlinuz" ] && [ -f "$dir/initrd.img" ]; then
+    log "reusing $name: $dir ($(sed -n 's/^kernel_release=//p' "$dir/manifest"))"
+    return
+  fi
+  local t0=$SECONDS
+  build_base
+  local tmp="$dir.tmp.$$"
+  TMP_DIRS+=("$tmp")
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  local r="$tmp/rootfs"
+  log "$name: copying base rootfs"
+  cp -a "$BASE_ROOTFS" "$r"
+  cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
+  local target=()
+  if [ "$suite" != "$GUEST_SUITE" ]; then
+    echo "deb $DEBIAN_MIRROR $suite main" >"$r/etc/apt/sources.list.d/kernel.list"
+    target=(-t "$suite")
+  fi
+  log "$name: installing $pkg from $suite (the postinst builds the initrd)"
+  mount_chroot "$r"
+  if ! chroot "$r" /bin/sh -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${target[*]} $pkg" \
+    >"$tmp/kernel-install.log" 2>&1; then
+    tail -n 40 "$tmp/kernel-install.log" >&2
+    die "$name: installing $pkg failed"
+  fi
+  umount_chroot
+  rm -f "$r/etc/apt/sources.list.d/kernel.list" "$r/etc/resolv.conf"
+  rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
+
+  local release
+  release="$(ls "$r/lib/modules" | sort -V | tail -n1)"
+  [ -n "$release" ] && [ -f "$r/boot/vmlinuz-$release" ] && [ -f "$r/boot/initrd.img-$release" ] ||
+    die "$name: no vmlinuz/initrd for '$release' in the guest's /boot"
+  cp "$r/boot/vmlinuz-$release" "$tmp/vmlinuz"
+  cp "$r/boot/initrd.img-$release" "$tmp/initrd.img"
+  # The initrd must be able to mount the root disk and the 9p shares.
+  local m initrd_list
+  initrd_list="$(chroot "$r" lsinitramfs "/boot/initrd.img-$release")"
+  for m in virtio_blk.ko ext4.ko 9pnet_virtio.ko 9p.ko; do
+    grep -q "/$m" <<<"$initrd_list" || grep -q "/$m\$" "$r/lib/modules/$release/modules.builtin" ||
+      die "$name: $m missing from the initrd (see lsinitramfs $tmp/initrd.img)"
+  done
+  local cfg="$r/boot/config-$release" opt
+  for opt in CONFIG_KPROBES CONFIG_BPF_SYSCALL CONFIG_DEBUG_INFO_BTF CONFIG_KPROBE_EVENTS; do
+    grep -q "^$opt=y" "$cfg" || log "$name: warning: $opt is not =y in $release's config"
+  done
+
+  # ext4 image: contents + 25% + 256 MiB of free space; runs use it with qemu's snapshot=on, so it stays pristine.
+  local used_kb size_mb
+  used_kb="$(du -sk --apparent-size "$r" | cut -f1)"
+  size_mb=$((used_kb * 5 / 4 / 1024 + 256))
+  log "$name: making ${size_mb} MiB ext4 image"
+  mkfs.ext4 -q -F -L guestroot -d "$r" "$tmp/rootfs.img" "${size_mb}M"
+  {
+    echo "name=$name"
+    echo "key=$(kernel_key "$name")"
+    echo "suite=$suite"
+    echo "package=$pkg"
+    echo "kernel_release=$release"
+    echo "kernel_package_version=$(chroot "$r" dpkg-query -W -f='${Version}' "linux-image-$release" 2>/dev/null || echo unknown)"
+    echo "java=$(chroot "$r" dpkg-query -W -f='${Version}' openjdk-17-jre-headless 2>/dev/null || echo unknown)"
+    echo "libbpf=$(chroot "$r" dpkg-query -W -f='${Version}' libbpf1 2>/dev/null || echo unknown)"
+    echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  } >"$tmp/manifest"
+  rm -rf "$r"
+  # Older builds of the same kernel are stale now.
+  local old
+  for old in "$CACHE_DIR/$name"-*; do
+    [ -d "$old" ] && [ "$old" != "$dir" ] && case $old in *.tmp.*) ;; *) rm -rf "$old" ;; esac
+  done
+  mv "$tmp" "$dir"
+  log "$name: built $dir ($release) in $((SECONDS - t0)) s"
+}
+
+main() {
+  local kernels=()
+  case "${1:-}" in
+    --print-dir) kernel_dir "${2:-$(default_kernel)}"; exit 0 ;;
+    --all) mapfile -t kernels < <(kernels_list) ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    "") kernels=("$(default_kernel)") ;;
+    *) kernels=("$@") ;;
+  esac
+  local k
+  for k in "${kernels[@]}"; do kernel_field "$k" 3 >/dev/null; done
+  mkdir -p "$CACHE_DIR"
+  # Quick path without root when everything is cached.
+  local all_cached=1
+  for k in "${kernels[@]}"; do [ -f "$(kernel_dir "$k")/manifest" ] || all_cached=0; done
+  if [ "$all_cached" = 0 ]; then
+    [ "$(id -u)" = 0 ] || die "building a guest needs root (debootstrap, chroot)"
+    need_tools
+  fi
+  for k in "${kernels[@]}"; do build_kernel "$k"; done
+}
+main "$@"
