@@ -7,7 +7,7 @@ BPF_OBJECT ?= target/classes/bpf/http_probe.bpf.o
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function -I bpf
 MVN ?= mvn -B -q
 
-.PHONY: help setup build bpf-object vmlinux test run clean
+.PHONY: help setup build bpf-object vmlinux test run clean bench-ring
 
 help:
 	@echo "make setup       install build and test dependencies (apt, needs root)"
@@ -43,3 +43,8 @@ run:
 
 clean:
 	$(MVN) clean
+
+# Ring buffer reader throughput: mmap reader vs libbpf's callback (needs root).
+bench-ring:
+	$(MVN) -DskipTests test-compile
+	$(MVN) exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.httpprofiler.bench.RingReaderBenchmark

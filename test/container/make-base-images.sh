@@ -22,7 +22,7 @@ SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 # Bump when the recipe changes in a way the package lists do not show.
-RECIPE_REV=3
+RECIPE_REV=4
 
 declare -A PACKAGES=(
   [build]="openjdk-17-jdk-headless maven clang llvm libbpf-dev make ca-certificates"
@@ -98,7 +98,7 @@ trim_rootfs() {
   find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
   find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
   rm -rf "$root"/usr/share/{man,groff,info,lintian,locale}/* "$root"/var/lib/apt/lists/* \
-    "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old "$root"/var/log/apt/* "$root"/var/log/dpkg.log \
+    "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/debconf/*-old "$root"/var/log/apt/* "$root"/var/log/dpkg.log \
     "$root"/var/log/bootstrap.log "$root"/tmp/* "$root"/root/.cache 2>/dev/null || true
   mkdir -p "$root/usr/share/man/man1"
   : >"$root/etc/resolv.conf"

@@ -63,6 +63,19 @@ interface LibBpf extends Library {
 
     int bpf_map_delete_elem(int fd, Pointer key);
 
+    /** {@code int (*ring_buffer_sample_fn)(void *ctx, void *data, size_t size)}. */
+    interface RingSampleFunction extends Callback {
+        int invoke(Pointer context, Pointer data, long size);
+    }
+
+    Pointer ring_buffer__new(int mapFd, RingSampleFunction sample, Pointer context, Pointer options);
+
+    int ring_buffer__poll(Pointer ringBuffer, int timeoutMillis);
+
+    int ring_buffer__consume(Pointer ringBuffer);
+
+    void ring_buffer__free(Pointer ringBuffer);
+
     Pointer btf__parse_elf(String path, Pointer ext);
 
     Pointer btf__parse(String path, Pointer ext);

@@ -27,6 +27,7 @@ public final class RingBuffer {
     private final ByteBuffer producerPage;
     private final ByteBuffer data;
     private final long mask;
+    private final int size;
     private long consumed;
 
     /**
@@ -46,6 +47,7 @@ public final class RingBuffer {
         this.producerPage = producerPage;
         this.data = data.duplicate().order(ByteOrder.nativeOrder());
         this.mask = size - 1L;
+        this.size = size;
         this.consumed = (long) LONGS.getAcquire(consumerPage, 0);
     }
 
@@ -57,6 +59,8 @@ public final class RingBuffer {
      */
     public int drain(RecordHandler handler) {
         int delivered = 0;
+        // Re-read rather than trust our copy: another consumer (e.g. libbpf's, in the benchmark) may have moved it.
+        consumed = (long) LONGS.getAcquire(consumerPage, 0);
         long produced = (long) LONGS.getAcquire(producerPage, 0);
         while (consumed < produced) {
             int offset = (int) (consumed & mask);
@@ -65,6 +69,10 @@ public final class RingBuffer {
                 break;
             }
             int length = header & ~(BUSY_BIT | DISCARD_BIT);
+            if (length > size - HEADER_SIZE) {
+                throw new IllegalStateException("corrupt ring buffer record at position " + consumed + ": length "
+                        + length + " in a " + size + "-byte ring");
+            }
             if ((header & DISCARD_BIT) == 0) {
                 ByteBuffer record = data.duplicate().order(ByteOrder.nativeOrder());
                 record.limit(offset + HEADER_SIZE + length).position(offset + HEADER_SIZE);

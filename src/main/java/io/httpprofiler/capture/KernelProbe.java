@@ -99,6 +99,11 @@ public final class KernelProbe implements AutoCloseable {
         return reader;
     }
 
+    /** The ring buffer map itself, for readers other than {@link #reader()}. */
+    public io.httpprofiler.bpf.BpfMap ringMap() {
+        return object.map("events");
+    }
+
     public int attachedPrograms() {
         return links.size();
     }

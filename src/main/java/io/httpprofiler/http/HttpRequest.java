@@ -1,0 +1,8 @@
+package io.httpprofiler.http;
+
+import java.util.List;
+
+/** A request as seen on the wire. Headers and trailers keep their order and duplicates. */
+public record HttpRequest(String method, String target, String version, List<HttpHeader> headers,
+                          List<HttpHeader> trailers, Body body) {
+}

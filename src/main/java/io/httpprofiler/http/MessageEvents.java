@@ -1,0 +1,23 @@
+package io.httpprofiler.http;
+
+/** What a {@link MessageParser} reports to its connection. */
+interface MessageEvents {
+
+    /** A head was parsed. Returns false when the message cannot have a body whatever its headers say. */
+    boolean onHead(Message message);
+
+    /** The message ended: see {@link Message#outcome}. */
+    void onComplete(Message message);
+
+    /**
+     * What should have been a message start could not be parsed. {@code streamStart}: these were the stream's first bytes,
+     * so the stream is probably not HTTP at all.
+     */
+    void onMalformed(String reason, long startNanos, int tid, boolean streamStart);
+
+    /** Bytes between or beyond messages were lost: whole messages may be missing. */
+    void onMessagesLost(long timestampNanos);
+
+    /** Stream bytes in {@code [fromPosition, toPosition)} will only be counted, never kept. */
+    void onUnneededBytes(long fromPosition, long toPosition);
+}

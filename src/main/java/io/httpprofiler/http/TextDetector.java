@@ -1,0 +1,74 @@
+package io.httpprofiler.http;
+
+/**
+ * Decides whether bytes are text a person can read: well-formed UTF-8 without control characters other than tab, line
+ * feed, form feed and carriage return.
+ */
+final class TextDetector {
+    private TextDetector() {
+    }
+
+    /**
+     * The length of {@code bytes} that is text, or -1 for binary. When {@code mayBeCut}, an incomplete UTF-8 sequence at the
+     * very end is tolerated (the body was cut there) and excluded from the returned length.
+     */
+    static int textLength(byte[] bytes, boolean mayBeCut) {
+        int i = 0;
+        int n = bytes.length;
+        while (i < n) {
+            int b = bytes[i];
+            if (b >= 0) {
+                if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f) {
+                    return -1;
+                }
+                i++;
+                continue;
+            }
+            int length = sequenceLength(b & 0xff);
+            if (length == 0) {
+                return -1;
+            }
+            if (i + length > n) {
+                return mayBeCut && continuationsValid(bytes, i + 1, n) ? i : -1;
+            }
+            if (!continuationsValid(bytes, i + 1, i + length) || !shortestForm(bytes, i, length)) {
+                return -1;
+            }
+            i += length;
+        }
+        return n;
+    }
+
+    private static int sequenceLength(int lead) {
+        if (lead >= 0xc2 && lead <= 0xdf) {
+            return 2;
+        }
+        if (lead >= 0xe0 && lead <= 0xef) {
+            return 3;
+        }
+        if (lead >= 0xf0 && lead <= 0xf4) {
+            return 4;
+        }
+        return 0;
+    }
+
+    private static boolean continuationsValid(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if ((bytes[i] & 0xc0) != 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rejects overlong forms, UTF-16 surrogates and code points above U+10FFFF. */
+    private static boolean shortestForm(byte[] bytes, int at, int length) {
+        int lead = bytes[at] & 0xff;
+        int second = bytes[at + 1] & 0xff;
+        return switch (length) {
+            case 3 -> !(lead == 0xe0 && second < 0xa0) && !(lead == 0xed && second >= 0xa0);
+            case 4 -> !(lead == 0xf0 && second < 0x90) && !(lead == 0xf4 && second >= 0x90);
+            default -> true;
+        };
+    }
+}
