@@ -5,12 +5,14 @@
 #   test/kernels/build-guest.sh [KERNEL...]     default: the first kernel of kernels.conf
 #   test/kernels/build-guest.sh --all           every kernel of kernels.conf
 #   test/kernels/build-guest.sh --print-dir K   print K's cache directory (built or not) and exit
+#   test/kernels/build-guest.sh --no-verify ... skip the verification boot (smoke.sh) of a new image
 #
 # Cache (git-ignored): .cache/kernels/base-<hash>/rootfs   the debootstrapped userland, shared by kernels
 #                      .cache/kernels/<KERNEL>-<hash>/      rootfs.img vmlinuz initrd.img manifest
 # The hashes cover this script, lib.sh, guest/guest-init, the package list and the kernel's kernels.conf
 # line: change any of them and the next run rebuilds; otherwise the cached image is reused as it is.
-# Needs root (debootstrap, chroot) and: apt-get install debootstrap e2fsprogs qemu-system-x86
+# Needs root (debootstrap, chroot) and: apt-get install debootstrap e2fsprogs cpio qemu-system-x86
+# (installed automatically when missing and running as root).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -18,6 +20,8 @@ need_tools() {
   local missing=()
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
+  command -v cpio >/dev/null || missing+=(cpio)
+  command -v xz >/dev/null || missing+=(xz-utils)
   command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
   if [ "${#missing[@]}" -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; install them: apt-get install ${missing[*]}"
@@ -101,7 +105,90 @@ MODS
   touch "$tmp/done"
   rm -rf "$dir"
   mv "$tmp" "$dir"
+  local old
+  for old in "$CACHE_DIR"/base-*; do
+    [ -d "$old" ] && [ "$old" != "$dir" ] && case $old in *.tmp.*) ;; *) rm -rf "$old" ;; esac
+  done
   BASE_ROOTFS="$dir/rootfs"
+}
+
+# vmlinux: the uncompressed ELF kernel inside vmlinuz. qemu boots it directly through its PVH entry
+# point (Debian's kernels have CONFIG_PVH), which skips the bzImage's self-decompression: under TCG that
+# saves 5-10 s per boot. run-in-guest.sh falls back to vmlinuz when there is no vmlinux.
+extract_vmlinux() {
+  local in=$1 out=$2 spec name magic off
+  for spec in 'xz|\xfd7zXZ\x00' 'zstd|\x28\xb5\x2f\xfd' 'gzip|\x1f\x8b\x08' 'lz4|\x02\x21\x4c\x18'; do
+    name=${spec%%|*} magic=${spec#*|}
+    command -v "$name" >/dev/null || continue
+    for off in $(LC_ALL=C grep -obUaP "$magic" "$in" | cut -d: -f1 | head -n 5); do
+      tail -c +$((off + 1)) "$in" | "$name" -dqc >"$out" 2>/dev/null
+      if [ "$(head -c 4 "$out" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+        if command -v readelf >/dev/null && ! readelf -n "$out" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
+          log "vmlinux has no PVH entry note: booting the bzImage instead"
+          break 2
+        fi
+        return 0
+      fi
+    done
+  done
+  rm -f "$out"
+  return 1
+}
+
+# The guest's own initramfs: busybox-static + the modules that mounting the root disk and the 9p
+# shares needs (with their dependencies, in load order) + guest/initramfs-init. Uncompressed: under TCG
+# unpacking is cheaper than decompressing. Debian's own initrd is kept as initrd-debian.img (fallback:
+# GUEST_INITRD=debian run-in-guest.sh ...).
+INITRAMFS_MODULES=(virtio_pci virtio_blk ext4 crc32c_generic 9pnet_virtio 9p)
+make_initramfs() {
+  local r=$1 release=$2 out=$3 ir line ko base
+  ir="$(dirname "$out")/initramfs.d"
+  rm -rf "$ir" && mkdir -p "$ir/bin" "$ir/lib/modules"
+  cp "$r/bin/busybox" "$ir/bin/busybox"
+  install -m 0755 "$KERNELS_DIR/guest/initramfs-init" "$ir/init"
+  : >"$ir/modules"
+  while read -r line; do
+    case $line in
+      insmod\ *)
+        ko=$(awk '{print $2}' <<<"$line")
+        base=$(basename "$ko")
+        grep -qx "${base%%.ko*}.ko" "$ir/modules" && continue
+        case $ko in
+          *.ko) cp "$r$ko" "$ir/lib/modules/$base" ;;
+          *.ko.xz) xz -dc "$r$ko" >"$ir/lib/modules/${base%.xz}" ;;
+          *.ko.zst) zstd -qdc "$r$ko" >"$ir/lib/modules/${base%.zst}" ;;
+          *.ko.gz) gzip -dc "$r$ko" >"$ir/lib/modules/${base%.gz}" ;;
+          *) die "unknown module format: $ko" ;;
+        esac
+        echo "${base%%.ko*}.ko" >>"$ir/modules"
+        ;;
+    esac
+  done < <(chroot "$r" modprobe -a -S "$release" --show-depends "${INITRAMFS_MODULES[@]}")
+  (cd "$ir" && find . -print0 | cpio --null -o -H newc --quiet) >"$out"
+  log "initramfs: $(wc -l <"$ir/modules") modules ($(tr '\n' ' ' <"$ir/modules")), $(du -k "$out" | cut -f1) KiB"
+  rm -rf "$ir"
+}
+
+# Boots the new image once and runs smoke.sh in it (the three TCP kprobes must attach and fire); only a
+# passing image goes into the cache. If the PVH vmlinux does not boot, falls back to vmlinuz.
+verify_image() {
+  local name=$1 dir=$2 rc=0
+  log "$name: verification boot (test/kernels/smoke.sh in the guest)"
+  GUEST_IMAGE_DIR=$dir "$KERNELS_DIR/run-in-guest.sh" -k "$name" --no-m2 -t 600 test/kernels/smoke.sh \
+    >"$dir/verify.log" 2>&1 || rc=$?
+  if [ "$rc" = 125 ] && [ -f "$dir/vmlinux" ]; then
+    log "$name: the extracted vmlinux did not boot; keeping vmlinuz only"
+    rm -f "$dir/vmlinux"
+    rc=0
+    GUEST_IMAGE_DIR=$dir "$KERNELS_DIR/run-in-guest.sh" -k "$name" --no-m2 -t 600 test/kernels/smoke.sh \
+      >"$dir/verify.log" 2>&1 || rc=$?
+  fi
+  if [ "$rc" != 0 ]; then
+    cat "$dir/verify.log" >&2
+    die "$name: the verification boot failed (exit $rc)"
+  fi
+  log "$name: $(grep -E '^smoke: (PASS|FAIL)' "$dir/verify.log" | tail -n1)"
+  echo "verified=$(date -u +%Y-%m-%dT%H:%M:%SZ) smoke.sh passed" >>"$dir/manifest"
 }
 
 build_kernel() {
@@ -143,13 +230,15 @@ build_kernel() {
   [ -n "$release" ] && [ -f "$r/boot/vmlinuz-$release" ] && [ -f "$r/boot/initrd.img-$release" ] ||
     die "$name: no vmlinuz/initrd for '$release' in the guest's /boot"
   cp "$r/boot/vmlinuz-$release" "$tmp/vmlinuz"
-  cp "$r/boot/initrd.img-$release" "$tmp/initrd.img"
-  # The initrd must be able to mount the root disk and the 9p shares.
+  extract_vmlinux "$tmp/vmlinuz" "$tmp/vmlinux" || log "$name: could not extract vmlinux; booting vmlinuz (slower)"
+  cp "$r/boot/initrd.img-$release" "$tmp/initrd-debian.img"
+  make_initramfs "$r" "$release" "$tmp/initrd.img"
+  # Debian's initrd (the fallback) must be able to mount the root disk and the 9p shares too.
   local m initrd_list
   initrd_list="$(chroot "$r" lsinitramfs "/boot/initrd.img-$release")"
   for m in virtio_blk.ko ext4.ko 9pnet_virtio.ko 9p.ko; do
     grep -q "/$m" <<<"$initrd_list" || grep -q "/$m\$" "$r/lib/modules/$release/modules.builtin" ||
-      die "$name: $m missing from the initrd (see lsinitramfs $tmp/initrd.img)"
+      die "$name: $m missing from the Debian initrd (see lsinitramfs)"
   done
   local cfg="$r/boot/config-$release" opt
   for opt in CONFIG_KPROBES CONFIG_BPF_SYSCALL CONFIG_DEBUG_INFO_BTF CONFIG_KPROBE_EVENTS; do
@@ -174,6 +263,7 @@ build_kernel() {
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   } >"$tmp/manifest"
   rm -rf "$r"
+  [ "$VERIFY" = 1 ] && verify_image "$name" "$tmp"
   # Older builds of the same kernel are stale now.
   local old
   for old in "$CACHE_DIR/$name"-*; do
@@ -183,12 +273,14 @@ build_kernel() {
   log "$name: built $dir ($release) in $((SECONDS - t0)) s"
 }
 
+VERIFY=${GUEST_VERIFY:-1}
 main() {
   local kernels=()
+  if [ "${1:-}" = --no-verify ]; then VERIFY=0; shift; fi
   case "${1:-}" in
     --print-dir) kernel_dir "${2:-$(default_kernel)}"; exit 0 ;;
     --all) mapfile -t kernels < <(kernels_list) ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0"; exit 0 ;;
     "") kernels=("$(default_kernel)") ;;
     *) kernels=("$@") ;;
   esac

@@ -8,11 +8,12 @@ DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 GUEST_SUITE=bookworm
 
 # Userland of every guest (the kernel package comes on top, per kernel).
-# kmod + initramfs-tools + linux-base: so the kernel package's postinst can build the initrd in the chroot.
+# kmod + initramfs-tools + linux-base: so the kernel package's postinst runs in the chroot;
+# busybox-static: for the guest's own tiny initramfs (build-guest.sh make_initramfs).
 GUEST_PACKAGES=(
   openjdk-17-jre-headless libbpf1 bpftool
   curl python3 iproute2 procps
-  kmod initramfs-tools linux-base
+  kmod initramfs-tools linux-base busybox-static
 )
 
 log() { printf '[kernels] %s\n' "$*" >&2; }
@@ -35,7 +36,7 @@ default_kernel() { kernels_list | head -n1; }
 base_key() {
   {
     printf '%s\n' "$GUEST_SUITE" "${GUEST_PACKAGES[@]}"
-    cat "$KERNELS_DIR/build-guest.sh" "$KERNELS_DIR/lib.sh" "$KERNELS_DIR/guest/guest-init"
+    cat "$KERNELS_DIR/build-guest.sh" "$KERNELS_DIR/lib.sh" "$KERNELS_DIR/guest/guest-init" "$KERNELS_DIR/guest/initramfs-init"
   } | sha256sum | cut -c1-12
 }
 

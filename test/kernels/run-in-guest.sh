@@ -21,6 +21,9 @@
 #   --smp N / --mem MiB     vCPUs (default 2) / memory (default 4096)
 #   --no-m2                 do not share the Maven repository
 #   --console               also copy the guest's kernel console to stderr as it boots
+#   (GUEST_KERNEL_FILE=vmlinuz boots the compressed bzImage instead of the extracted vmlinux (PVH);
+#   GUEST_INITRD=debian boots with Debian's initramfs-tools initrd instead of the tiny busybox one;
+#   GUEST_CMDLINE_EXTRA adds kernel command line options, e.g. "loglevel=7" to see the whole boot log)
 # Exit status: the command's; 124 on timeout; 125 when the guest never reported one (crash, panic,
 # could not boot). In both of the latter cases the guest's console is printed to stderr.
 # The guest image is built first if needed (build-guest.sh; needs root then). No stdin is read.
@@ -44,7 +47,7 @@ while [ $# -gt 0 ]; do
     --mem) MEM=$2; shift 2 ;;
     --no-m2) SHARE_M2=0; shift ;;
     --console) SHOW_CONSOLE=1; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) break ;;
@@ -52,16 +55,18 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || die "no command given (see --help)"
 
-"$KERNELS_DIR/build-guest.sh" "$KERNEL"
-IMG_DIR="$(kernel_dir "$KERNEL")"
+if [ -n "${GUEST_IMAGE_DIR:-}" ]; then
+  IMG_DIR=$GUEST_IMAGE_DIR # build-guest.sh's verification boot of an image not yet in place
+else
+  "$KERNELS_DIR/build-guest.sh" "$KERNEL"
+  IMG_DIR="$(kernel_dir "$KERNEL")"
+fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/kernel-guest.XXXXXX")"
-QEMU_PID=
 TAIL_PID=
 finish() {
   [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null || true
-  [ -n "$QEMU_PID" ] && kill -9 "$QEMU_PID" 2>/dev/null || true
   [ "${KEEP_RUN_DIR:-0}" = 1 ] && log "run directory kept: $RUN" || rm -rf "$RUN"
 }
 trap finish EXIT
@@ -77,11 +82,16 @@ cp "$KERNELS_DIR/guest/init.sh" "$RUN/init.sh"
 for kv in "${USER_ENV[@]+"${USER_ENV[@]}"}"; do printf 'export %s=%q\n' "${kv%%=*}" "${kv#*=}" >>"$RUN/user-env"; done
 printf '%s\n' "$*" >"$RUN/cmd.sh"
 
+KERNEL_FILE=vmlinux
+[ -f "$IMG_DIR/vmlinux" ] || KERNEL_FILE=vmlinuz
+KERNEL_FILE=${GUEST_KERNEL_FILE:-$KERNEL_FILE}
+INITRD=initrd.img
+[ "${GUEST_INITRD:-}" = debian ] && INITRD=initrd-debian.img
 QEMU=(qemu-system-x86_64
   -nodefaults -no-user-config -display none -no-reboot
   -machine q35 -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"
-  -kernel "$IMG_DIR/vmlinuz" -initrd "$IMG_DIR/initrd.img"
-  -append "root=/dev/vda rootfstype=ext4 rw init=/sbin/guest-init console=ttyS0 panic=-1 mitigations=off quiet loglevel=4"
+  -kernel "$IMG_DIR/$KERNEL_FILE" -initrd "$IMG_DIR/$INITRD"
+  -append "root=/dev/vda rootfstype=ext4 rw init=/sbin/guest-init console=ttyS0 panic=-1 mitigations=off quiet loglevel=4 ${GUEST_CMDLINE_EXTRA:-}"
   -drive "file=$IMG_DIR/rootfs.img,format=raw,if=virtio,snapshot=on,cache=unsafe"
   -device virtio-rng-pci
   -virtfs "local,path=$RUN,mount_tag=hostrun,security_model=none"
@@ -107,23 +117,13 @@ if [ "$SHOW_CONSOLE" = 1 ]; then
   TAIL_PID=$!
 fi
 # qemu's stdio is the guest's ttyS1, where the command's output goes. No stdin is read.
-"${QEMU[@]}" </dev/null &
-QEMU_PID=$!
-TIMED_OUT=0
-(
-  sleep "$TIMEOUT"
-  kill -0 "$QEMU_PID" 2>/dev/null && echo timeout >"$RUN/timed-out" && kill -9 "$QEMU_PID"
-) 2>/dev/null &
-WATCHDOG=$!
+# timeout: SIGTERM at the limit (qemu exits at once), SIGKILL 10 s later if it did not.
 QEMU_RC=0
-wait "$QEMU_PID" || QEMU_RC=$?
-QEMU_PID=
-kill "$WATCHDOG" 2>/dev/null || true
-wait "$WATCHDOG" 2>/dev/null || true
+timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null || QEMU_RC=$?
 if [ -n "$TAIL_PID" ]; then sleep 0.2; kill "$TAIL_PID" 2>/dev/null || true; TAIL_PID=; fi
 ELAPSED=$((SECONDS - T0))
 
-if [ -f "$RUN/timed-out" ]; then
+if [ "$QEMU_RC" = 124 ] || [ "$QEMU_RC" = 137 ]; then
   print_console
   log "$KERNEL: timed out after ${TIMEOUT}s; qemu killed"
   exit 124

@@ -10,8 +10,8 @@ interface MessageEvents {
     void onComplete(Message message);
 
     /**
-     * What should have been a message start could not be parsed. {@code streamStart}: these were the stream's first bytes,
-     * so the stream is probably not HTTP at all.
+     * What should have been a message start could not be parsed. {@code streamStart}: the stream's very first bytes do not
+     * even look like a start line, so the stream is probably not HTTP at all.
      */
     void onMalformed(String reason, long startNanos, int tid, boolean streamStart);
 

@@ -65,6 +65,30 @@ public final class RingReaderBenchmark {
                         live.writes / live.seconds, live.records / live.seconds, dropped);
             }
         }
+        compareWakeups(settings);
+    }
+
+    /**
+     * The traced writer's speed and the reader's CPU with the kernel waking the reader for every record against only past
+     * a fill threshold (the reader then also polls every 10 ms).
+     */
+    private static void compareWakeups(CaptureSettings settings) throws Exception {
+        System.out.println();
+        System.out.println("wakeup          | traced writes/s | reader CPU s per 1M records | dropped");
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int round = 0; round < 2; round++) {
+            for (int wakeupBytes : new int[]{0, CaptureSettings.DEFAULT_WAKEUP_BYTES}) {
+                try (KernelProbe probe = KernelProbe.start(settings.withWakeupBytes(wakeupBytes), 0, System.err::println);
+                     Traffic traffic = new Traffic()) {
+                    long cpuBefore = threads.getCurrentThreadCpuTime();
+                    LiveResult live = live(probe, "mmap", record -> { }, traffic);
+                    double cpu = (threads.getCurrentThreadCpuTime() - cpuBefore) / 1e9;
+                    System.out.printf("%-15s | %15.0f | %27.3f | %d%n",
+                            wakeupBytes == 0 ? "every record" : wakeupBytes / 1024 + " KiB", live.writes / live.seconds,
+                            cpu / (live.records / 1e6), probe.counters().ringFullRecords());
+                }
+            }
+        }
     }
 
     private record LiveResult(long writes, long records, double seconds) {

@@ -20,10 +20,14 @@ final class LiveCapture implements AutoCloseable {
     private final KernelProbe probe;
     private final EventDecoder decoder = new EventDecoder(MonotonicClock.wallClockOffsetNanos());
     private final List<CaptureEvent> events = new ArrayList<>();
+    private final List<String> log = new ArrayList<>();
 
     LiveCapture(CaptureSettings settings) {
         Tracefs.ensureMounted(Mounts::mountTracefs);
-        probe = KernelProbe.start(settings, 0, message -> System.err.println("[probe] " + message));
+        probe = KernelProbe.start(settings, 0, message -> {
+            System.err.println("[probe] " + message);
+            log.add(message);
+        });
     }
 
     static CaptureSettings settingsForThisProcess() {
@@ -75,6 +79,16 @@ final class LiveCapture implements AutoCloseable {
 
     List<CaptureEvent> events() {
         return events;
+    }
+
+    /** What the probe logged while starting (e.g. why auto mode fell back to tracepoints). */
+    List<String> log() {
+        return log;
+    }
+
+    /** Records the decoder could not make sense of: always 0 unless the C and Java layouts disagree. */
+    long malformedRecords() {
+        return decoder.malformedRecords();
     }
 
     private String summarize() {

@@ -1,25 +1,24 @@
 package io.httpprofiler.output;
 
 import org.apache.commons.io.FileUtils;
+import org.apache.commons.io.output.UnsynchronizedByteArrayOutputStream;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
 /**
- * A file writer for output that must survive its surroundings: text is buffered until {@link #flush()} (the exchange
- * writers flush once per exchange, so blocks are never split), the file rotates by size at those flushes
+ * A file for output that must survive its surroundings: bytes are buffered until {@link #flush()} (the exchange writers
+ * flush once per exchange, so blocks and lines are never split), the file rotates by size at those flushes
  * ({@code name}, {@code name.1} ... {@code name.N}), and a failing disk or vanished directory is reported once, counted,
  * and retried later while the profiler keeps capturing. Not thread-safe.
  */
-public final class RotatingFileWriter extends Writer {
-    /** Text held while the file cannot be written; beyond this it is dropped (and counted) rather than grow the heap. */
-    static final int MAX_PENDING_CHARS = 4 * 1024 * 1024;
+public final class RotatingFileOutput extends OutputStream {
+    /** Bytes held while the file cannot be written; beyond this they are dropped (and counted) rather than grow the heap. */
+    static final int MAX_PENDING_BYTES = 4 * 1024 * 1024;
     /** How long to wait after a failure before trying the file again. */
     static final long RETRY_NANOS = 5_000_000_000L;
 
@@ -27,12 +26,12 @@ public final class RotatingFileWriter extends Writer {
     private final long maxBytes;
     private final int maxFiles;
     private final Consumer<String> problems;
-    private final StringBuilder pending = new StringBuilder();
+    private final UnsynchronizedByteArrayOutputStream pending = UnsynchronizedByteArrayOutputStream.builder().get();
     private OutputStream out;
     private long size;
     private boolean failing;
     private long retryAt;
-    private long droppedChars;
+    private long droppedBytes;
     private long writeFailures;
     private long rotations;
 
@@ -41,7 +40,7 @@ public final class RotatingFileWriter extends Writer {
      * @param maxFiles rotated files kept besides the live one
      * @param problems receives one line per failure episode (and one when writing works again)
      */
-    public RotatingFileWriter(Path path, long maxBytes, int maxFiles, Consumer<String> problems) throws IOException {
+    public RotatingFileOutput(Path path, long maxBytes, int maxFiles, Consumer<String> problems) throws IOException {
         this.path = path;
         this.maxBytes = maxBytes;
         this.maxFiles = maxFiles;
@@ -74,31 +73,26 @@ public final class RotatingFileWriter extends Writer {
     }
 
     @Override
-    public void write(char[] text, int offset, int length) {
-        if (pending.length() + length > MAX_PENDING_CHARS) {
-            droppedChars += length;
+    public void write(int b) {
+        if (pending.size() + 1 > MAX_PENDING_BYTES) {
+            droppedBytes++;
             return;
         }
-        pending.append(text, offset, length);
+        pending.write(b);
     }
 
     @Override
-    public void write(String text) {
-        write(text, 0, text.length());
-    }
-
-    @Override
-    public void write(String text, int offset, int length) {
-        if (pending.length() + length > MAX_PENDING_CHARS) {
-            droppedChars += length;
+    public void write(byte[] bytes, int offset, int length) {
+        if (pending.size() + length > MAX_PENDING_BYTES) {
+            droppedBytes += length;
             return;
         }
-        pending.append(text, offset, offset + length);
+        pending.write(bytes, offset, length);
     }
 
     @Override
     public void flush() {
-        if (pending.length() == 0) {
+        if (pending.size() == 0) {
             return;
         }
         if (failing && System.nanoTime() < retryAt) {
@@ -108,11 +102,11 @@ public final class RotatingFileWriter extends Writer {
             if (out == null) {
                 open();
             }
-            byte[] bytes = pending.toString().getBytes(StandardCharsets.UTF_8);
-            out.write(bytes);
+            int length = pending.size();
+            pending.writeTo(out);
             out.flush();
-            pending.setLength(0);
-            size += bytes.length;
+            pending.reset();
+            size += length;
             if (failing) {
                 failing = false;
                 problems.accept("writing " + path + " works again");
@@ -168,9 +162,9 @@ public final class RotatingFileWriter extends Writer {
         return path;
     }
 
-    /** Characters thrown away because the file could not be written for too long. */
-    public long droppedChars() {
-        return droppedChars;
+    /** Bytes thrown away because the file could not be written for too long. */
+    public long droppedBytes() {
+        return droppedBytes;
     }
 
     public long writeFailures() {

@@ -1,0 +1,55 @@
+package io.httpprofiler.http;
+
+import io.httpprofiler.stream.StreamEnd;
+
+import java.util.Locale;
+
+/** The notes an {@link Exchange} may carry. Users search transcripts for them, so their wording is stable. */
+public final class Notes {
+    public static final String RESPONSE_NOT_SEEN = "response not seen";
+    public static final String REQUEST_NOT_SEEN = "request not seen";
+    /** Data was lost around this exchange: it may be incomplete, or its pairing inferred from timing. */
+    public static final String CAPTURE_GAP = "capture gap";
+    public static final String RESPONSE_NOT_AWAITED = "response not awaited: too many pending requests";
+    public static final String TUNNEL_ESTABLISHED = "tunnel established";
+    public static final String REQUEST_UNFINISHED = "request incomplete when response completed";
+    public static final String INCOMPLETE_PREFIX = "incomplete: ";
+
+    private Notes() {
+    }
+
+    /** {@code incomplete: connection closed}, {@code incomplete: profiler stopped}, ... */
+    public static String incomplete(StreamEnd reason) {
+        return INCOMPLETE_PREFIX + switch (reason) {
+            case CLOSED -> "connection closed";
+            case STOPPED -> "profiler stopped";
+            case IDLE -> "connection idle";
+            case SHED -> "connection dropped (tracking limit)";
+        };
+    }
+
+    /** {@code upgraded to websocket}. */
+    public static String upgraded(String protocol) {
+        return "upgraded to " + (protocol == null ? "another protocol" : protocol.toLowerCase(Locale.ROOT));
+    }
+
+    /** {@code malformed request: invalid request line}. */
+    public static String malformed(boolean request, String reason) {
+        return (request ? "malformed request: " : "malformed response: ") + reason;
+    }
+
+    /** {@code response body truncated: 983040 of 1048576 bytes not kept}. */
+    public static String bodyTruncated(boolean request, long notKept, long size) {
+        return (request ? "request" : "response") + " body truncated: " + notKept + " of " + size + " bytes not kept";
+    }
+
+    /** {@code capture gap in response body: 4096 bytes missing}. */
+    public static String bodyGap(boolean request, long missing) {
+        return "capture gap in " + (request ? "request" : "response") + " body: " + missing + " bytes missing";
+    }
+
+    /** {@code interim response: 100 Continue}. */
+    public static String interim(int status, String reason) {
+        return "interim response: " + status + (reason.isEmpty() ? "" : " " + reason);
+    }
+}

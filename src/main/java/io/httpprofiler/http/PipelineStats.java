@@ -1,0 +1,38 @@
+package io.httpprofiler.http;
+
+/**
+ * Counters of an {@link HttpPipeline} since it started.
+ *
+ * @param events                  capture events accepted (all kinds)
+ * @param dataEvents              data events among them
+ * @param bytes                   payload bytes in data events
+ * @param connections             connections tracked, ever
+ * @param openConnections         connections tracked now
+ * @param shedConnections         connections dropped for the tracking limit
+ * @param expiredConnections      connections ended by the idle timeout
+ * @param exchanges               exchanges delivered
+ * @param incompleteExchanges     delivered without (the end of) a response
+ * @param responsesWithoutRequest responses whose request was not seen
+ * @param requests                request heads parsed
+ * @param responses               response heads parsed, interim ones included
+ * @param gaps                    holes in the byte streams (lost or uncaptured bytes)
+ * @param gapBytes                bytes in those holes
+ * @param skippedBytes            bytes the pipeline did not need and told the capture side to skip, seen as holes
+ * @param duplicateBytes          bytes that arrived more than once and were dropped
+ * @param reorderedEvents         data events that arrived ahead of a hole and waited
+ * @param parseErrors             malformed messages
+ * @param messagesLost            times lost data cost the parser its place (it then sought the next message start)
+ * @param nonHttpConnections      connections ignored because their first bytes were not HTTP
+ * @param upgrades                connections that switched protocols (101) or became a tunnel (CONNECT)
+ * @param pendingOverflows        requests reported without response because too many were pending
+ * @param bufferedBytes           bytes held now
+ * @param peakBufferedBytes       most bytes held at any time
+ * @param refusedBufferBytes      total size of buffer reservations refused by a cap (data then not kept or not waited for)
+ */
+public record PipelineStats(long events, long dataEvents, long bytes, long connections, long openConnections,
+                            long shedConnections, long expiredConnections, long exchanges, long incompleteExchanges,
+                            long responsesWithoutRequest, long requests, long responses, long gaps, long gapBytes,
+                            long skippedBytes, long duplicateBytes, long reorderedEvents, long parseErrors,
+                            long messagesLost, long nonHttpConnections, long upgrades, long pendingOverflows,
+                            long bufferedBytes, long peakBufferedBytes, long refusedBufferBytes) {
+}

@@ -1,0 +1,167 @@
+package io.httpprofiler.capture;
+
+import io.httpprofiler.bpf.BpfObject;
+import io.httpprofiler.bpf.BtfTypes;
+import io.httpprofiler.bpf.BtfTypes.Member;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The C layout (bpf/http_probe.h) is the one source of truth; {@link EventLayout} is its Java mirror. This test reads the
+ * struct layouts and enum values back from the BTF the compiler wrote into the object and compares them with every
+ * constant of the mirror, in both directions: a member or enum value added, removed, moved or resized on either side
+ * fails here. Needs no privileges: opening an object and parsing its BTF does not touch the kernel.
+ */
+class EventLayoutTest {
+    private static Path objectFile;
+    private static BtfTypes btf;
+
+    @BeforeAll
+    static void openObjectBtf() {
+        objectFile = Path.of(System.getProperty("bpf.object", "target/classes/bpf/http_probe.bpf.o"));
+        assertTrue(Files.isRegularFile(objectFile), "compiled BPF object missing: " + objectFile.toAbsolutePath()
+                + " (the build compiles it from bpf/http_probe.c)");
+        btf = BtfTypes.ofElf(objectFile);
+    }
+
+    @AfterAll
+    static void close() {
+        if (btf != null) {
+            btf.close();
+        }
+    }
+
+    @Test
+    void probeEventMembersMatchTheDecoderOffsetsAndSizes() {
+        // Sizes are what EventDecoder reads at each offset: getLong = 8, getInt = 4, getShort = 2, get = 1.
+        Map<String, Member> expected = members(
+                member("timestamp_ns", EventLayout.TIMESTAMP_NS, Long.BYTES),
+                member("generation", EventLayout.GENERATION, Long.BYTES),
+                member("position", EventLayout.POSITION, Long.BYTES),
+                member("call_size", EventLayout.CALL_SIZE, Long.BYTES),
+                member("tgid", EventLayout.TGID, Integer.BYTES),
+                member("tid", EventLayout.TID, Integer.BYTES),
+                member("fd", EventLayout.FD, Integer.BYTES),
+                member("data_len", EventLayout.DATA_LEN, Integer.BYTES),
+                member("kind", EventLayout.KIND, Byte.BYTES),
+                member("direction", EventLayout.DIRECTION, Byte.BYTES),
+                member("role", EventLayout.ROLE, Byte.BYTES),
+                member("family", EventLayout.FAMILY, Byte.BYTES),
+                member("local_port", EventLayout.LOCAL_PORT, Short.BYTES),
+                member("remote_port", EventLayout.REMOTE_PORT, Short.BYTES),
+                member("local_addr", EventLayout.LOCAL_ADDR, EventLayout.ADDR_BYTES),
+                member("remote_addr", EventLayout.REMOTE_ADDR, EventLayout.ADDR_BYTES),
+                member("comm", EventLayout.COMM, EventLayout.COMM_BYTES),
+                member("data", EventLayout.DATA, 0)); // flexible array member: no size of its own
+
+        assertSameMembers("probe_event", expected, btf.struct("probe_event").members());
+    }
+
+    @Test
+    void headerSizeIsSizeofProbeEventAndPayloadFollowsIt() {
+        long sizeof = btf.struct("probe_event").size();
+        assertEquals(sizeof, EventLayout.HEADER_SIZE, "HEADER_SIZE = sizeof(struct probe_event)");
+        // The kernel writes payload right after the header (sizeof + len), which is where the decoder reads it.
+        assertEquals(EventLayout.HEADER_SIZE, EventLayout.DATA);
+    }
+
+    @Test
+    void probeConfigMatchesWhatKernelProbeWrites() {
+        Map<String, Member> expected = members(
+                member("own_tgid", EventLayout.Config.OWN_TGID, Integer.BYTES),
+                member("flags", EventLayout.Config.FLAGS, Integer.BYTES),
+                member("netns_inode", EventLayout.Config.NETNS_INODE, Long.BYTES),
+                member("max_capture_per_call", EventLayout.Config.MAX_CAPTURE_PER_CALL, Integer.BYTES),
+                member("wakeup_bytes", EventLayout.Config.WAKEUP_BYTES, Integer.BYTES));
+
+        BtfTypes.StructLayout config = btf.struct("probe_config");
+        assertSameMembers("probe_config", expected, config.members());
+        assertEquals(config.size(), EventLayout.Config.SIZE, "Config.SIZE = sizeof(struct probe_config)");
+    }
+
+    @Test
+    void enumValuesMatch() {
+        assertEquals(Map.of("EVENT_OPEN", (long) EventLayout.EVENT_OPEN,
+                        "EVENT_DATA", (long) EventLayout.EVENT_DATA,
+                        "EVENT_CLOSE", (long) EventLayout.EVENT_CLOSE),
+                btf.enumValues("event_kind"), "enum event_kind");
+        assertEquals(Map.of("DIRECTION_EGRESS", (long) EventLayout.DIRECTION_EGRESS,
+                        "DIRECTION_INGRESS", (long) EventLayout.DIRECTION_INGRESS),
+                btf.enumValues("direction"), "enum direction");
+        assertEquals(Map.of("ROLE_UNKNOWN", (long) EventLayout.ROLE_UNKNOWN,
+                        "ROLE_SERVER", (long) EventLayout.ROLE_SERVER,
+                        "ROLE_CLIENT", (long) EventLayout.ROLE_CLIENT),
+                btf.enumValues("role"), "enum role");
+        assertEquals(Map.of("COUNTER_RINGBUF_FULL_RECORDS", (long) EventLayout.COUNTER_RINGBUF_FULL_RECORDS,
+                        "COUNTER_RINGBUF_FULL_BYTES", (long) EventLayout.COUNTER_RINGBUF_FULL_BYTES,
+                        "COUNTER_CONN_TABLE_FULL", (long) EventLayout.COUNTER_CONN_TABLE_FULL,
+                        "COUNTER_CAPPED_BYTES", (long) EventLayout.COUNTER_CAPPED_BYTES,
+                        "COUNTER_SKIPPED_BYTES", (long) EventLayout.COUNTER_SKIPPED_BYTES,
+                        "COUNTER_UNREADABLE_BYTES", (long) EventLayout.COUNTER_UNREADABLE_BYTES,
+                        "COUNTER_MAX", (long) EventLayout.COUNTER_MAX),
+                btf.enumValues("counter"), "enum counter");
+        assertEquals(Map.of("CONFIG_FILTER_PIDS", (long) EventLayout.Config.FILTER_PIDS,
+                        "CONFIG_FILTER_PORTS", (long) EventLayout.Config.FILTER_PORTS,
+                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS,
+                        "CONFIG_KPROBE_DATA", (long) EventLayout.Config.KPROBE_DATA),
+                btf.enumValues("config_flags"), "enum config_flags");
+    }
+
+    @Test
+    void skipMapLayoutMatchesWhatKernelProbeSkipUntilWrites() {
+        // KernelProbe.skipUntil packs the key as {int pid, int fd, int direction} and the value as {long generation,
+        // long until}: these are the structs the kernel reads them as.
+        assertSameMembers("skip_key", members(member("tgid", 0, 4), member("fd", 4, 4), member("direction", 8, 4)),
+                btf.struct("skip_key").members());
+        assertEquals(12, btf.struct("skip_key").size());
+        assertSameMembers("skip_range", members(member("generation", 0, 8), member("until", 8, 8)),
+                btf.struct("skip_range").members());
+        assertEquals(16, btf.struct("skip_range").size());
+    }
+
+    @Test
+    void mapShapesMatchWhatJavaWritesAndReads() throws IOException {
+        try (BpfObject object = BpfObject.open(Files.readAllBytes(objectFile))) {
+            // The scratch buffer is sizeof(struct probe_event) + MAX_RECORD_DATA: the largest record the kernel emits.
+            assertEquals(EventLayout.MAX_RECORD_DATA, object.map("scratch").valueSize() - EventLayout.HEADER_SIZE,
+                    "MAX_RECORD_DATA");
+            assertEquals(EventLayout.Config.SIZE, object.map("settings").valueSize(), "settings value");
+            assertEquals(EventLayout.COUNTER_MAX, object.map("counters").maxEntries(), "counters entries");
+            assertEquals(Long.BYTES, object.map("counters").valueSize(), "counters are u64 (sumPerCpuLong)");
+            assertEquals(Integer.BYTES, object.map("pid_filter").keySize(), "pid_filter key");
+            assertEquals(Short.BYTES, object.map("port_filter").keySize(), "port_filter key");
+            assertEquals(12, object.map("skips").keySize(), "skips key");
+            assertEquals(16, object.map("skips").valueSize(), "skips value");
+        }
+    }
+
+    /** Same member names on both sides, then each member's offset and size, reported one by one. */
+    private static void assertSameMembers(String struct, Map<String, Member> mirror, Map<String, Member> btfMembers) {
+        assertEquals(mirror.keySet(), btfMembers.keySet(), "struct " + struct + ": members in C vs the Java mirror");
+        assertAll("struct " + struct, mirror.values().stream().map(expected -> () -> assertEquals(expected,
+                btfMembers.get(expected.name()), struct + "." + expected.name() + " (Java mirror vs BTF)")));
+    }
+
+    private static Member member(String name, int offset, long size) {
+        return new Member(name, offset, size);
+    }
+
+    private static Map<String, Member> members(Member... members) {
+        Map<String, Member> byName = new LinkedHashMap<>();
+        for (Member m : members) {
+            byName.put(m.name(), m);
+        }
+        return byName;
+    }
+}
