@@ -7,6 +7,8 @@
  *  - tracepoint mode: sys_enter_* remembers (fd, buffer) per thread, sys_exit_* copies what the return value says moved.
  *  - kprobe mode (CONFIG_KPROBE_DATA): tcp_sendmsg/tcp_recvmsg + tcp_cleanup_rbuf read the socket's iov_iter; the
  *    syscall tracepoints still run, because they are where the fd, accept/connect roles and close come from.
+ * sendmmsg/recvmmsg are not traced: they batch datagrams and HTTP over TCP does not use them (no common server or client
+ * library does); their bytes would simply not appear, and the positions (counted only from traced calls) stay consistent.
  * Either way the kernel keeps a byte position per connection and direction and advances it by everything that moved,
  * copied or not, so user space always knows exactly which bytes it is missing.
  */
@@ -82,18 +84,6 @@ struct call_state {
 	__u8 kind;      /* enum call_kind */
 	__u8 direction; /* enum direction */
 	__u8 peek;      /* MSG_PEEK: data is not consumed, so not counted */
-};
-
-struct skip_key {
-	__u32 tgid;
-	__s32 fd;
-	__u32 direction;
-};
-
-/* User space: "on this connection and direction, do not copy bytes before position `until`" (a body nobody keeps). */
-struct skip_range {
-	__u64 generation;
-	__u64 until;
 };
 
 struct {

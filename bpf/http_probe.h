@@ -56,6 +56,19 @@ struct probe_config {
 	__u32 wakeup_bytes;        /* wake user space once this much is waiting; 0 = on every record */
 };
 
+/* Key and value of the `skips` map, written by user space: "on this connection and direction, do not copy bytes before
+ * position `until`" (a body past --max-body that nobody will keep). */
+struct skip_key {
+	__u32 tgid;
+	__s32 fd;
+	__u32 direction; /* enum direction */
+};
+
+struct skip_range {
+	__u64 generation; /* the connection's generation: a reused fd must not inherit it */
+	__u64 until;
+};
+
 /* Every ring buffer record is one of these, followed by data_len payload bytes for EVENT_DATA. */
 struct probe_event {
 	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

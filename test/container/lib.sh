@@ -99,7 +99,9 @@ hp_maven_seed() {
   rm -rf "$work"; mkdir -p "$work/src/main/java"
   cp "$tree/pom.xml" "$work/"
   (cd "$work" && mvn -B -ntp -q -Dmaven.repo.local="$seed" -Dexec.skip=true -Dmaven.test.skip=true \
-      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline package) >"$HP_LOGS/maven-seed.log" 2>&1 ||
+      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline \
+      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$work/deps" package) >"$HP_LOGS/maven-seed.log" 2>&1 ||
     { tail -30 "$HP_LOGS/maven-seed.log" >&2; hp_die "Maven could not resolve the build's dependencies"; }
   rm -rf "$work" "$seed"/.seeded-*
   touch "$seed/.seeded-$stamp"

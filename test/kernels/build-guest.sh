@@ -250,7 +250,7 @@ build_kernel() {
   used_kb="$(du -sk --apparent-size "$r" | cut -f1)"
   size_mb=$((used_kb * 5 / 4 / 1024 + 256))
   log "$name: making ${size_mb} MiB ext4 image"
-  mkfs.ext4 -q -F -L guestroot -d "$r" "$tmp/rootfs.img" "${size_mb}M"
+  mkfs.ext4 -q -F -L guestroot -d "$r" "$tmp/rootfs.img" "${size_mb}M" >/dev/null
   {
     echo "name=$name"
     echo "key=$(kernel_key "$name")"

@@ -76,6 +76,20 @@ public final class EventLayout {
         public static final int KPROBE_DATA = 8;
     }
 
+    /** {@code struct skip_key} and {@code struct skip_range}: the {@code skips} map user space writes. */
+    public static final class Skip {
+        private Skip() {
+        }
+
+        public static final int KEY_TGID = 0;
+        public static final int KEY_FD = 4;
+        public static final int KEY_DIRECTION = 8;
+        public static final int KEY_SIZE = 12;
+        public static final int RANGE_GENERATION = 0;
+        public static final int RANGE_UNTIL = 8;
+        public static final int RANGE_SIZE = 16;
+    }
+
     /** Payload bytes one record carries at most ({@code MAX_RECORD_DATA}). */
     public static final int MAX_RECORD_DATA = 16384;
 }

@@ -31,17 +31,26 @@ public final class KernelProbe implements AutoCloseable {
     private final RingBufferReader reader;
     private final BpfMap counters;
     private final BpfMap skips;
+    private final long loadMillis;
 
     private KernelProbe(BpfObject object, CaptureSettings settings, int ownPid, Consumer<String> log) {
         this.object = object;
         try {
             object.map("events").setMaxEntries(settings.ringBytes());
+            String kprobesMissing = settings.attachMode() == AttachMode.TRACEPOINT ? "not asked for"
+                    : KprobeSupport.missingReason();
+            if (kprobesMissing != null) {
+                // Verifying programs that cannot attach is wasted start-up time.
+                object.programs().stream().filter(KernelProbe::isKprobe).forEach(p -> p.setAutoload(false));
+            }
+            long loadStart = System.nanoTime();
             object.load();
+            this.loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
             writeFilters(settings, ownPid, false);
             String reason = null;
             AttachMode chosen = settings.attachMode();
             if (chosen != AttachMode.TRACEPOINT) {
-                reason = attachKprobes();
+                reason = kprobesMissing != null ? kprobesMissing : attachKprobes();
                 if (reason != null && chosen == AttachMode.KPROBE) {
                     throw new CaptureStartException("kprobes cannot attach on this kernel (" + reason
                             + "); use --attach tracepoint or --attach auto");
@@ -104,6 +113,11 @@ public final class KernelProbe implements AutoCloseable {
         return object.map("events");
     }
 
+    /** Time the kernel took to verify and load the programs. */
+    public long loadMillis() {
+        return loadMillis;
+    }
+
     public int attachedPrograms() {
         return links.size();
     }
@@ -122,11 +136,14 @@ public final class KernelProbe implements AutoCloseable {
      * belong to a body past the kept size. They are still counted. Best effort: a full map just means they get copied.
      */
     public void skipUntil(ConnectionId connection, Direction direction, long until) {
-        ByteBuffer key = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
-        key.putInt(connection.pid()).putInt(connection.fd())
-                .putInt(direction == Direction.EGRESS ? EventLayout.DIRECTION_EGRESS : EventLayout.DIRECTION_INGRESS);
-        ByteBuffer value = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
-        value.putLong(connection.generation()).putLong(until);
+        ByteBuffer key = ByteBuffer.allocate(EventLayout.Skip.KEY_SIZE).order(ByteOrder.nativeOrder());
+        key.putInt(EventLayout.Skip.KEY_TGID, connection.pid());
+        key.putInt(EventLayout.Skip.KEY_FD, connection.fd());
+        key.putInt(EventLayout.Skip.KEY_DIRECTION,
+                direction == Direction.EGRESS ? EventLayout.DIRECTION_EGRESS : EventLayout.DIRECTION_INGRESS);
+        ByteBuffer value = ByteBuffer.allocate(EventLayout.Skip.RANGE_SIZE).order(ByteOrder.nativeOrder());
+        value.putLong(EventLayout.Skip.RANGE_GENERATION, connection.generation());
+        value.putLong(EventLayout.Skip.RANGE_UNTIL, until);
         try {
             skips.put(key.array(), value.array());
         } catch (BpfException ignored) {

@@ -61,9 +61,11 @@ final class ProfilerRun {
         try (KernelProbe probe = KernelProbe.start(settings, ownPid, this::warn)) {
             Session session = new Session(probe, outputs, options, log);
             stop.install();
-            log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms; tracing %s; writing %s%s%n",
+            log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms);"
+                            + " tracing %s; writing %s%s%n",
                     probe.mode().label(), probe.fallbackReason() == null ? "" : " (kprobes unavailable)",
-                    probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, describeScope(),
+                    probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
+                    describeScope(),
                     options.output(), options.json() == null ? "" : " and " + options.json());
             log.flush();
             session.run(stop, options.durationSeconds());

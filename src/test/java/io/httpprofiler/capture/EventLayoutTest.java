@@ -122,12 +122,14 @@ class EventLayoutTest {
     void skipMapLayoutMatchesWhatKernelProbeSkipUntilWrites() {
         // KernelProbe.skipUntil packs the key as {int pid, int fd, int direction} and the value as {long generation,
         // long until}: these are the structs the kernel reads them as.
-        assertSameMembers("skip_key", members(member("tgid", 0, 4), member("fd", 4, 4), member("direction", 8, 4)),
+        assertSameMembers("skip_key", members(member("tgid", EventLayout.Skip.KEY_TGID, 4),
+                        member("fd", EventLayout.Skip.KEY_FD, 4), member("direction", EventLayout.Skip.KEY_DIRECTION, 4)),
                 btf.struct("skip_key").members());
-        assertEquals(12, btf.struct("skip_key").size());
-        assertSameMembers("skip_range", members(member("generation", 0, 8), member("until", 8, 8)),
+        assertEquals(EventLayout.Skip.KEY_SIZE, btf.struct("skip_key").size());
+        assertSameMembers("skip_range", members(member("generation", EventLayout.Skip.RANGE_GENERATION, 8),
+                        member("until", EventLayout.Skip.RANGE_UNTIL, 8)),
                 btf.struct("skip_range").members());
-        assertEquals(16, btf.struct("skip_range").size());
+        assertEquals(EventLayout.Skip.RANGE_SIZE, btf.struct("skip_range").size());
     }
 
     @Test
