@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the trace files a containerised profiler wrote while test/container/*-e2e.sh drove the demo app.
 
-  check-trace.py --dir TRACES --nonce NONCE --decoy MARKER [--app-pid PID] [--app-port 8080] [--backend-port 8081]
+  check-trace.py --dir TRACES --nonce NONCE --decoy MARKER [--app-pid PID] [--pid-check strict|warn]
+                 [--app-port 8080] [--backend-port 8081]
 
 Reads TRACES/http-trace.txt (text transcript) and TRACES/http-trace.jsonl (JSON Lines, see the output contract in
 the design brief) and prints one PASS/FAIL line per check, then 'N passed, N failed'. Exit status 1 on any FAIL.
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("--app-pid", type=int, default=None, help="PID of the app in its own PID namespace")
     ap.add_argument("--app-port", type=int, default=8080)
     ap.add_argument("--backend-port", type=int, default=8081)
+    ap.add_argument("--pid-check", choices=("strict", "warn"), default="strict",
+                    help="warn: report PIDs that are not the app's own without failing")
     a = ap.parse_args()
 
     text_path = os.path.join(a.dir, "http-trace.txt")
@@ -124,7 +127,11 @@ def main():
 
     if a.app_pid is not None and app_records:
         pids = sorted({r.get("pid") for r in app_records})
-        check(pids == [a.app_pid], "PIDs are the app's own (pid %d in its namespace)" % a.app_pid, "saw %s" % pids)
+        what = "PIDs are the app's own (pid %d in its namespace)" % a.app_pid
+        if pids == [a.app_pid] or a.pid_check == "strict":
+            check(pids == [a.app_pid], what, "saw %s" % pids)
+        else:
+            print("WARN %s: saw %s (not counted: --pid-check warn)" % (what, pids))
         comms = sorted({str(r.get("comm")) for r in app_records})
         check(all(c.startswith("python") for c in comms), "comm is the app's (python3)", "saw %s" % comms)
 

@@ -10,7 +10,8 @@
 #
 # Prints PASS/FAIL lines, timings and image sizes, and 'compose-e2e: N passed, N failed'; exits 1 on any failure.
 # Environment: HP_KEEP_DOCKERD=1 leaves a dockerd this script started running; HP_E2E_KEEP=1 leaves the containers
-# up; HP_E2E_SRC=DIR uses DIR's container/ and test/app/ instead of this repository's (for plumbing tests).
+# up; HP_E2E_PID_CHECK=warn does not fail on PIDs other than the app's own; HP_E2E_SRC=DIR uses DIR's container/ and
+# test/app/ instead of this repository's (for plumbing tests).
 set -euo pipefail
 HP_TEST=compose-e2e
 # shellcheck source=lib.sh

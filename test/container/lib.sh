@@ -237,9 +237,10 @@ hp_e2e_traffic_and_checks() {
   hp_stop_decoy
   echo "== trace checks"
   # The demo app is PID 1 of its container; sharing its PID namespace, the profiler should report 1.
+  # HP_E2E_PID_CHECK=warn reports other PIDs without failing.
   out=$(python3 "$HP_REPO/test/container/check-trace.py" --dir "$traces" --nonce "$nonce" --decoy "$decoy" \
-        --app-pid 1) || true
-  echo "$out" | grep -E '^(PASS|FAIL) ' || true
+        --app-pid 1 --pid-check "${HP_E2E_PID_CHECK:-strict}") || true
+  echo "$out" | grep -E '^(PASS|FAIL|WARN) ' || true
   HP_PASSED=$((HP_PASSED + $(echo "$out" | grep -c '^PASS ' || true)))
   HP_FAILED=$((HP_FAILED + $(echo "$out" | grep -c '^FAIL ' || true)))
 }

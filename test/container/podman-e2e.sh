@@ -7,8 +7,9 @@
 #   test/container/podman-e2e.sh
 #
 # Prints PASS/FAIL lines, timings and image sizes, and 'podman-e2e: N passed, N failed'; exits 1 on any failure.
-# Environment: HP_E2E_KEEP=1 leaves the containers running; HP_E2E_SRC=DIR builds from DIR (plumbing tests);
-# HP_PODMAN_PRIVS overrides the privilege flags (default: the QUICKSTART line's).
+# Environment: HP_E2E_KEEP=1 leaves the containers running; HP_E2E_PID_CHECK=warn (see compose-e2e.sh);
+# HP_E2E_SRC=DIR builds from DIR (plumbing tests); HP_PODMAN_PRIVS overrides the privilege flags (default: the
+# QUICKSTART line's).
 set -euo pipefail
 HP_TEST=podman-e2e
 # shellcheck source=lib.sh
@@ -21,10 +22,16 @@ TRACES=$HP_CACHE/e2e/podman-traces
 read -r -a PRIVS <<<"${HP_PODMAN_PRIVS:---cap-add CAP_BPF --cap-add CAP_PERFMON --security-opt seccomp=unconfined}"
 declare -a TIMINGS=()
 
+# The profiler depends on the app's namespaces: remove it first.
+remove_containers() {
+  podman rm -f -i -t 5 "$PROF" >/dev/null 2>&1 || true
+  podman rm -f -i -t 5 "$APP" >/dev/null 2>&1 || true
+}
+
 finish() {
   local rc=$?
   set +e
-  [[ ${HP_E2E_KEEP:-0} == 1 ]] || podman rm -f -t 5 "$PROF" "$APP" >/dev/null 2>&1
+  [[ ${HP_E2E_KEEP:-0} == 1 ]] || remove_containers
   hp_stop_decoy
   echo
   echo "== timings"
@@ -64,7 +71,7 @@ TIMINGS+=("image build: $(( ($(hp_ms) - t) / 1000 )) s")
 TIMINGS+=("image size: $(hp_image_size podman http-profiler:latest)")
 TIMINGS+=("image size: $(hp_image_size podman http-profiler-demo-app:latest)")
 
-podman rm -f -t 5 "$PROF" "$APP" >/dev/null 2>&1 || true
+remove_containers
 rm -rf "$TRACES"
 mkdir -p "$TRACES"
 APP_PORT=$(hp_free_port)

@@ -7,7 +7,7 @@
 #   test/kernels/build-guest.sh --print-dir K   print K's cache directory (built or not) and exit
 #   test/kernels/build-guest.sh --no-verify ... skip the verification boot (smoke.sh) of a new image
 #
-# Cache (git-ignored): .cache/kernels/base-<hash>/rootfs   the debootstrapped userland, shared by kernels
+# Cache (git-ignored): .cache/kernels/base-<hash>.tar.gz   the debootstrapped userland, shared by kernels
 #                      .cache/kernels/<KERNEL>-<hash>/      rootfs.img vmlinuz initrd.img manifest
 # The hashes cover this script, lib.sh, guest/guest-init, the package list and the kernel's kernels.conf
 # line: change any of them and the next run rebuilds; otherwise the cached image is reused as it is.
@@ -53,38 +53,62 @@ mount_chroot() {
     CHROOT_MOUNTS+=("$root/$d")
   done
 }
+# Unmounts whatever is still mounted below $1 (debootstrap has been seen leaving /proc mounted in its
+# target when a process of the chroot kept it busy); fails if something stays mounted.
+umount_below() {
+  local root m
+  root="$(realpath "$1")"
+  for m in $(awk -v r="$root/" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  ! awk -v r="$root/" 'index($5, r) == 1 {found = 1} END {exit !found}' /proc/self/mountinfo ||
+    die "something is still mounted below $root"
+}
+# rm -rf that never crosses into a mount (a bind-mounted /dev or /proc left in a chroot).
+safe_rm() {
+  local d
+  for d in "$@"; do
+    [ -e "$d" ] || continue
+    umount_below "$d"
+    rm -rf --one-file-system "$d"
+  done
+}
 TMP_DIRS=()
 cleanup() {
   umount_chroot
   local d
-  for d in "${TMP_DIRS[@]}"; do rm -rf --one-file-system "$d"; done
+  for d in "${TMP_DIRS[@]+"${TMP_DIRS[@]}"}"; do safe_rm "$d"; done
 }
 trap cleanup EXIT
 
-# The bookworm userland, shared by every kernel.
+# The bookworm userland, shared by every kernel: kept as a tarball (no live tree with device nodes or
+# stray mounts in the cache) that build_kernel unpacks.
 build_base() {
-  local dir="$CACHE_DIR/base-$(base_key)"
-  if [ -f "$dir/done" ]; then
-    log "reusing base rootfs $dir"
-    BASE_ROOTFS="$dir/rootfs"
+  local base="$CACHE_DIR/base-$(base_key).tar.gz"
+  BASE_TAR=$base
+  if [ -f "$base" ]; then
+    log "reusing base rootfs $base"
     return
   fi
-  local tmp="$dir.tmp.$$"
+  local tmp="$CACHE_DIR/base.tmp.$$"
   TMP_DIRS+=("$tmp")
-  rm -rf "$tmp" && mkdir -p "$tmp"
+  safe_rm "$tmp"
+  mkdir -p "$tmp"
   local include
   include="$(IFS=,; echo "${GUEST_PACKAGES[*]}")"
-  log "debootstrap $GUEST_SUITE (minbase + $include) into $tmp/rootfs"
-  local t0=$SECONDS
-  if ! debootstrap --variant=minbase --include="$include" "$GUEST_SUITE" "$tmp/rootfs" "$DEBIAN_MIRROR" \
-    >"$tmp/debootstrap.log" 2>&1; then
+  log "debootstrap $GUEST_SUITE (minbase + $include)"
+  local t0=$SECONDS rc=0
+  debootstrap --variant=minbase --include="$include" "$GUEST_SUITE" "$tmp/rootfs" "$DEBIAN_MIRROR" \
+    >"$tmp/debootstrap.log" 2>&1 || rc=$?
+  umount_below "$tmp/rootfs"
+  if [ "$rc" != 0 ]; then
     tail -n 30 "$tmp/debootstrap.log" >&2
     [ -f "$tmp/rootfs/debootstrap/debootstrap.log" ] && tail -n 30 "$tmp/rootfs/debootstrap/debootstrap.log" >&2
     die "debootstrap failed"
   fi
   log "debootstrap took $((SECONDS - t0)) s"
   local r="$tmp/rootfs"
-  # initrd: only what mounting the root disk and the 9p shares needs (small initrd = fast TCG boot).
+  # Debian's initrd (kept as a fallback): only what mounting the root disk and the 9p shares needs.
   sed -i 's/^MODULES=.*/MODULES=list/' "$r/etc/initramfs-tools/initramfs.conf"
   cat >"$r/etc/initramfs-tools/modules" <<'MODS'
 virtio_pci
@@ -102,14 +126,14 @@ MODS
   # No kernel postinst hook should try to install a boot loader.
   printf 'do_symlinks = yes\nlink_in_boot = yes\ndo_bootloader = no\n' >"$r/etc/kernel-img.conf"
   rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
-  touch "$tmp/done"
-  rm -rf "$dir"
-  mv "$tmp" "$dir"
+  tar --one-file-system --numeric-owner -C "$r" -cf - . | gzip -1 >"$tmp/base.tar.gz"
+  mv "$tmp/base.tar.gz" "$base"
+  safe_rm "$tmp"
   local old
   for old in "$CACHE_DIR"/base-*; do
-    [ -d "$old" ] && [ "$old" != "$dir" ] && case $old in *.tmp.*) ;; *) rm -rf "$old" ;; esac
+    [ "$old" != "$base" ] && safe_rm "$old"
   done
-  BASE_ROOTFS="$dir/rootfs"
+  log "base rootfs: $base ($(du -m "$base" | cut -f1) MiB)"
 }
 
 # vmlinux: the uncompressed ELF kernel inside vmlinuz. qemu boots it directly through its PVH entry
@@ -204,10 +228,12 @@ build_kernel() {
   build_base
   local tmp="$dir.tmp.$$"
   TMP_DIRS+=("$tmp")
-  rm -rf "$tmp" && mkdir -p "$tmp"
+  safe_rm "$tmp"
+  mkdir -p "$tmp"
   local r="$tmp/rootfs"
-  log "$name: copying base rootfs"
-  cp -a "$BASE_ROOTFS" "$r"
+  log "$name: unpacking base rootfs"
+  mkdir -p "$r"
+  tar --numeric-owner -C "$r" -xzf "$BASE_TAR"
   cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
   local target=()
   if [ "$suite" != "$GUEST_SUITE" ]; then
@@ -222,6 +248,7 @@ build_kernel() {
     die "$name: installing $pkg failed"
   fi
   umount_chroot
+  umount_below "$r"
   rm -f "$r/etc/apt/sources.list.d/kernel.list" "$r/etc/resolv.conf"
   rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
 
@@ -262,12 +289,12 @@ build_kernel() {
     echo "libbpf=$(chroot "$r" dpkg-query -W -f='${Version}' libbpf1 2>/dev/null || echo unknown)"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   } >"$tmp/manifest"
-  rm -rf "$r"
+  safe_rm "$r"
   [ "$VERIFY" = 1 ] && verify_image "$name" "$tmp"
   # Older builds of the same kernel are stale now.
   local old
   for old in "$CACHE_DIR/$name"-*; do
-    [ -d "$old" ] && [ "$old" != "$dir" ] && case $old in *.tmp.*) ;; *) rm -rf "$old" ;; esac
+    [ -d "$old" ] && [ "$old" != "$dir" ] && case $old in *.tmp.*) ;; *) safe_rm "$old" ;; esac
   done
   mv "$tmp" "$dir"
   log "$name: built $dir ($release) in $((SECONDS - t0)) s"

@@ -52,9 +52,13 @@ public final class Preflight {
 
     static void checkCapabilities(String procStatus) {
         long effective = 0;
+        String uid = null;
         for (String line : procStatus.split("\n")) {
             if (line.startsWith("CapEff:")) {
                 effective = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            } else if (line.startsWith("Uid:")) {
+                String[] ids = line.substring(4).trim().split("\\s+");
+                uid = ids.length > 1 ? ids[1] : ids[0]; // the effective uid
             }
         }
         boolean sysAdmin = has(effective, CAP_SYS_ADMIN);
@@ -62,8 +66,9 @@ public final class Preflight {
         if (!sysAdmin && !bpfAndPerfmon) {
             String missing = sysAdmin ? "" : !has(effective, CAP_BPF) && !has(effective, CAP_PERFMON)
                     ? "CAP_BPF and CAP_PERFMON" : !has(effective, CAP_BPF) ? "CAP_BPF" : "CAP_PERFMON";
-            throw new CaptureStartException("missing capability " + missing + ": run as root (sudo), or in a container"
-                    + " add --cap-add BPF --cap-add PERFMON (older engines: --cap-add SYS_ADMIN)");
+            String who = uid == null || uid.equals("0") ? "" : " (running as uid " + uid + ", not root)";
+            throw new CaptureStartException("missing capability " + missing + who + ": run as root (sudo), or in a"
+                    + " container add --cap-add BPF --cap-add PERFMON (older engines: --cap-add SYS_ADMIN)");
         }
     }
 

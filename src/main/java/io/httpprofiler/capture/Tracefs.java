@@ -8,14 +8,21 @@ import java.nio.file.Path;
  * systems and containers often don't.
  */
 public final class Tracefs {
-    private static final Path TRACING = Path.of("/sys/kernel/tracing");
-    private static final Path DEBUG_TRACING = Path.of("/sys/kernel/debug/tracing");
+    private static final String TRACING = "sys/kernel/tracing";
+    private static final String DEBUG_TRACING = "sys/kernel/debug/tracing";
+    private static final Path ROOT = Path.of("/");
 
     private Tracefs() {
     }
 
     public static boolean available() {
-        return Files.isDirectory(TRACING.resolve("events/syscalls")) || Files.isDirectory(DEBUG_TRACING.resolve("events/syscalls"));
+        return available(ROOT);
+    }
+
+    /** @param root the file system root to look below ("/" in production, a fake tree in tests) */
+    static boolean available(Path root) {
+        return Files.isDirectory(root.resolve(TRACING).resolve("events/syscalls"))
+                || Files.isDirectory(root.resolve(DEBUG_TRACING).resolve("events/syscalls"));
     }
 
     /**
@@ -23,10 +30,14 @@ public final class Tracefs {
      * otherwise throws with the fix.
      */
     public static void ensureMounted(Mounter mounter) {
-        if (available()) {
+        ensureMounted(ROOT, mounter);
+    }
+
+    static void ensureMounted(Path root, Mounter mounter) {
+        if (available(root)) {
             return;
         }
-        if (mounter.mountTracefs(TRACING.toString()) && available()) {
+        if (mounter.mountTracefs(root.resolve(TRACING).toString()) && available(root)) {
             return;
         }
         throw new CaptureStartException("tracefs is not mounted at /sys/kernel/tracing: run `mount -t tracefs nodev"

@@ -39,7 +39,7 @@ final class Outputs implements AutoCloseable {
             try {
                 json = new RotatingFileOutput(options.json(), options.maxFileSize(), options.maxFiles(), problems);
             } catch (IOException e) {
-                transcript.close();
+                transcript.discardIfUnused();
                 throw e;
             }
         }
@@ -66,6 +66,14 @@ final class Outputs implements AutoCloseable {
 
     long failedExchanges() {
         return failedExchanges;
+    }
+
+    /** The profiler did not start: remove the files (and directories) opening them created, if nothing was written. */
+    void discardIfUnused() {
+        transcriptFile.discardIfUnused();
+        if (jsonFile != null) {
+            jsonFile.discardIfUnused();
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.httpprofiler.cli;
 
+import io.httpprofiler.bpf.BpfException;
 import io.httpprofiler.bpf.Mounts;
 import io.httpprofiler.capture.CaptureSettings;
 import io.httpprofiler.capture.CaptureStartException;
@@ -34,7 +35,7 @@ final class ProfilerRun {
             if (options.json() != null) {
                 RotatingFileOutput.checkWritable(options.json());
             }
-            new Preflight(Path.of("/")).check();
+            new Preflight(preflightRoot()).check();
             Tracefs.ensureMounted(Mounts::mountTracefs);
             outputs = Outputs.open(options, this::warn);
         } catch (IOException e) {
@@ -45,9 +46,20 @@ final class ProfilerRun {
         try (outputs) {
             return capture(outputs);
         } catch (CaptureStartException e) {
+            outputs.discardIfUnused(); // a start that failed leaves no empty files behind
             return fail(e.getMessage());
         }
     }
+
+    /**
+     * Where {@link Preflight} reads /proc and /sys: "/" unless the hidden, test-only system property
+     * {@value #PREFLIGHT_ROOT_PROPERTY} points at a fake tree (to produce "no BTF" or "kernel too old" for real).
+     */
+    static Path preflightRoot() {
+        return Path.of(System.getProperty(PREFLIGHT_ROOT_PROPERTY, "/"));
+    }
+
+    static final String PREFLIGHT_ROOT_PROPERTY = "httpprofiler.preflight.root";
 
     private int capture(Outputs outputs) {
         int ownPid = (int) ProcessHandle.current().pid();
@@ -58,7 +70,13 @@ final class ProfilerRun {
                 .withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
                 .withRingBytes(options.ringBytes());
         long startNanos = System.nanoTime();
-        try (KernelProbe probe = KernelProbe.start(settings, ownPid, this::warn)) {
+        KernelProbe started;
+        try {
+            started = KernelProbe.start(settings, ownPid, this::warn);
+        } catch (BpfException e) {
+            throw new CaptureStartException(loadFailure(e));
+        }
+        try (KernelProbe probe = started) {
             Session session = new Session(probe, outputs, options, log);
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms);"
@@ -73,6 +91,19 @@ final class ProfilerRun {
             log.println("http-profiler stopped: " + session.totals());
             return 0;
         }
+    }
+
+    /** One line for a libbpf failure while loading or attaching (KernelProbe has released everything by then). */
+    static String loadFailure(BpfException e) {
+        String hint = switch (e.errno()) {
+            case 1, 13 -> e.libbpfLog().contains("verifier") || e.libbpfLog().contains("processed ")
+                    ? " (the kernel's verifier rejected a program: please report this with your kernel version)"
+                    : " (needs CAP_BPF and CAP_PERFMON, or root; in a container the seccomp profile must also allow"
+                    + " bpf(): --security-opt seccomp=unconfined)";
+            case 7, 12 -> " (not enough locked memory for the maps: try a smaller --ring-size)";
+            default -> "";
+        };
+        return "cannot load the BPF probe: " + e.getMessage() + hint;
     }
 
     private String describeScope() {

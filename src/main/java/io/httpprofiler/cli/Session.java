@@ -22,6 +22,19 @@ final class Session {
     private static final int POLL_MILLIS = 50;
     /** How often the pipeline gets to expire idle connections and stalled reorder waits. */
     private static final long EXPIRE_EVERY_NANOS = 200_000_000L;
+    /**
+     * The pipeline's buffers (held out-of-order data, split heads, kept bodies) may take this share of the heap in total:
+     * {@link PipelineSettings}' defaults (256 MiB) assume a big heap, and a profiler must not die of OutOfMemoryError in a
+     * container that gives it 64 MiB.
+     */
+    static final int HEAP_SHARE_FOR_BUFFERS = 4;
+    /** Tracked connections may take this share of the heap ... */
+    static final int HEAP_SHARE_FOR_CONNECTIONS = 4;
+    /** ... at about this much each (measured: ~1.3 KiB for an idle connection's reassembly and parser state). */
+    static final long BYTES_PER_CONNECTION = 2048;
+    /** Floors, so that a tiny heap still gets a working pipeline. */
+    static final long MIN_TOTAL_BUFFER_BYTES = 1L << 20;
+    static final int MIN_CONNECTIONS = 256;
 
     private final KernelProbe probe;
     private final Outputs outputs;
@@ -31,12 +44,20 @@ final class Session {
     private final CommandFilter commandFilter;
     private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
+    private long internalErrors;
 
     Session(KernelProbe probe, Outputs outputs, ProfilerOptions options, PrintStream log) {
         this.probe = probe;
         this.outputs = outputs;
         this.log = log;
-        this.pipeline = new HttpPipeline(PipelineSettings.defaults().withMaxBody(options.maxBody()), outputs::write,
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        PipelineSettings settings = pipelineSettings(options.maxBody(), maxHeap);
+        if (settings.maxBody() > settings.connectionBufferBytes()) {
+            warn("--max-body " + settings.maxBody() + " does not fit this JVM's heap (" + (maxHeap >> 20)
+                    + " MiB): bodies are kept up to " + settings.connectionBufferBytes() + " bytes; give it more with"
+                    + " java -Xmx...");
+        }
+        this.pipeline = new HttpPipeline(settings, outputs::write,
                 (connection, direction, from, to) -> probe.skipUntil(connection, direction, to));
         this.commandFilter = options.comms().isEmpty() ? null : new CommandFilter(options.comms(), pipeline::accept);
         this.input = commandFilter == null ? pipeline::accept : commandFilter;
@@ -57,7 +78,7 @@ final class Session {
             probe.reader().poll((int) Math.min(POLL_MILLIS, Math.max(1, (end - now) / 1_000_000)), this::onRecord);
             now = System.nanoTime();
             if (now >= nextExpire) {
-                pipeline.expire(wallClockNanos());
+                expire();
                 nextExpire = now + EXPIRE_EVERY_NANOS;
             }
             if (now >= nextStats) {
@@ -68,11 +89,45 @@ final class Session {
         }
     }
 
+    /**
+     * The pipeline's limits: its defaults (with the buffer caps {@code --max-body} needs), capped so that together they fit
+     * in this JVM's heap. Buffers get a quarter of it and tracked connections another quarter; the rest is the profiler's
+     * own (about 10 MiB), output held while a disk is failing (up to 8 MiB), and room for the garbage collector.
+     */
+    static PipelineSettings pipelineSettings(int maxBody, long maxHeapBytes) {
+        PipelineSettings wanted = PipelineSettings.defaults().withMaxBody(maxBody);
+        long total = Math.min(wanted.totalBufferBytes(),
+                Math.max(MIN_TOTAL_BUFFER_BYTES, maxHeapBytes / HEAP_SHARE_FOR_BUFFERS));
+        long perConnection = Math.min(wanted.connectionBufferBytes(), Math.max(total / 4, MIN_TOTAL_BUFFER_BYTES / 4));
+        int connections = (int) Math.min(wanted.maxConnections(),
+                Math.max(MIN_CONNECTIONS, maxHeapBytes / HEAP_SHARE_FOR_CONNECTIONS / BYTES_PER_CONNECTION));
+        return new PipelineSettings(wanted.maxBody(), connections, perConnection, total, wanted.maxPendingRequests(),
+                wanted.idleTimeout(), wanted.reorderWindow());
+    }
+
     private void onRecord(java.nio.ByteBuffer record) {
         CaptureEvent event = decoder.decode(record);
         if (event != null) {
-            input.accept(event);
+            try {
+                input.accept(event);
+            } catch (RuntimeException e) {
+                internalError(e);
+            }
         }
+    }
+
+    /** A bug in the pipeline must cost one event, not the capture: reported once (with where), counted after that. */
+    private void internalError(RuntimeException e) {
+        if (internalErrors++ == 0) {
+            StackTraceElement[] where = e.getStackTrace();
+            warn("internal error, event skipped: " + e + (where.length == 0 ? "" : " at " + where[0])
+                    + "; counting further ones in the stats (please report this)");
+        }
+    }
+
+    private void warn(String message) {
+        log.println("http-profiler: " + message);
+        log.flush();
     }
 
     /** Takes what is still in the ring, then ends every connection so pending exchanges are written (incomplete). */
@@ -80,8 +135,20 @@ final class Session {
         while (probe.reader().drain(this::onRecord) > 0) {
             // keep draining: the kernel may still be adding records
         }
-        pipeline.expire(wallClockNanos());
-        pipeline.finish();
+        expire();
+        try {
+            pipeline.finish();
+        } catch (RuntimeException e) {
+            internalError(e);
+        }
+    }
+
+    private void expire() {
+        try {
+            pipeline.expire(wallClockNanos());
+        } catch (RuntimeException e) {
+            internalError(e);
+        }
     }
 
     String totals() {
@@ -98,7 +165,23 @@ final class Session {
                 .append(", gaps ").append(s.gaps()).append('/').append(s.gapBytes()).append(" bytes")
                 .append(", not copied ").append(k.cappedBytes() + k.skippedBytes()).append(" bytes")
                 .append(", parse errors ").append(s.parseErrors())
+                .append(", non-HTTP connections ").append(s.nonHttpConnections())
                 .append(", shed connections ").append(s.shedConnections() + k.connectionTableFull());
+        if (k.unreadableBytes() > 0) {
+            line.append(", unreadable ").append(k.unreadableBytes()).append(" bytes");
+        }
+        if (s.refusedBufferBytes() > 0) {
+            line.append(", over buffer limits ").append(s.refusedBufferBytes()).append(" bytes");
+        }
+        if (s.responsesWithoutRequest() > 0) {
+            line.append(", responses without request ").append(s.responsesWithoutRequest());
+        }
+        if (s.pendingOverflows() > 0) {
+            line.append(", unawaited responses ").append(s.pendingOverflows());
+        }
+        if (internalErrors > 0) {
+            line.append(", internal errors ").append(internalErrors);
+        }
         if (decoder.malformedRecords() > 0) {
             line.append(", malformed records ").append(decoder.malformedRecords());
         }

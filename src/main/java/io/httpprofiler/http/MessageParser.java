@@ -352,6 +352,9 @@ final class MessageParser {
             }
             return end;
         }
+        if (pending.length() + lineFeed - from > MAX_CHUNK_LINE) {
+            return cutMalformed("chunk size line too long", lineFeed + 1);
+        }
         long size;
         if (pending.isEmpty()) {
             size = chunkSize(data, from, lineFeed);

@@ -5,38 +5,63 @@ import org.apache.commons.io.output.UnsynchronizedByteArrayOutputStream;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A file for output that must survive its surroundings: bytes are buffered until {@link #flush()} (the exchange writers
- * flush once per exchange, so blocks and lines are never split), the file rotates by size at those flushes
- * ({@code name}, {@code name.1} ... {@code name.N}), and a failing disk or vanished directory is reported once, counted,
- * and retried later while the profiler keeps capturing. Not thread-safe.
+ * A file for output that must survive its surroundings. Bytes are collected until {@link #flush()}: the exchange writers
+ * flush once per exchange, so what lies between two flushes is one block (a transcript block, a JSON line) and a block is
+ * only ever written whole, into one file:
+ * <ul>
+ * <li>rotation by size happens before a block that would take the file past the limit ({@code name} becomes
+ *     {@code name.1} ... {@code name.N}); a file is bigger than the limit only when one block alone is;</li>
+ * <li>a block the disk refuses halfway (full disk) is cut off again, so a retry does not leave half a block behind;</li>
+ * <li>a failing disk, or a file or directory removed while open (whose writes would otherwise vanish silently), is
+ *     reported once, and retried later (the directory is created again) while the profiler keeps capturing; blocks are
+ *     held meanwhile up to {@link #MAX_PENDING_BYTES}, further ones are dropped whole and counted.</li>
+ * </ul>
+ * Not thread-safe.
  */
 public final class RotatingFileOutput extends OutputStream {
-    /** Bytes held while the file cannot be written; beyond this they are dropped (and counted) rather than grow the heap. */
+    /** Bytes held while the file cannot be written; beyond this whole blocks are dropped (and counted). */
     static final int MAX_PENDING_BYTES = 4 * 1024 * 1024;
     /** How long to wait after a failure before trying the file again. */
     static final long RETRY_NANOS = 5_000_000_000L;
+    /** How often to check that the file is still there: writes to a removed file succeed and are lost. */
+    static final long PRESENCE_CHECK_NANOS = 100_000_000L;
 
     private final Path path;
     private final long maxBytes;
     private final int maxFiles;
     private final Consumer<String> problems;
+    /** The block being written (since the last flush). */
+    private final UnsynchronizedByteArrayOutputStream block = UnsynchronizedByteArrayOutputStream.builder().get();
+    /** Complete blocks waiting for the file to work again. */
     private final UnsynchronizedByteArrayOutputStream pending = UnsynchronizedByteArrayOutputStream.builder().get();
+    /** Created by this instance (and still to be removed by {@link #discardIfUnused()} when nothing was written). */
+    private final List<Path> createdDirectories = new ArrayList<>();
+    private boolean createdFile;
+    private FileChannel channel;
     private OutputStream out;
     private long size;
     private boolean failing;
     private long retryAt;
+    private long nextPresenceCheck;
     private long droppedBytes;
     private long writeFailures;
     private long rotations;
+    private boolean written;
 
     /**
-     * @param maxBytes rotate once the file reaches this size (0: never)
+     * Opens (creating it and its directories if needed) the file for appending.
+     *
+     * @param maxBytes rotate once the file would grow past this size (0: never)
      * @param maxFiles rotated files kept besides the live one
      * @param problems receives one line per failure episode (and one when writing works again)
      */
@@ -45,7 +70,17 @@ public final class RotatingFileOutput extends OutputStream {
         this.maxBytes = maxBytes;
         this.maxFiles = maxFiles;
         this.problems = problems;
-        open();
+        Path parent = path.toAbsolutePath().getParent();
+        for (Path dir = parent; dir != null && !Files.exists(dir); dir = dir.getParent()) {
+            createdDirectories.add(dir);
+        }
+        createdFile = !Files.exists(path);
+        try {
+            open();
+        } catch (IOException e) {
+            discardIfUnused();
+            throw e;
+        }
     }
 
     /** Fails early, before anything is created, if path cannot be a writable file. */
@@ -67,62 +102,100 @@ public final class RotatingFileOutput extends OutputStream {
 
     private void open() throws IOException {
         FileUtils.forceMkdirParent(path.toFile());
-        out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                 StandardOpenOption.WRITE);
-        size = Files.size(path);
+        out = Channels.newOutputStream(channel);
+        size = channel.size();
+        nextPresenceCheck = System.nanoTime() + PRESENCE_CHECK_NANOS;
     }
 
     @Override
     public void write(int b) {
-        if (pending.size() + 1 > MAX_PENDING_BYTES) {
-            droppedBytes++;
-            return;
-        }
-        pending.write(b);
+        block.write(b);
     }
 
     @Override
     public void write(byte[] bytes, int offset, int length) {
-        if (pending.size() + length > MAX_PENDING_BYTES) {
-            droppedBytes += length;
-            return;
-        }
-        pending.write(bytes, offset, length);
+        block.write(bytes, offset, length);
     }
 
+    /** Ends the current block: writes it (and any held before it), or holds it while the file cannot be written. */
     @Override
     public void flush() {
-        if (pending.size() == 0) {
+        if (block.size() > 0) {
+            if (failing && pending.size() + block.size() > MAX_PENDING_BYTES) {
+                droppedBytes += block.size(); // a whole block, never half of one
+            } else {
+                appendBlockToPending();
+            }
+            block.reset();
+        }
+        if (pending.size() == 0 || failing && System.nanoTime() < retryAt) {
             return;
         }
-        if (failing && System.nanoTime() < retryAt) {
-            return;
-        }
+        long sizeBefore = size;
         try {
-            if (out == null) {
+            checkPresence();
+            if (channel == null) {
                 open();
+                sizeBefore = size;
             }
             int length = pending.size();
+            if (maxBytes > 0 && size > 0 && size + length > maxBytes) {
+                rotate();
+                sizeBefore = size;
+            }
             pending.writeTo(out);
-            out.flush();
             pending.reset();
             size += length;
+            written = true;
             if (failing) {
                 failing = false;
                 problems.accept("writing " + path + " works again");
             }
-            if (maxBytes > 0 && size >= maxBytes) {
-                rotate();
-            }
         } catch (IOException e) {
+            cutBackTo(sizeBefore);
             writeFailures++;
             closeQuietly();
             if (!failing) {
                 failing = true;
-                problems.accept("cannot write " + path + " (" + e.getMessage() + "); capture continues, retrying every "
+                problems.accept("cannot write " + path + " (" + describe(e) + "); capture continues, retrying every "
                         + RETRY_NANOS / 1_000_000_000L + " s");
             }
             retryAt = System.nanoTime() + RETRY_NANOS;
+        }
+    }
+
+    private void appendBlockToPending() {
+        try {
+            block.writeTo(pending);
+        } catch (IOException impossible) { // memory to memory
+            throw new java.io.UncheckedIOException(impossible);
+        }
+    }
+
+    /** A removed file (or directory) swallows writes without an error: notice it and start a new file. */
+    private void checkPresence() {
+        if (channel == null || System.nanoTime() < nextPresenceCheck) {
+            return;
+        }
+        nextPresenceCheck = System.nanoTime() + PRESENCE_CHECK_NANOS;
+        if (!Files.exists(path)) {
+            closeQuietly();
+            problems.accept(path + " was removed while being written; creating it again");
+        }
+    }
+
+    /** Removes what a failed write left of a block, so that a retry does not write part of it twice. */
+    private void cutBackTo(long blockStart) {
+        if (channel != null) {
+            try {
+                if (channel.size() > blockStart) {
+                    channel.truncate(blockStart);
+                }
+            } catch (IOException ignored) {
+                // Nothing more to do: the file is failing, which is reported.
+            }
         }
     }
 
@@ -147,13 +220,19 @@ public final class RotatingFileOutput extends OutputStream {
         return path.resolveSibling(path.getFileName() + "." + index);
     }
 
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
     private void closeQuietly() {
-        if (out != null) {
+        if (channel != null) {
             try {
-                out.close();
+                channel.close();
             } catch (IOException ignored) {
-                // The stream is being abandoned after a failure; the failure is already reported.
+                // The file is being abandoned after a failure; the failure is already reported.
             }
+            channel = null;
             out = null;
         }
     }
@@ -180,5 +259,27 @@ public final class RotatingFileOutput extends OutputStream {
         retryAt = 0;
         flush();
         closeQuietly();
+    }
+
+    /**
+     * Closes, and when nothing was ever written removes the file and the directories this instance created: a profiler
+     * that fails to start leaves nothing behind.
+     */
+    public void discardIfUnused() {
+        block.reset();
+        closeQuietly();
+        if (written) {
+            return;
+        }
+        try {
+            if (createdFile && Files.exists(path) && Files.size(path) == 0) {
+                Files.delete(path);
+            }
+            for (Path dir : createdDirectories) { // deepest first
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException ignored) {
+            // Something else is in there now: leave it.
+        }
     }
 }

@@ -9,6 +9,10 @@ import java.util.ArrayList;
  * Puts one direction of a connection back in order by stream position. In-order data (the normal case) goes straight
  * through without copying; data ahead of a hole is held, against the connection's budget, until the hole fills or is
  * given up on. Bytes that arrive twice are trimmed.
+ *
+ * <p>A record without data is a marker from the capture side: {@code callSize} bytes at {@code position} passed without
+ * being copied (skipped or capped). It turns them into a gap at once, so that the end of a message whose tail was not
+ * copied is known when it happens rather than when the next bytes arrive.
  */
 final class DirectionStream {
     /** Records held ahead of one hole; beyond this the hole is not going to fill. */
@@ -18,7 +22,6 @@ final class DirectionStream {
     private final ConnectionBudget budget;
     private final ReassemblyCounters counters;
     private ArrayList<DataEvent> held;
-    private long heldBytes;
     private long heldSinceNanos;
     private long next;
     private long missingFrom = -1;
@@ -32,10 +35,7 @@ final class DirectionStream {
 
     void accept(DataEvent event, StreamListener listener) {
         int length = event.data().length;
-        if (length == 0) {
-            return; // carries no bytes; a position jump it implies shows on the next record
-        }
-        if (event.end() <= next) {
+        if (coveredEnd(event) <= next) {
             counters.duplicateBytes += length;
             return;
         }
@@ -97,13 +97,12 @@ final class DirectionStream {
                 heldSinceNanos = event.timestampNanos();
             }
             insertSorted(event);
-            heldBytes += length;
             counters.reorderedEvents++;
             return;
         }
         // No room to wait: the holes before this record are not going to fill in time.
         giveUpWaitingBefore(event.position(), listener);
-        if (event.end() <= next) {
+        if (coveredEnd(event) <= next) {
             counters.duplicateBytes += length;
             return;
         }
@@ -130,9 +129,8 @@ final class DirectionStream {
                 gap(first.position(), first.timestampNanos(), listener);
             }
             held.remove(0);
-            heldBytes -= first.data().length;
             budget.release(first.data().length);
-            if (first.end() <= next) {
+            if (coveredEnd(first) <= next) {
                 counters.duplicateBytes += first.data().length;
             } else {
                 deliver(first, listener);
@@ -144,6 +142,10 @@ final class DirectionStream {
         long position = event.position();
         if (position > next) {
             gap(position, event.timestampNanos(), listener);
+        }
+        if (event.data().length == 0) {
+            gap(coveredEnd(event), event.timestampNanos(), listener);
+            return;
         }
         int skip = (int) (next - position);
         counters.duplicateBytes += skip;
@@ -165,7 +167,8 @@ final class DirectionStream {
         listener.onGap(direction, from, length, timestampNanos);
     }
 
-    long heldBytes() {
-        return heldBytes;
+    /** Where the stream stands after this record: past its bytes, or past the bytes an empty record says passed. */
+    private static long coveredEnd(DataEvent event) {
+        return event.data().length > 0 ? event.end() : event.position() + Math.max(0, event.callSize());
     }
 }

@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,8 +34,13 @@ public final class ProfilerProcess implements AutoCloseable {
     private final Path jsonLines;
     private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch ready = new CountDownLatch(1);
+    private final Thread stderrReader;
 
-    private ProfilerProcess(Process process, Path transcript, Path jsonLines) {
+    /** Where the outputs are copied when the profiler is closed, for reading after a failure (the temp dir is deleted). */
+    private final Path keepDir;
+
+    private ProfilerProcess(Process process, Path transcript, Path jsonLines, Path keepDir) {
+        this.keepDir = keepDir;
         this.process = process;
         this.transcript = transcript;
         this.jsonLines = jsonLines;
@@ -54,7 +60,9 @@ public final class ProfilerProcess implements AutoCloseable {
             }
         });
         reader.setDaemon(true);
+        reader.setName("profiler-stderr");
         reader.start();
+        this.stderrReader = reader;
     }
 
     public static Path jar() {
@@ -67,15 +75,29 @@ public final class ProfilerProcess implements AutoCloseable {
     public static ProfilerProcess start(Path dir, String... args) throws IOException, InterruptedException {
         Path transcript = dir.resolve("http-trace.txt");
         Path jsonLines = dir.resolve("http-trace.jsonl");
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx128m", "-jar", jar().toString(),
-                "-o", transcript.toString(), "--json", jsonLines.toString()));
+        // "-J<option>" arguments are JVM options (as with javac); the heap is -Xmx128m unless one says otherwise.
+        List<String> jvm = new ArrayList<>();
+        List<String> profilerArgs = new ArrayList<>();
+        for (String arg : args) {
+            (arg.startsWith("-J") ? jvm : profilerArgs).add(arg.startsWith("-J") ? arg.substring(2) : arg);
+        }
+        if (jvm.stream().noneMatch(option -> option.startsWith("-Xmx"))) {
+            jvm.add("-Xmx" + System.getProperty("profiler.heap", "128m"));
+        }
+        args = profilerArgs.toArray(String[]::new);
+        List<String> command = new ArrayList<>(List.of(javaBinary()));
+        command.addAll(jvm);
+        command.addAll(List.of("-jar", jar().toString(), "-o", transcript.toString(), "--json", jsonLines.toString()));
         String attach = System.getProperty("httpprofiler.attach");
         if (attach != null && List.of(args).stream().noneMatch(a -> a.startsWith("--attach"))) {
             command.add("--attach=" + attach);
         }
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines);
+        String caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass()
+                .getSimpleName();
+        Path keep = Path.of(System.getProperty("e2e.traces", "target/e2e-traces")).resolve(caller);
+        ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines, keep);
         if (!profiler.ready.await(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             fail("profiler did not become ready within 60 s; stderr: " + profiler.stderr);
@@ -104,17 +126,46 @@ public final class ProfilerProcess implements AutoCloseable {
         return exchanges;
     }
 
+    /**
+     * Every exchange written so far. Only complete lines count: the profiler may be in the middle of writing the last one
+     * (a line is valid JSON once its newline is written, and the writer flushes whole lines).
+     */
     public List<JsonNode> exchanges() throws IOException {
         List<JsonNode> result = new ArrayList<>();
         if (!Files.exists(jsonLines)) {
             return result;
         }
-        for (String line : Files.readAllLines(jsonLines, StandardCharsets.UTF_8)) {
+        String text = Files.readString(jsonLines, StandardCharsets.UTF_8);
+        int end = text.lastIndexOf('\n');
+        if (end < 0) {
+            return result;
+        }
+        for (String line : text.substring(0, end).split("\n")) {
             if (!line.isBlank()) {
                 result.add(JSON.readTree(line));
             }
         }
         return result;
+    }
+
+    /** Waits until at least {@code count} exchanges match the predicate and returns those that match. */
+    public List<JsonNode> awaitMatching(Predicate<JsonNode> match, int count, Duration timeout)
+            throws IOException, InterruptedException {
+        return awaitExchanges(all -> all.stream().filter(match).count() >= count, timeout).stream().filter(match)
+                .toList();
+    }
+
+    /** The raw JSON Lines file as written. */
+    public String jsonLinesText() throws IOException {
+        return Files.exists(jsonLines) ? Files.readString(jsonLines, StandardCharsets.UTF_8) : "";
+    }
+
+    public Path transcriptPath() {
+        return transcript;
+    }
+
+    public Path jsonLinesPath() {
+        return jsonLines;
     }
 
     public String transcript() throws IOException {
@@ -127,26 +178,64 @@ public final class ProfilerProcess implements AutoCloseable {
 
     /** SIGTERM, like a container stop: the profiler must flush, print totals and exit 0. */
     public int stop() throws InterruptedException {
-        process.destroy();
+        assertRunning();
+        // Process.destroy() would also close our end of the stderr pipe, losing the totals line: signal the handle only.
+        process.toHandle().destroy();
+        return awaitExit("SIGTERM");
+    }
+
+    /** Sends a signal by name (INT, TERM, ...) with kill(1), as a shell user would, and waits for the exit. */
+    public int stopWith(String signal) throws InterruptedException, IOException {
+        assertRunning();
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
+        return awaitExit("SIG" + signal);
+    }
+
+    /** The profiler must still run when a test is done with it: it never ends by itself without --duration. */
+    public void assertRunning() throws InterruptedException {
+        if (!process.isAlive()) {
+            stderrReader.join(5_000);
+            fail("the profiler ended by itself with exit code " + process.exitValue() + "; stderr: " + stderr);
+        }
+    }
+
+    /** Waits for the process to end on its own (e.g. --duration) and returns its exit code. */
+    public int awaitExit(String cause) throws InterruptedException {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            fail("profiler did not exit within 30 s of SIGTERM");
+            fail("profiler did not exit within 30 s of " + cause);
         }
+        stderrReader.join(5_000); // the last lines (the totals) may still be in the pipe
         return process.exitValue();
     }
 
     public void stopAndExpectCleanExit() throws InterruptedException {
         assertEquals(0, stop(), "exit code after SIGTERM; stderr: " + stderr);
+        assertTrue(stderr().stream().anyMatch(l -> l.contains("stopped") && l.contains("exchanges")),
+                () -> "no totals line after SIGTERM; stderr: " + stderr);
     }
 
     public long pid() {
         return process.pid();
     }
 
+    /** Kills the profiler if it still runs, and keeps a copy of its outputs under target/e2e-traces/TestClass/. */
     @Override
     public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
+        }
+        try {
+            Files.createDirectories(keepDir);
+            for (Path file : List.of(transcript, jsonLines)) {
+                if (Files.exists(file)) {
+                    Files.copy(file, keepDir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.write(keepDir.resolve("stderr.txt"), stderr(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.err.println("could not keep profiler outputs in " + keepDir + ": " + e);
         }
     }
 }

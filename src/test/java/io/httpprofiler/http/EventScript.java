@@ -40,6 +40,23 @@ final class EventScript {
             return (t, length) -> t == turn && at > 0 && at < length ? new int[] {at, length - at} : new int[] {length};
         }
 
+        /** Turn {@code turn} cut at each of the ascending offsets {@code at}. */
+        static Splitter cuts(int turn, int... at) {
+            return (t, length) -> {
+                if (t != turn) {
+                    return new int[] {length};
+                }
+                int[] lengths = new int[at.length + 1];
+                int previous = 0;
+                for (int i = 0; i < at.length; i++) {
+                    lengths[i] = at[i] - previous;
+                    previous = at[i];
+                }
+                lengths[at.length] = length - previous;
+                return lengths;
+            };
+        }
+
         static Splitter fragments(int size) {
             return (turn, length) -> {
                 int[] lengths = new int[(length + size - 1) / size];

@@ -35,6 +35,16 @@ final class Recorder {
         return this;
     }
 
+    /** Feeds, and after each event lets {@code lagNanos} pass, as the caller's periodic expire would. */
+    Recorder feedExpiring(Collection<? extends CaptureEvent> events, long lagNanos) {
+        for (CaptureEvent event : events) {
+            pipeline.accept(event);
+            maxBuffered = Math.max(maxBuffered, pipeline.bufferedBytes());
+            pipeline.expire(event.timestampNanos() + lagNanos);
+        }
+        return this;
+    }
+
     String describe() {
         StringBuilder text = new StringBuilder();
         for (Exchange exchange : exchanges) {

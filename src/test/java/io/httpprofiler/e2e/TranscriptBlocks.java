@@ -1,0 +1,76 @@
+package io.httpprofiler.e2e;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The transcript as a reader sees it: blocks separated by a blank line, each opened by a summary line
+ * {@code [2026-11-22 11:30:00.123] PID 1234 (nginx) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7  1.2 ms}.
+ */
+final class TranscriptBlocks {
+    static final Pattern SUMMARY = Pattern.compile("\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})] PID (\\d+) \\((.*)\\)"
+            + " (server|client|unknown) (\\S+) (<-|->|<->) (\\S+) fd (\\d+)(?:  (\\d+(?:\\.\\d+)? (?:ms|s)))?");
+
+    /** One block: its summary fields and its full text. */
+    record Block(String time, long pid, String comm, String role, String local, String arrow, String remote, int fd,
+                 String duration, String text) {
+        List<String> lines() {
+            return List.of(text.split("\n"));
+        }
+
+        /** The request line (after the → arrow). */
+        String requestLine() {
+            return lines().stream().filter(l -> l.startsWith("  → ")).map(l -> l.substring(4)).findFirst().orElse(null);
+        }
+
+        /** The status line (after the ← arrow). */
+        String statusLine() {
+            return lines().stream().filter(l -> l.startsWith("  ← ")).map(l -> l.substring(4)).findFirst().orElse(null);
+        }
+
+        boolean contains(String fragment) {
+            return text.contains(fragment);
+        }
+
+        void assertContains(String fragment) {
+            assertTrue(text.contains(fragment), () -> "transcript block lacks '" + fragment + "':\n" + text);
+        }
+
+        void assertLacks(String fragment) {
+            assertTrue(!text.contains(fragment), () -> "transcript block should not contain '" + fragment + "':\n" + text);
+        }
+    }
+
+    private TranscriptBlocks() {
+    }
+
+    /** Every block of the transcript; fails on a block whose first line is not a summary line. */
+    static List<Block> parse(String transcript) {
+        List<Block> blocks = new ArrayList<>();
+        for (String chunk : transcript.split("\n\n")) {
+            if (chunk.isBlank()) {
+                continue;
+            }
+            String first = chunk.lines().findFirst().orElse("");
+            Matcher m = SUMMARY.matcher(first);
+            assertTrue(m.matches(), () -> "not a block summary line: '" + first + "' in block\n" + chunk);
+            blocks.add(new Block(m.group(1), Long.parseLong(m.group(2)), m.group(3), m.group(4), m.group(5), m.group(6),
+                    m.group(7), Integer.parseInt(m.group(8)), m.group(9), chunk));
+        }
+        return blocks;
+    }
+
+    /** The one block with this role whose request line is exactly {@code METHOD target VERSION}. */
+    static Block single(String transcript, String role, String requestLine) {
+        List<Block> found = parse(transcript).stream()
+                .filter(b -> b.role().equals(role) && requestLine.equals(b.requestLine())).toList();
+        assertEquals(1, found.size(), () -> "transcript blocks for " + role + " '" + requestLine + "': " + found.size()
+                + "\n" + transcript);
+        return found.get(0);
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every container scenario (docker compose, then podman), each to its end even when the other fails, and
+# closes with one 'container: N passed, N failed' line over the scenarios. Root only (engines, debootstrap, BPF).
+set -uo pipefail
+here=$(dirname "${BASH_SOURCE[0]}")
+passed=0 failed=0
+for scenario in compose-e2e podman-e2e; do
+  echo "=== $scenario"
+  if "$here/$scenario.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+echo "container: $passed passed, $failed failed"
+((failed == 0))
