@@ -7,7 +7,7 @@
 #   test/container/make-base-images.sh [--engine docker|podman]... [IMAGE]...
 #
 # IMAGE is one of the names below (default: build runtime python). Images made:
-#   http-profiler-base/build:bookworm    JDK 17 (with jmods, for jlink) + Maven + clang/llvm + libbpf-dev + make
+#   http-profiler-base/build:bookworm    JDK 17 (with jmods, for jlink) + Maven + clang + libbpf-dev + make
 #   http-profiler-base/runtime:bookworm  minbase + libbpf1 (the Dockerfile jlinks a small Java runtime onto it)
 #   http-profiler-base/python:bookworm   minbase + python3 (the demo app)
 #   http-profiler-base/runtime-jre:bookworm  minbase + openjdk-17-jre-headless + libbpf1 (only when asked for; the
@@ -25,7 +25,7 @@ SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 RECIPE_REV=4
 
 declare -A PACKAGES=(
-  [build]="openjdk-17-jdk-headless maven clang llvm libbpf-dev make ca-certificates"
+  [build]="openjdk-17-jdk-headless maven clang libbpf-dev make ca-certificates"
   [runtime]="libbpf1"
   [runtime-jre]="openjdk-17-jre-headless libbpf1"
   [python]="python3"

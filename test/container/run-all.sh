@@ -4,6 +4,8 @@
 set -uo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 passed=0 failed=0
+# podman runs the images compose-e2e.sh built (docker save | podman load) rather than building them again.
+export HP_PODMAN_IMAGES=${HP_PODMAN_IMAGES:-docker}
 for scenario in compose-e2e podman-e2e; do
   echo "=== $scenario"
   if "$here/$scenario.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

@@ -84,7 +84,8 @@ trap cleanup EXIT
 # The bookworm userland, shared by every kernel: kept as a tarball (no live tree with device nodes or
 # stray mounts in the cache) that build_kernel unpacks.
 build_base() {
-  local base="$CACHE_DIR/base-$(base_key).tar.gz"
+  local base
+  base="$CACHE_DIR/base-$(base_key).tar.gz"
   BASE_TAR=$base
   if [ -f "$base" ]; then
     log "reusing base rootfs $base"
@@ -320,6 +321,9 @@ main() {
   if [ "$all_cached" = 0 ]; then
     [ "$(id -u)" = 0 ] || die "building a guest needs root (debootstrap, chroot)"
     need_tools
+    # One build at a time per cache; a second caller waits, then finds the image cached.
+    exec 9>"$CACHE_DIR/.build.lock"
+    flock 9
   fi
   for k in "${kernels[@]}"; do build_kernel "$k"; done
 }

@@ -20,7 +20,7 @@ set -euo pipefail
 
 KERNEL="$(default_kernel)"
 ATTACH=
-TIMEOUT="${GUEST_TIMEOUT:-900}"
+TIMEOUT="${GUEST_TIMEOUT:-1800}"
 JVM_ARGS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -60,7 +60,7 @@ q() { printf '%q ' "$@"; }
 CMD="java -Dhttpprofiler.attach=$(q "$ATTACH")"
 CMD+=" -Dbpf.object=$(q "$REPO_ROOT/target/classes/bpf/http_probe.bpf.o") -Dproject.basedir=$(q "$REPO_ROOT")"
 CMD+=" -Dprofiler.jar=$(q "$REPO_ROOT/target/http-profiler.jar") ${JVM_ARGS[*]+$(q "${JVM_ARGS[@]}")}"
-CMD+=" -jar $(q "$LAUNCHER") execute --disable-banner --details=tree"
+CMD+=" -jar $(q "$LAUNCHER") execute --disable-banner --disable-ansi-colors --details=${JUNIT_DETAILS:-testfeed}"
 CMD+=" --class-path \"target/test-classes:target/classes:\$(cat $(q "$CP_FILE"))\""
 CMD+=" --reports-dir $(q "target/kernel-tests/$KERNEL") $(q "$@")"
 CMD="echo \"junit-in-guest: kernel \$(uname -r), attach=$ATTACH\"; $CMD"

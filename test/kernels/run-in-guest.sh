@@ -65,7 +65,9 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/kernel-guest.XXXXXX")"
 TAIL_PID=
+QEMU_PID=
 finish() {
+  [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null || true # timeout(1) passes it on to qemu
   [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null || true
   [ "${KEEP_RUN_DIR:-0}" = 1 ] && log "run directory kept: $RUN" || rm -rf "$RUN"
 }
@@ -87,9 +89,10 @@ KERNEL_FILE=vmlinux
 KERNEL_FILE=${GUEST_KERNEL_FILE:-$KERNEL_FILE}
 INITRD=initrd.img
 [ "${GUEST_INITRD:-}" = debian ] && INITRD=initrd-debian.img
+# shellcheck disable=SC2054 # the commas are qemu option syntax
 QEMU=(qemu-system-x86_64
   -nodefaults -no-user-config -display none -no-reboot
-  -machine q35 -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"
+  -machine q35 -accel tcg,thread=multi -cpu "${GUEST_CPU:-max}" -smp "$SMP" -m "$MEM"
   -kernel "$IMG_DIR/$KERNEL_FILE" -initrd "$IMG_DIR/$INITRD"
   -append "root=/dev/vda rootfstype=ext4 rw init=/sbin/guest-init console=ttyS0 panic=-1 mitigations=off quiet loglevel=4 ${GUEST_CMDLINE_EXTRA:-}"
   -drive "file=$IMG_DIR/rootfs.img,format=raw,if=virtio,snapshot=on,cache=unsafe"
@@ -119,7 +122,10 @@ fi
 # qemu's stdio is the guest's ttyS1, where the command's output goes. No stdin is read.
 # timeout: SIGTERM at the limit (qemu exits at once), SIGKILL 10 s later if it did not.
 QEMU_RC=0
-timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null || QEMU_RC=$?
+timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null &
+QEMU_PID=$!
+wait "$QEMU_PID" || QEMU_RC=$?
+QEMU_PID=
 if [ -n "$TAIL_PID" ]; then sleep 0.2; kill "$TAIL_PID" 2>/dev/null || true; TAIL_PID=; fi
 ELAPSED=$((SECONDS - T0))
 

@@ -59,6 +59,14 @@ final class Outputs implements AutoCloseable {
         }
     }
 
+    /** Gives output held while a file was failing another chance (the files retry on their own schedule). */
+    void retry() {
+        transcriptFile.retry();
+        if (jsonFile != null) {
+            jsonFile.retry();
+        }
+    }
+
     /** Output bytes lost because a file could not be written for too long. */
     long droppedBytes() {
         return transcriptFile.droppedBytes() + (jsonFile == null ? 0 : jsonFile.droppedBytes());

@@ -2,6 +2,7 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.AttachMode;
 import io.httpprofiler.capture.CaptureSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -144,7 +145,7 @@ public final class ProfilerCommand implements Callable<Integer> {
             try {
                 return Math.multiplyExact(Long.parseLong(text), unit);
             } catch (NumberFormatException | ArithmeticException e) {
-                throw new IllegalArgumentException("'" + value + "' is not a size (e.g. 65536, 64k, 16m)");
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a size (e.g. 65536, 64k, 16m)");
             }
         }
     }

@@ -11,6 +11,9 @@ import io.httpprofiler.capture.Tracefs;
 import io.httpprofiler.output.RotatingFileOutput;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
@@ -39,7 +42,7 @@ final class ProfilerRun {
             Tracefs.ensureMounted(Mounts::mountTracefs);
             outputs = Outputs.open(options, this::warn);
         } catch (IOException e) {
-            return fail("cannot write output: " + e.getMessage());
+            return fail("cannot write output: " + describe(e));
         } catch (CaptureStartException e) {
             return fail(e.getMessage());
         }
@@ -68,7 +71,9 @@ final class ProfilerRun {
                 .withPids(options.pids())
                 .withPorts(options.ports())
                 .withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
-                .withRingBytes(options.ringBytes());
+                .withRingBytes(options.ringBytes())
+                // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
+                .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4));
         long startNanos = System.nanoTime();
         KernelProbe started;
         try {
@@ -91,6 +96,22 @@ final class ProfilerRun {
             log.println("http-profiler stopped: " + session.totals());
             return 0;
         }
+    }
+
+    /** An I/O failure in words: NIO's exceptions often carry nothing but the path. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            String reason = f.getReason() != null ? f.getReason()
+                    : e instanceof NoSuchFileException ? "no such file or directory"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e.getClass().getSimpleName();
+            return "cannot create " + f.getFile() + ": " + reason.toLowerCase(java.util.Locale.ROOT);
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (message.endsWith(".")) {
+            message = message.substring(0, message.length() - 1); // commons-io: "Cannot create directory '/x'."
+        }
+        return message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) + message.substring(1);
     }
 
     /** One line for a libbpf failure while loading or attaching (KernelProbe has released everything by then). */

@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * One message body as it streams past: its exact size (bytes seen plus bytes lost), and a copy of its first bytes up to
- * the keep limit, reserved from the connection's budget. Bytes beyond the limit are counted, never copied. The kept bytes
- * are always a prefix of the body: after a hole in that prefix nothing more is kept.
+ * the keep limit, reserved from the connection's budget. Bytes beyond the limit are counted, never copied. The kept
+ * bytes are always a prefix of the body: after a hole in that prefix nothing more is kept.
  */
 final class BodyBuffer {
     private static final byte[] NO_BYTES = new byte[0];

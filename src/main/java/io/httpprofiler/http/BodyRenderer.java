@@ -2,7 +2,10 @@ package io.httpprofiler.http;
 
 import java.util.Arrays;
 
-/** Turns a finished {@link BodyBuffer} into the {@link Body} the output shows: decoded when gzip/deflate, text or binary. */
+/**
+ * Turns a finished {@link BodyBuffer} into the {@link Body} the output shows: decoded when gzip/deflate, text or
+ * binary.
+ */
 final class BodyRenderer {
     private final int maxBody;
     private final ContentDecoder decoder = new ContentDecoder();

@@ -5,8 +5,8 @@ import io.httpprofiler.stream.ConnectionBudget;
 import java.util.Arrays;
 
 /**
- * Collects the bytes of a head or line that is split across capture records (the common case is parsed in place and never
- * lands here). Its capacity is reserved from the connection's budget.
+ * Collects the bytes of a head or line that is split across capture records (the common case is parsed in place and
+ * never lands here). Its capacity is reserved from the connection's budget.
  */
 final class ByteAccumulator {
     private static final byte[] NO_BYTES = new byte[0];

@@ -26,7 +26,7 @@ final class ContentDecoder {
     private final Inflater raw = new Inflater(true);
     private final Inflater zlib = new Inflater(false);
 
-    /** Decodes {@code coding} ({@code gzip}, {@code x-gzip} or {@code deflate}); null if not one of those or not decodable. */
+    /** Decodes {@code gzip}, {@code x-gzip} or {@code deflate}; null for other codings or undecodable input. */
     Decoded decode(String coding, byte[] input, int limit) {
         return switch (coding) {
             case "gzip", "x-gzip" -> gunzip(input, limit);

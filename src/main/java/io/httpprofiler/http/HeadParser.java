@@ -160,7 +160,9 @@ final class HeadParser {
         return true;
     }
 
-    /** Accepts repeated and list-form values ({@code 5, 5}) only when they all agree, as RFC 9110 section 8.6 allows. */
+    /**
+     * Accepts repeated and list-form values ({@code 5, 5}) only when they all agree, as RFC 9110 section 8.6 allows.
+     */
     private boolean readContentLength(byte[] bytes, int from, int to) {
         int i = from;
         do {
@@ -219,7 +221,9 @@ final class HeadParser {
         return Ascii.string(bytes, from, to);
     }
 
-    /** {@code HTTP/1.0} and {@code HTTP/1.1} as shared constants, other {@code HTTP/1.x} as read, anything else null. */
+    /**
+     * {@code HTTP/1.0} and {@code HTTP/1.1} as shared constants, other {@code HTTP/1.x} as read, anything else null.
+     */
     private static String version(byte[] bytes, int from, int to) {
         if (to - from != 8 || !StartLines.isVersion(bytes, from)) {
             return null;

@@ -15,10 +15,17 @@ import java.util.List;
 
 /**
  * HTTP on one connection, seen from one process: a request parser on the direction that carries requests, a response
- * parser on the other, and the pairing between them. Until the role is known (from the connection's start, or from which
- * direction first carries a request line) both directions are only sniffed.
+ * parser on the other, and the pairing between them. Until the role is known (from the connection's start, or from
+ * which direction first carries a request line) both directions are only sniffed.
  */
 final class HttpConnection implements StreamListener {
+    /**
+     * Bytes each direction may carry without a single message parsed before the connection is taken for another
+     * protocol (TLS, a database...). Both directions must: an HTTP connection caught in the middle of a long upload or
+     * download is quiet the other way, and parses as soon as its next request starts.
+     */
+    static final int NOT_HTTP_AFTER_BYTES = 64 * 1024;
+
     private final ConnectionId id;
     private final StreamControl control;
     private final PipelineContext context;
@@ -31,6 +38,8 @@ final class HttpConnection implements StreamListener {
     private RoleSniffer ingressSniffer;
     private long egressPosition;
     private long ingressPosition;
+    private long egressUnparsed;
+    private long ingressUnparsed;
     private long lastDataNanos;
     private boolean anyMessage;
     private boolean stopped;
@@ -62,7 +71,7 @@ final class HttpConnection implements StreamListener {
                        int tid) {
         lastDataNanos = timestampNanos;
         advance(direction, position + length);
-        if (stopped) {
+        if (stopped || !anyMessage && giveUpIfNeverHttp(direction, length)) {
             return;
         }
         if (requestParser == null) {
@@ -187,7 +196,18 @@ final class HttpConnection implements StreamListener {
         context.skipListener().skip(id, direction, fromPosition, toPosition);
     }
 
-    /** The stream's first bytes were not HTTP and nothing was parsed yet: ignore the connection rather than report noise. */
+    /** Counts bytes seen before any message parsed; past the limit both ways, the connection is not HTTP. */
+    private boolean giveUpIfNeverHttp(Direction direction, int length) {
+        if (direction == Direction.EGRESS) {
+            egressUnparsed += length;
+        } else {
+            ingressUnparsed += length;
+        }
+        return egressUnparsed >= NOT_HTTP_AFTER_BYTES && ingressUnparsed >= NOT_HTTP_AFTER_BYTES
+                && giveUpIfNotHttp(true);
+    }
+
+    /** The first bytes were not HTTP and nothing parsed yet: ignore the connection rather than report noise. */
     private boolean giveUpIfNotHttp(boolean streamStart) {
         if (streamStart && !anyMessage) {
             context.counters().nonHttpConnections++;
@@ -209,11 +229,13 @@ final class HttpConnection implements StreamListener {
             }
             httpRequest = new HttpRequest(message.head.method(), message.head.target(), message.head.version(),
                     message.head.headers(), message.trailers, render(message, true, notes));
+            message.release();
         }
         HttpResponse httpResponse = null;
         if (response != null) {
             httpResponse = new HttpResponse(response.head.version(), response.head.status(), response.head.reason(),
                     response.head.headers(), response.trailers, render(response, false, notes));
+            response.release();
         }
         if (response == null || response.outcome == Message.Outcome.ENDED) {
             counters.incompleteExchanges++;
@@ -235,13 +257,15 @@ final class HttpConnection implements StreamListener {
     private Body render(Message message, boolean request, List<String> notes) {
         BodyBuffer buffer = message.body;
         Body body = context.renderer().render(buffer, message.head.contentEncoding());
+        if (message.headersDropped) {
+            notes.add(Notes.headersNotKept(request));
+        }
         if (buffer.missingInKeptRange() > 0) {
             notes.add(Notes.bodyGap(request, buffer.missingInKeptRange()));
         }
         if (body.notKeptBytes() > 0) {
             notes.add(Notes.bodyTruncated(request, body.notKeptBytes(), body.size()));
         }
-        buffer.release();
         return body;
     }
 
@@ -265,7 +289,7 @@ final class HttpConnection implements StreamListener {
             }
             addOutcomeNotes(message, true, request.notes);
             if (request.emitted) {
-                message.body.release(); // answered before its body was complete; the exchange is out already
+                message.release(); // answered before its body was complete; the exchange is out already
             } else if (message.outcome == Message.Outcome.COMPLETE && message.head.mayChangeProtocol()) {
                 requestParser.pause(); // what follows may not be HTTP: the response tells
             }
@@ -277,6 +301,11 @@ final class HttpConnection implements StreamListener {
             if (!giveUpIfNotHttp(streamStart)) {
                 enqueue(PendingRequest.missing(startNanos, tid, Notes.malformed(true, reason)));
             }
+        }
+
+        @Override
+        public void onHeadNotKept(long startNanos, int tid) {
+            enqueue(PendingRequest.missing(startNanos, tid, Notes.notKept(true)));
         }
 
         @Override
@@ -327,11 +356,12 @@ final class HttpConnection implements StreamListener {
             PendingRequest request = answering;
             answering = null;
             if (request == null) {
-                message.body.release();
+                message.release(); // answers a request pushed out at capacity: read, not reported
                 return;
             }
             MessageHead head = message.head;
             if (head.isInterim() && message.outcome == Message.Outcome.COMPLETE) {
+                message.release();
                 request.notes.add(Notes.interim(head.status(), head.reason()));
                 awaitingFinal = request;
                 return;
@@ -358,13 +388,25 @@ final class HttpConnection implements StreamListener {
         @Override
         public void onMalformed(String reason, long startNanos, int tid, boolean streamStart) {
             context.counters().parseErrors++;
-            if (giveUpIfNotHttp(streamStart)) {
-                return;
+            if (!giveUpIfNotHttp(streamStart)) {
+                unreadable(startNanos, tid, Notes.malformed(false, reason));
             }
-            PendingRequest request = awaitingFinal != null ? awaitingFinal : pending.match(startNanos, tid, this::responseLost);
+        }
+
+        @Override
+        public void onHeadNotKept(long startNanos, int tid) {
+            unreadable(startNanos, tid, Notes.notKept(false));
+        }
+
+        /** A response that could not be read still answers its request, which is reported without it. */
+        private void unreadable(long startNanos, int tid, String note) {
+            PendingRequest request = awaitingFinal;
             awaitingFinal = null;
-            if (request.message != null) {
-                request.notes.add(Notes.malformed(false, reason));
+            if (request == null && !pending.answersEvicted()) {
+                request = pending.match(startNanos, tid, this::responseLost);
+            }
+            if (request != null && request.message != null) {
+                request.notes.add(note);
                 emit(request, null);
             }
         }

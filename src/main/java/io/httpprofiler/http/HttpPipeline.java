@@ -8,13 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * From capture events to exchanges: reassembles each connection's byte streams, parses HTTP/1.x in both directions, pairs
- * responses with requests, and hands each exchange to the sink as soon as its response completes (or it is given up on).
+ * From capture events to exchanges: reassembles each connection's byte streams, parses HTTP/1.x in both directions,
+ * pairs responses with requests, and hands each exchange to the sink as soon as its response completes (or it is given
+ * up on).
  *
  * <p>Single-threaded and clock-free: call every method from one thread; time advances only through event timestamps and
- * {@link #expire(long)}, which the caller should invoke periodically (say every 100 ms) with the current wall-clock time
- * in epoch nanoseconds. Data event arrays are held by reference while waiting for out-of-order predecessors: the capture
- * side must not reuse them.
+ * {@link #expire(long)}, which the caller should invoke periodically (say every 100 ms) with the current wall-clock
+ * time in epoch nanoseconds. Data event arrays are held by reference while they wait behind a hole: the capture side
+ * must not reuse them.
  */
 public final class HttpPipeline {
     private final ExchangeSink sink;

@@ -1,8 +1,13 @@
 package io.httpprofiler.http;
 
+import io.httpprofiler.stream.ConnectionBudget;
+
 import java.util.List;
 
-/** One request or response while and after it is parsed. */
+/**
+ * One request or response while and after it is parsed. Its head (as many bytes as it took on the wire) and its kept
+ * body are charged to the connection's budget until {@link #release()}.
+ */
 final class Message {
     enum Outcome {
         IN_PROGRESS,
@@ -20,16 +25,24 @@ final class Message {
     final long startNanos;
     final int tid;
     final BodyBuffer body;
+    /** The budget refused to hold the head: its header lines were dropped (framing was read from them first). */
+    final boolean headersDropped;
+    private final ConnectionBudget budget;
+    private int reservedHeadBytes;
     List<HttpHeader> trailers = List.of();
     Outcome outcome = Outcome.IN_PROGRESS;
     long endNanos;
     String malformation;
 
-    Message(MessageHead head, long startNanos, int tid, BodyBuffer body) {
-        this.head = head;
+    /** Reserves {@code headBytes} for the head, keeping it without its header lines if refused. */
+    Message(MessageHead head, int headBytes, long startNanos, int tid, int maxBody, ConnectionBudget budget) {
+        this.budget = budget;
+        this.headersDropped = !budget.tryReserve(headBytes);
+        this.reservedHeadBytes = headersDropped ? 0 : headBytes;
+        this.head = headersDropped ? head.withoutHeaders() : head;
         this.startNanos = startNanos;
         this.tid = tid;
-        this.body = body;
+        this.body = new BodyBuffer(maxBody, budget);
     }
 
     void finish(Outcome outcome, long endNanos) {
@@ -39,5 +52,12 @@ final class Message {
 
     boolean isFinished() {
         return outcome != Outcome.IN_PROGRESS;
+    }
+
+    /** Gives back what the head and the kept body hold; the message may still be read (the body keeps counting). */
+    void release() {
+        budget.release(reservedHeadBytes);
+        reservedHeadBytes = 0;
+        body.release();
     }
 }

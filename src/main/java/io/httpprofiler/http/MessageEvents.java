@@ -10,10 +10,13 @@ interface MessageEvents {
     void onComplete(Message message);
 
     /**
-     * What should have been a message start could not be parsed. {@code streamStart}: the stream's very first bytes do not
-     * even look like a start line, so the stream is probably not HTTP at all.
+     * What should have been a message start could not be parsed. {@code streamStart}: the stream's very first bytes do
+     * not even look like a start line, so the stream is probably not HTTP at all.
      */
     void onMalformed(String reason, long startNanos, int tid, boolean streamStart);
+
+    /** A head split across records could not be held within the buffer limits: that message is lost. */
+    void onHeadNotKept(long startNanos, int tid);
 
     /** Bytes between or beyond messages were lost: whole messages may be missing. */
     void onMessagesLost(long timestampNanos);

@@ -15,6 +15,11 @@ import java.util.List;
 record MessageHead(String method, String target, String version, int status, String reason, List<HttpHeader> headers,
                    long contentLength, boolean chunked, boolean transferCoded, String contentEncoding, String upgrade) {
 
+    MessageHead withoutHeaders() {
+        return new MessageHead(method, target, version, status, reason, List.of(), contentLength, chunked, transferCoded,
+                contentEncoding, upgrade);
+    }
+
     boolean isRequest() {
         return method != null;
     }

@@ -6,9 +6,9 @@ import io.httpprofiler.stream.StreamEnd;
 import java.util.List;
 
 /**
- * Incremental HTTP/1.x parser for one direction of one connection: requests or responses, fed in order, in pieces of any
- * size. An explicit state machine: each state consumes what it can of the bytes at hand and either finishes its part of the
- * message or remembers where it stands.
+ * Incremental HTTP/1.x parser for one direction of one connection: requests or responses, fed in order, in pieces of
+ * any size. An explicit state machine: each state consumes what it can of the bytes at hand and either finishes its
+ * part of the message or remembers where it stands.
  *
  * <p>Heads are parsed in place in the capture record when they lie in one record; only heads split across records are
  * copied. Body bytes are counted, and copied only up to the keep limit. Malformed input and lost data never throw: the
@@ -63,7 +63,7 @@ final class MessageParser {
     private final byte[] prefixScratch = new byte[2 * StartLines.PREFIX_BYTES];
 
     private State state;
-    /** SEEK_MESSAGE: the next byte may start a message (a record's first byte, or the byte after a line feed or gap). */
+    /** SEEK_MESSAGE: the next byte may start a message (a record's first byte, or one after a line feed or gap). */
     private boolean candidate = true;
     /** The head being read was found while seeking: failing to parse it is not news. */
     private boolean seeking;
@@ -94,8 +94,8 @@ final class MessageParser {
     private boolean sawCr;
 
     /**
-     * @param atMessageBoundary the stream starts at a message start (the connection's start was seen); otherwise the parser
-     *                          first seeks a plausible one
+     * @param atMessageBoundary the stream starts at a message start (the connection's start was seen); otherwise the
+     *                          parser first seeks a plausible one
      */
     MessageParser(StartLines.Kind kind, MessageEvents events, int maxBody, ConnectionBudget budget,
                   boolean atMessageBoundary) {
@@ -158,7 +158,7 @@ final class MessageParser {
         }
     }
 
-    /** The stream ended: a close-delimited body is complete if the connection closed, anything else in progress is not. */
+    /** The stream ended: a close-delimited body is complete if the connection closed; anything else is cut short. */
     void end(StreamEnd reason, long lastDataNanos) {
         if (message != null) {
             boolean closeDelimited = state == State.BODY_UNTIL_CLOSE && reason == StreamEnd.CLOSED;
@@ -251,14 +251,14 @@ final class MessageParser {
             return failHead(scanError, from, false);
         }
         if (headEnd == NOT_YET) {
-            return pending.append(data, from, end - from) ? end : failHead("head exceeds the buffer limit", from, false);
+            return pending.append(data, from, end - from) ? end : dropHead(from);
         }
         MessageHead head;
         if (pending.isEmpty()) {
             head = parseHead(data, from, headEnd);
         } else {
             if (!pending.append(data, from, headEnd - from)) {
-                return failHead("head exceeds the buffer limit", from, false);
+                return dropHead(from);
             }
             head = parseHead(pending.array(), 0, pending.length());
         }
@@ -297,9 +297,23 @@ final class MessageParser {
         return resumeAt;
     }
 
+    /**
+     * The budget refused to hold a split head: give the message up and seek the next from {@code resumeAt}. Once its
+     * start line was recognised it was a message, found by seeking or not, and its loss is reported.
+     */
+    private int dropHead(int resumeAt) {
+        pending.clear();
+        state = State.SEEK_MESSAGE;
+        candidate = false;
+        if (!seeking || prefixChecked) {
+            events.onHeadNotKept(startNanos, startTid);
+        }
+        return resumeAt;
+    }
+
     private void startBody(MessageHead head, long bodyStart) {
         messagesParsed++;
-        message = new Message(head, startNanos, startTid, new BodyBuffer(maxBody, budget));
+        message = new Message(head, (int) (bodyStart - startPosition), startNanos, startTid, maxBody, budget);
         boolean bodyAllowed = events.onHead(message);
         int status = head.status();
         if (!bodyAllowed || (status >= 100 && status < 200) || status == 204 || status == 304) {
@@ -463,8 +477,9 @@ final class MessageParser {
     }
 
     /**
-     * Finds the empty line that ends a head or trailer section, carrying the scan state across records. Returns the index
-     * just past it, NOT_YET when these bytes do not hold it, or OVER_LIMIT (with {@link #scanError}) past a limit.
+     * Finds the empty line that ends a head or trailer section, carrying the scan state across records. Returns the
+     * index just past it, NOT_YET when these bytes do not hold it, or OVER_LIMIT (with {@link #scanError}) past a
+     * limit.
      */
     private int findBlockEnd(byte[] data, int from, int end, boolean trailers) {
         int i = from;

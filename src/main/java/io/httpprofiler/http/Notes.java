@@ -43,6 +43,16 @@ public final class Notes {
         return (request ? "request" : "response") + " body truncated: " + notKept + " of " + size + " bytes not kept";
     }
 
+    /** {@code request not kept: buffer limit}: a head that could not be held while it arrived. */
+    public static String notKept(boolean request) {
+        return (request ? "request" : "response") + " not kept: buffer limit";
+    }
+
+    /** {@code request headers not kept: buffer limit}. */
+    public static String headersNotKept(boolean request) {
+        return (request ? "request" : "response") + " headers not kept: buffer limit";
+    }
+
     /** {@code capture gap in response body: 4096 bytes missing}. */
     public static String bodyGap(boolean request, long missing) {
         return "capture gap in " + (request ? "request" : "response") + " body: " + missing + " bytes missing";

@@ -52,9 +52,9 @@ final class PendingRequests {
     }
 
     /**
-     * Removes and returns the request answered by a response whose first byte came at {@code responseStartNanos}. When it
-     * answers a request we did not see, returns a stand-in noting that. Requests whose responses were lost are handed to
-     * {@code responseLost}.
+     * Removes and returns the request answered by a response whose first byte came at {@code responseStartNanos}. When
+     * it answers a request we did not see, returns a stand-in noting that. Requests whose responses were lost are
+     * handed to {@code responseLost}.
      */
     PendingRequest match(long responseStartNanos, int responseTid, Consumer<PendingRequest> responseLost) {
         if (responsesLost) {

@@ -7,14 +7,14 @@ import java.time.Duration;
 /**
  * Limits of an {@link HttpPipeline}. Every buffer the pipeline holds is bounded by these.
  *
- * @param maxBody               body bytes kept per message (and the most a gzip/deflate body is decoded to for display);
- *                              the exact body size is always reported
+ * @param maxBody               body bytes kept per message (and the most a gzip/deflate body is decoded to for
+ *                              display); the exact body size is always reported
  * @param maxConnections        connections tracked at once; beyond it the least recently active one is dropped
  * @param connectionBufferBytes bytes one connection may hold: out-of-order data, split heads, kept bodies of pending
  *                              requests and of the response being read
  * @param totalBufferBytes      bytes all connections together may hold
- * @param maxPendingRequests    requests per connection waiting for their responses (pipelining); beyond it the oldest is
- *                              reported without response
+ * @param maxPendingRequests    requests per connection waiting for their responses (pipelining); beyond it the oldest
+ *                              is reported without response
  * @param idleTimeout           a connection without events for this long is ended (its pending exchanges reported as
  *                              incomplete) by {@link HttpPipeline#expire(long)}
  * @param reorderWindow         how long data that arrived ahead of a hole waits for the hole to fill
@@ -52,8 +52,8 @@ public record PipelineSettings(int maxBody, int maxConnections, long connectionB
     }
 
     /**
-     * These settings with another max body. The buffer caps grow with it when needed, so that a connection can still hold
-     * a request's and a response's kept bodies several times over (and the total several such connections).
+     * These settings with another max body. The buffer caps grow with it when needed, so that a connection can still
+     * hold a request's and a response's kept bodies several times over (and the total several such connections).
      */
     public PipelineSettings withMaxBody(long bytes) {
         if (bytes < 0 || bytes > MAX_MAX_BODY) {

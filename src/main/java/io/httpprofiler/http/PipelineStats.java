@@ -19,7 +19,7 @@ package io.httpprofiler.http;
  * @param gapBytes                bytes in those holes
  * @param skippedBytes            bytes the pipeline did not need and told the capture side to skip, seen as holes
  * @param duplicateBytes          bytes that arrived more than once and were dropped
- * @param reorderedEvents         data events that arrived ahead of a hole and waited
+ * @param reorderedEvents         data events that waited behind a hole (in their own direction or the other)
  * @param parseErrors             malformed messages
  * @param messagesLost            times lost data cost the parser its place (it then sought the next message start)
  * @param nonHttpConnections      connections ignored because their first bytes were not HTTP
@@ -27,7 +27,8 @@ package io.httpprofiler.http;
  * @param pendingOverflows        requests reported without response because too many were pending
  * @param bufferedBytes           bytes held now
  * @param peakBufferedBytes       most bytes held at any time
- * @param refusedBufferBytes      total size of buffer reservations refused by a cap (data then not kept or not waited for)
+ * @param refusedBufferBytes      total size of buffer reservations refused by a cap (data then not kept or not waited
+ *                                for)
  */
 public record PipelineStats(long events, long dataEvents, long bytes, long connections, long openConnections,
                             long shedConnections, long expiredConnections, long exchanges, long incompleteExchanges,

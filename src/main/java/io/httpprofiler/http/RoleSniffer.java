@@ -12,8 +12,8 @@ final class RoleSniffer {
     private StartLines.Kind found;
 
     /**
-     * Scans a record. Returns the index where a start line begins, or -1. When {@link #heldLength()} is not zero on return,
-     * the start line began in {@link #held()} bytes, just before {@code from}.
+     * Scans a record. Returns the index where a start line begins, or -1. When {@link #heldLength()} is not zero on
+     * return, the start line began in {@link #held()} bytes, just before {@code from}.
      */
     int scan(byte[] data, int from, int end) {
         if (heldLength > 0) {

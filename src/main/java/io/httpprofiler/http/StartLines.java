@@ -1,8 +1,8 @@
 package io.httpprofiler.http;
 
 /**
- * Recognises the first bytes of HTTP/1.x start lines without parsing them: used to tell garbage from a message quickly, to
- * find the next message after lost data, and to infer a connection's role from who sends a request.
+ * Recognises the first bytes of HTTP/1.x start lines without parsing them: used to tell garbage from a message quickly,
+ * to find the next message after lost data, and to infer a connection's role from who sends a request.
  */
 final class StartLines {
     /** Longest method accepted (the longest registered ones, like {@code UPDATEREDIRECTREF}, are 17). */

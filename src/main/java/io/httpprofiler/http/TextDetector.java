@@ -9,13 +9,17 @@ final class TextDetector {
     }
 
     /**
-     * The length of {@code bytes} that is text, or -1 for binary. When {@code mayBeCut}, an incomplete UTF-8 sequence at the
-     * very end is tolerated (the body was cut there) and excluded from the returned length.
+     * The length of {@code bytes} that is text, or -1 for binary. When {@code mayBeCut}, an incomplete UTF-8 sequence
+     * at the very end is tolerated (the body was cut there) and excluded from the returned length.
      */
     static int textLength(byte[] bytes, boolean mayBeCut) {
         int i = 0;
         int n = bytes.length;
         while (i < n) {
+            if (i + Long.BYTES <= n && isPrintableAscii(Ascii.word(bytes, i))) {
+                i += Long.BYTES;
+                continue;
+            }
             int b = bytes[i];
             if (b >= 0) {
                 if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f) {
@@ -37,6 +41,13 @@ final class TextDetector {
             i += length;
         }
         return n;
+    }
+
+    /** All eight bytes are in 0x20..0x7e: the common case, decided without looking at each byte. */
+    private static boolean isPrintableAscii(long word) {
+        long belowSpace = word - 0x2020202020202020L;
+        long delete = word + Ascii.ONES; // 0x7f becomes 0x80
+        return ((word | belowSpace | delete) & Ascii.HIGH_BITS) == 0;
     }
 
     private static int sequenceLength(int lead) {

@@ -5,9 +5,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * {@code ip:port}, IPv6 as {@code [addr]:port} in its shortest form (RFC 5952). Never resolves names. Remembers the last
- * address of each side it formatted: consecutive exchanges usually come from the same connection, whose address objects
- * are the same.
+ * {@code ip:port}, IPv6 as {@code [addr]:port} in its shortest form (RFC 5952). Never resolves names. Remembers the
+ * last address of each side it formatted: consecutive exchanges usually come from the same connection, whose address
+ * objects are the same.
  */
 final class Addresses {
     private InetSocketAddress lastLocal;

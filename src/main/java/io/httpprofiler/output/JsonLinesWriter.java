@@ -26,9 +26,9 @@ import java.util.List;
  * response {version, status, reason, headers, trailers, body_size, body, body_encoding, body_truncated, body_decoded},
  * notes
  * </pre>
- * {@code request} or {@code response} is null when not seen; headers and trailers are {@code [name, value]} pairs in wire
- * order; {@code body_encoding} is {@code text} (UTF-8 string) or {@code base64}; {@code body_decoded} names the content
- * coding undone for display ({@code gzip}, {@code deflate}) or is null. Streaming generator, no object mapping.
+ * {@code request} or {@code response} is null when not seen; headers and trailers are {@code [name, value]} pairs in
+ * wire order; {@code body_encoding} is {@code text} (UTF-8 string) or {@code base64}; {@code body_decoded} names the
+ * content coding undone for display ({@code gzip}, {@code deflate}) or is null. Streaming generator, no object mapping.
  */
 public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable {
     private final JsonGenerator json;
@@ -58,7 +58,7 @@ public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable
         long duration = exchange.durationNanos();
         json.writeFieldName("duration_ms");
         if (duration >= 0) {
-            json.writeNumber(duration / 1000 / 1000.0);
+            json.writeNumber(millisWithMicros(duration));
         } else {
             json.writeNull();
         }
@@ -79,6 +79,17 @@ public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable
         json.writeEndObject();
         json.writeRaw('\n');
         json.flush();
+    }
+
+    /** {@code 1.234} for 1234567 ns: exact to the microsecond, with no binary floating point detour. */
+    private String millisWithMicros(long nanos) {
+        long micros = nanos / 1000;
+        time.setLength(0);
+        time.append(micros / 1000).append('.');
+        long fraction = micros % 1000;
+        time.append((char) ('0' + fraction / 100)).append((char) ('0' + fraction / 10 % 10))
+                .append((char) ('0' + fraction % 10));
+        return time.toString();
     }
 
     private void writeRequest(HttpRequest request) throws IOException {

@@ -166,6 +166,16 @@ public final class RotatingFileOutput extends OutputStream {
         }
     }
 
+    /**
+     * Writes held blocks if the retry time has come, without ending a block: call it now and then, so that output held
+     * during a failure reaches the file once the disk works again even when no new exchange comes along.
+     */
+    public void retry() {
+        if (block.size() == 0 && pending.size() > 0) {
+            flush();
+        }
+    }
+
     private void appendBlockToPending() {
         try {
             block.writeTo(pending);

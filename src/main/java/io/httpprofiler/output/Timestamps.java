@@ -6,8 +6,9 @@ import java.time.ZoneId;
 import java.time.zone.ZoneRules;
 
 /**
- * Formats epoch nanoseconds as {@code 2026-11-22T11:30:00.123456Z} or {@code 2026-11-22 11:30:00.123} without allocating a
- * formatter per call: the date part is cached per day, the rest is digits. One instance per writer (it is not shared).
+ * Formats epoch nanoseconds as {@code 2026-11-22T11:30:00.123456Z} or {@code 2026-11-22 11:30:00.123} without
+ * allocating a formatter per call: the date part is cached per day, the rest is digits. One instance per writer (it is
+ * not shared).
  */
 final class Timestamps {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;

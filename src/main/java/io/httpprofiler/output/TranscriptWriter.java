@@ -28,9 +28,9 @@ import java.util.List;
  *      Body (27 bytes): [{"id":1,"name":"alice"}]
  *   [capture gap]
  * </pre>
- * A server's block reads {@code local <- remote} (the peer called in), a client's {@code local -> remote}. Text bodies show
- * their first {@code previewBytes} bytes, binary bodies their size and first bytes in hex. Control characters from the
- * wire are shown as {@code ?} so that captured bytes cannot drive the reader's terminal.
+ * A server's block reads {@code local <- remote} (the peer called in), a client's {@code local -> remote}. Text bodies
+ * show their first {@code previewBytes} bytes, binary bodies their size and first bytes in hex. Control characters from
+ * the wire are shown as {@code ?} so that captured bytes cannot drive the reader's terminal.
  */
 public final class TranscriptWriter implements ExchangeSink, Flushable, Closeable {
     public static final int DEFAULT_PREVIEW_BYTES = 2048;
@@ -191,11 +191,14 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
         boolean singleLine = text.indexOf('\n') < 0;
         if (singleLine) {
             block.append(' ');
-            appendSafe(text);
+            appendSafe(text, 0, text.length());
         } else {
-            for (String line : text.split("\n", -1)) {
+            for (int lineStart = 0; lineStart <= text.length(); ) {
+                int lineFeed = text.indexOf('\n', lineStart);
+                int lineEnd = lineFeed < 0 ? text.length() : lineFeed;
                 block.append('\n').append(BODY_LINE_INDENT);
-                appendSafe(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+                appendSafe(text, lineStart, lineEnd > lineStart && text.charAt(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd);
+                lineStart = lineEnd + 1;
             }
         }
         if (shown < content.length) {
@@ -229,11 +232,25 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
     }
 
     private StringBuilder appendSafe(String text) {
-        for (int i = 0; i < text.length(); i++) {
+        return appendSafe(text, 0, text.length());
+    }
+
+    /** Appends {@code text[from, to)}, controls (but tab) as {@code ?}; in bulk when there are none, as is usual. */
+    private StringBuilder appendSafe(String text, int from, int to) {
+        int clean = from;
+        while (clean < to && !isControl(text.charAt(clean))) {
+            clean++;
+        }
+        block.append(text, from, clean);
+        for (int i = clean; i < to; i++) {
             char c = text.charAt(i);
-            block.append(c < 0x20 && c != '\t' || c == 0x7f ? '?' : c);
+            block.append(isControl(c) ? '?' : c);
         }
         return block;
+    }
+
+    private static boolean isControl(char c) {
+        return c < 0x20 && c != '\t' || c == 0x7f;
     }
 
     private static String orUnknown(String text) {

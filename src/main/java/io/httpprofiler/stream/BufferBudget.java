@@ -3,8 +3,8 @@ package io.httpprofiler.stream;
 /**
  * Accounting of every byte the pipeline holds on to between events: out-of-order data waiting for its predecessors,
  * partial message heads, kept bodies. One budget caps the total; each connection draws from it through its own
- * {@link ConnectionBudget}, which adds a per-connection cap. Nothing is ever allocated on credit: a holder reserves first
- * and degrades (stops waiting, stops keeping) when refused.
+ * {@link ConnectionBudget}, which adds a per-connection cap. Nothing is ever allocated on credit: a holder reserves
+ * first and degrades (stops waiting, stops keeping) when refused.
  */
 public final class BufferBudget {
     private final long limit;

@@ -2,8 +2,8 @@ package io.httpprofiler.stream;
 
 /**
  * The share of the {@link BufferBudget} one connection may hold. Both the reassembly (held out-of-order data) and the
- * protocol parser on top (partial heads, kept bodies) reserve from it; whatever is still reserved when the connection ends
- * is returned in one go, so a holder that forgets to release cannot leak budget past the connection's life.
+ * protocol parser on top (partial heads, kept bodies) reserve from it; whatever is still reserved when the connection
+ * ends is returned in one go, so a holder that forgets to release cannot leak budget past the connection's life.
  */
 public final class ConnectionBudget {
     private final BufferBudget total;
@@ -15,7 +15,10 @@ public final class ConnectionBudget {
         this.limit = limit;
     }
 
-    /** Reserves {@code bytes} if both this connection's cap and the total cap allow it; false (and nothing reserved) if not. */
+    /**
+     * Reserves {@code bytes} if both this connection's cap and the total cap allow it; false (and nothing reserved) if
+     * not.
+     */
     public boolean tryReserve(long bytes) {
         if (used + bytes > limit) {
             total.refused(bytes);

@@ -35,6 +35,9 @@ final class DirectionStream {
 
     void accept(DataEvent event, StreamListener listener) {
         int length = event.data().length;
+        if (length == 0 && event.callSize() <= 0) {
+            return; // says nothing about the stream
+        }
         if (coveredEnd(event) <= next) {
             counters.duplicateBytes += length;
             return;

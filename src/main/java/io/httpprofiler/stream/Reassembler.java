@@ -18,8 +18,8 @@ import java.util.Map;
  * clock-free: time only advances through event timestamps and {@link #expire(long)}.
  *
  * <p>A connection is tracked from its first event (open or data) until it closes, goes idle, is shed for the tracking
- * limit, or {@link #finish()}. When an fd shows up with a newer generation, the older connection on that fd must have been
- * closed even if the close was not seen, so it is ended as closed.
+ * limit, or {@link #finish()}. When an fd shows up with a newer generation, the older connection on that fd must have
+ * been closed even if the close was not seen, so it is ended as closed.
  */
 public final class Reassembler {
     private final ReassemblySettings settings;

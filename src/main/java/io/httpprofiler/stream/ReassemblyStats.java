@@ -6,7 +6,7 @@ package io.httpprofiler.stream;
  * @param dataEvents        data records accepted
  * @param bytes             payload bytes in those records
  * @param duplicateBytes    bytes dropped because they had already been delivered (duplicates, overlaps)
- * @param reorderedEvents   records that arrived ahead of a hole and were held
+ * @param reorderedEvents   records that waited behind a hole (in their own direction or the other)
  * @param gaps              holes reported to listeners (not counting ranges the listener asked to skip)
  * @param gapBytes          bytes in those holes
  * @param skippedBytes      bytes in holes the listener had asked for (see {@link StreamControl#expectMissing})

@@ -9,9 +9,10 @@ public interface StreamControl {
     ConnectionBudget budget();
 
     /**
-     * Bytes in {@code [fromPosition, toPosition)} of {@code direction} are not wanted and may never arrive (the capture side
-     * was asked to skip them): a jump over them is reported as a gap at once instead of being waited for as out-of-order
-     * data. {@code toPosition == Long.MAX_VALUE} covers the rest of the stream. Replaces any earlier range.
+     * Bytes in {@code [fromPosition, toPosition)} of {@code direction} are not wanted and may never arrive (the capture
+     * side was asked to skip them): a jump over them is reported as a gap at once instead of being waited for as
+     * out-of-order data. {@code toPosition == Long.MAX_VALUE} covers the rest of the stream. Replaces any earlier
+     * range.
      */
     void expectMissing(Direction direction, long fromPosition, long toPosition);
 }

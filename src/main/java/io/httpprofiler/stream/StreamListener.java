@@ -4,8 +4,8 @@ import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.Direction;
 
 /**
- * Receives one connection's two byte streams in order. Positions are the kernel's stream offsets; every byte between the
- * first and the last position of a direction is reported exactly once, either as data or as part of a gap.
+ * Receives one connection's two byte streams in order. Positions are the kernel's stream offsets; every byte between
+ * the first and the last position of a direction is reported exactly once, either as data or as part of a gap.
  */
 public interface StreamListener {
 
@@ -13,12 +13,14 @@ public interface StreamListener {
     void onOpened(ConnectionOpened opened);
 
     /**
-     * In-order bytes {@code data[offset, offset + length)} starting at stream {@code position}. The array belongs to the
-     * capture event: read it during the call, copy what must outlive it.
+     * In-order bytes {@code data[offset, offset + length)} starting at stream {@code position}. The array belongs to
+     * the capture event: read it during the call, copy what must outlive it.
      */
     void onData(Direction direction, byte[] data, int offset, int length, long position, long timestampNanos, int tid);
 
-    /** {@code length} bytes starting at {@code position} will never be delivered (dropped, not captured, or skipped). */
+    /**
+     * {@code length} bytes starting at {@code position} will never be delivered (dropped, not captured, or skipped).
+     */
     void onGap(Direction direction, long position, long length, long timestampNanos);
 
     /** No more callbacks follow. Everything the listener reserved from its budget is released after this returns. */

@@ -30,6 +30,12 @@ final class E2e {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     /** Only reached when something is wrong: the profiler writes an exchange within ~100 ms of its last byte. */
     static final Duration WAIT = Duration.ofSeconds(15);
+    /**
+     * For exchanges whose completion only the profiler's own bookkeeping can reveal (no later byte, no close): the
+     * contract says a second; the margin is for a loaded CI machine. A profiler that only writes them when an idle
+     * timeout fires or at exit fails this.
+     */
+    static final Duration PROMPT = Duration.ofSeconds(3);
     static final long TEST_PID = ProcessHandle.current().pid();
 
     private E2e() {

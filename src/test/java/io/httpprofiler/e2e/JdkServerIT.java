@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -27,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.zip.GZIPOutputStream;
 
 import static io.httpprofiler.e2e.E2e.LOOPBACK;
+import static io.httpprofiler.e2e.E2e.PROMPT;
 import static io.httpprofiler.e2e.E2e.TEST_PID;
 import static io.httpprofiler.e2e.E2e.WAIT;
 import static io.httpprofiler.e2e.E2e.assertNoNotes;
@@ -66,8 +68,11 @@ class JdkServerIT {
     @TempDir
     static Path dir;
     private static HttpServer server;
+    /** The same handler on [::1], when this machine has IPv6 loopback. */
+    private static HttpServer server6;
     private static ExecutorService executor;
     private static int port;
+    private static int port6;
     private static ProfilerProcess profiler;
 
     @BeforeAll
@@ -79,7 +84,19 @@ class JdkServerIT {
         server.setExecutor(executor);
         server.start();
         port = server.getAddress().getPort();
-        profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port), "--max-body", Integer.toString(MAX_BODY));
+        String ports = Integer.toString(port);
+        try {
+            server6 = HttpServer.create(new InetSocketAddress(InetAddress.getByName("::1"), 0), 8);
+            server6.createContext("/", JdkServerIT::handle);
+            server6.setExecutor(executor);
+            server6.start();
+            port6 = server6.getAddress().getPort();
+            ports += "," + port6;
+        } catch (IOException noIpv6) {
+            System.err.println("no IPv6 loopback here: " + noIpv6);
+            server6 = null;
+        }
+        profiler = ProfilerProcess.start(dir, "--port", ports, "--max-body", Integer.toString(MAX_BODY));
     }
 
     @AfterAll
@@ -91,6 +108,9 @@ class JdkServerIT {
         } finally {
             if (profiler != null) {
                 profiler.close();
+            }
+            if (server6 != null) {
+                server6.stop(0);
             }
             if (server != null) {
                 server.stop(0);
@@ -145,6 +165,10 @@ class JdkServerIT {
                 headers.set("Content-Type", "text/plain");
                 exchange.sendResponseHeaders(200, BIG.length);
                 exchange.getResponseBody().write(BIG);
+            } else if (path.startsWith("/paced-big/")) {
+                headers.set("Content-Type", "text/plain");
+                exchange.sendResponseHeaders(200, BIG.length); // the head goes out now, the body after a pause
+                writePaced(exchange.getResponseBody(), BIG);
             } else if (path.startsWith("/dup/")) {
                 headers.add("X-Dup-Out", "first");
                 headers.add("X-Dup-Out", "second");
@@ -212,9 +236,13 @@ class JdkServerIT {
     }
 
     private static Pair awaitPair(String target) throws Exception {
+        return awaitPair(target, WAIT);
+    }
+
+    private static Pair awaitPair(String target, Duration timeout) throws Exception {
         List<JsonNode> all = profiler.awaitExchanges(
                 list -> list.stream().anyMatch(targetIs("client", target))
-                        && list.stream().anyMatch(targetIs("server", target)), WAIT);
+                        && list.stream().anyMatch(targetIs("server", target)), timeout);
         JsonNode client = single(all, "client", target);
         JsonNode server = single(all, "server", target);
         assertSameConnection(client, server);
@@ -444,36 +472,112 @@ class JdkServerIT {
     }
 
     @Test
-    void oneMebibyteBodiesHaveExactSizeAndAreCutToMaxBody() throws Exception {
-        HttpClient client = newClient();
-        HttpResponse<byte[]> response = get(client, "/big/1");
+    void oneMebibyteResponseHasExactSizeAndIsCutToMaxBody() throws Exception {
+        HttpResponse<byte[]> response = get(newClient(), "/big/1");
         assertArrayEquals(BIG, response.body());
-        client.send(HttpRequest.newBuilder(uri("/echo/upload-1")).POST(BodyPublishers.ofByteArray(BIG)).build(),
-                BodyHandlers.ofString());
-        String prefix = new String(BIG, 0, MAX_BODY, StandardCharsets.US_ASCII);
-        String note = "body truncated: " + (ONE_MIB - MAX_BODY) + " of " + ONE_MIB + " bytes not kept";
+        assertBigResponse(awaitPair("/big/1"));
+    }
 
-        Pair download = awaitPair("/big/1");
-        for (JsonNode record : List.of(download.client(), download.server())) {
+    @Test
+    void oneMebibyteRequestHasExactSizeAndIsCutToMaxBody() throws Exception {
+        HttpResponse<String> response = newClient().send(HttpRequest.newBuilder(uri("/echo/upload-1"))
+                .POST(BodyPublishers.ofByteArray(BIG)).build(), BodyHandlers.ofString());
+        assertEquals("echo POST /echo/upload-1 received " + ONE_MIB + " bytes", response.body());
+        assertBigRequest(awaitPair("/echo/upload-1"));
+    }
+
+    /**
+     * The same download, but the way a slow producer sends it: the head first, then the body in 64 KiB writes a little
+     * apart. The profiler has parsed the head (and decided what to skip) before the body's first byte moves, and the
+     * client's last reads all fall in the skipped range; the exchange must still come out, exact and promptly, while the
+     * keep-alive connection stays open.
+     */
+    @Test
+    void pacedOneMebibyteResponseHasExactSizeAndIsWrittenWhileTheConnectionStaysOpen() throws Exception {
+        HttpResponse<byte[]> response = get(newClient(), "/paced-big/1");
+        assertArrayEquals(BIG, response.body());
+        assertBigResponse(awaitPair("/paced-big/1", PROMPT));
+    }
+
+    /** A 1 MiB upload written slowly from a raw socket: head, pause, then 64 KiB pieces. */
+    @Test
+    void pacedOneMebibyteUploadHasExactSizeAndIsPairedWithItsResponse() throws Exception {
+        String target = "/echo/paced-upload-1";
+        try (Socket socket = new Socket(LOOPBACK, port)) {
+            socket.setSoTimeout((int) WAIT.toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Length: " + ONE_MIB
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            writePaced(out, BIG);
+            RawHttp.Response response = RawHttp.readResponse(socket.getInputStream(), false);
+            assertEquals("echo POST " + target + " received " + ONE_MIB + " bytes", response.bodyText());
+            assertBigRequest(awaitPair(target, PROMPT)); // while the connection is still open
+        }
+    }
+
+    /** Pauses, then writes the bytes in 64 KiB pieces 10 ms apart. */
+    private static void writePaced(OutputStream out, byte[] bytes) throws IOException {
+        sleep(300);
+        for (int at = 0; at < bytes.length; at += 64 * 1024) {
+            out.write(bytes, at, Math.min(64 * 1024, bytes.length - at));
+            out.flush();
+            sleep(10);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final String TRUNCATED_NOTE = "body truncated: " + (ONE_MIB - MAX_BODY) + " of " + ONE_MIB
+            + " bytes not kept";
+
+    private static void assertBigResponse(Pair pair) throws IOException {
+        String prefix = new String(BIG, 0, MAX_BODY, StandardCharsets.US_ASCII);
+        for (JsonNode record : List.of(pair.client(), pair.server())) {
             JsonNode resp = record.path("response");
-            assertEquals(ONE_MIB, resp.path("body_size").asLong(), "exact size of the whole body");
+            assertEquals(ONE_MIB, resp.path("body_size").asLong(), () -> "exact size of the whole body: " + record);
             assertTrue(resp.path("body_truncated").asBoolean());
-            assertEquals(prefix, resp.path("body").asText(), "the first --max-body bytes, exactly");
-            assertEquals(List.of("response " + note), notes(record));
+            assertEquals(prefix, resp.path("body").asText(), () -> "the first --max-body bytes, exactly: " + record);
+            assertEquals(List.of("response " + TRUNCATED_NOTE), notes(record));
             TranscriptBlocks.Block block = block(record);
             block.assertContains("     Body (1048576 bytes, 4096 kept):\n       line 0000000 of a one mebibyte body\n");
-            block.assertContains("  [response " + note + "]");
+            block.assertContains("  [response " + TRUNCATED_NOTE + "]");
         }
-        Pair upload = awaitPair("/echo/upload-1");
-        for (JsonNode record : List.of(upload.client(), upload.server())) {
+    }
+
+    private static void assertBigRequest(Pair pair) throws IOException {
+        String prefix = new String(BIG, 0, MAX_BODY, StandardCharsets.US_ASCII);
+        for (JsonNode record : List.of(pair.client(), pair.server())) {
             JsonNode request = record.path("request");
-            assertEquals(ONE_MIB, request.path("body_size").asLong());
+            assertEquals(ONE_MIB, request.path("body_size").asLong(), () -> "exact size of the whole body: " + record);
             assertTrue(request.path("body_truncated").asBoolean());
-            assertEquals(prefix, request.path("body").asText());
-            assertEquals("echo POST /echo/upload-1 received " + ONE_MIB + " bytes",
-                    record.path("response").path("body").asText());
-            assertEquals(List.of("request " + note), notes(record));
-            block(record).assertContains("  [request " + note + "]");
+            assertEquals(prefix, request.path("body").asText(), () -> "the first --max-body bytes, exactly: " + record);
+            assertEquals(List.of("request " + TRUNCATED_NOTE), notes(record));
+            block(record).assertContains("  [request " + TRUNCATED_NOTE + "]");
+        }
+    }
+
+    /** Addresses are ip:port, IPv6 as [addr]:port, in JSON and in the transcript. */
+    @Test
+    void ipv6AddressesAreBracketed() throws Exception {
+        Assumptions.assumeTrue(server6 != null, "no IPv6 loopback");
+        String target = "/echo/ipv6?id=6";
+        HttpResponse<byte[]> response = newClient().send(HttpRequest.newBuilder(
+                URI.create("http://[::1]:" + port6 + target)).build(), BodyHandlers.ofByteArray());
+        assertEquals("echo GET " + target, new String(response.body(), StandardCharsets.UTF_8));
+        Pair pair = awaitPair(target);
+        assertEquals("[::1]:" + port6, pair.server().path("local").asText());
+        assertEquals("[::1]:" + port6, pair.client().path("remote").asText());
+        assertTrue(pair.client().path("local").asText().matches("\\[::1]:\\d+"), pair.client().path("local").asText());
+        for (JsonNode record : List.of(pair.client(), pair.server())) {
+            assertNoNotes(record);
+            block(record);
         }
     }
 
@@ -603,9 +707,5 @@ class JdkServerIT {
         assertEquals("text", message.path("body_encoding").asText());
         assertTrue(message.path("body_truncated").isBoolean(), "body_truncated");
         assertFalse(message.path("body_truncated").asBoolean());
-    }
-
-    static List<String> lines(String text) {
-        return Arrays.asList(text.split("\n"));
     }
 }

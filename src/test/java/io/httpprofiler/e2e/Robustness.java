@@ -128,6 +128,21 @@ final class Robustness {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /**
+     * From a {@code -Xlog:gc} file: the most heap in use before a collection and the most still in use after one (the
+     * live set at its worst), in MB.
+     */
+    static long[] gcPeaksMb(Path gcLog) throws IOException {
+        long before = 0;
+        long after = 0;
+        Matcher m = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)").matcher(Files.readString(gcLog));
+        while (m.find()) {
+            before = Math.max(before, Long.parseLong(m.group(1)));
+            after = Math.max(after, Long.parseLong(m.group(2)));
+        }
+        return new long[] {before, after};
+    }
+
     /** Ids of the BPF programs a process holds open (its fds' fdinfo "prog_id:" lines). */
     static Set<Integer> programIdsHeldBy(long pid) {
         Set<Integer> ids = new HashSet<>();
@@ -218,12 +233,13 @@ final class Robustness {
     }
 
     /** Runs a command (a profiler that is expected to fail, say) to completion, watching the BPF programs it loads. */
-    static Exit run(List<String> command, Duration timeout) throws IOException, InterruptedException {
+    static Exit run(List<String> command, Path workingDirectory, Duration timeout)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("profiler-out", ".txt");
         Path err = Files.createTempFile("profiler-err", ".txt");
         try {
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .start();
+            Process process = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             ProgramWatcher watcher = new ProgramWatcher(process.pid());
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();

@@ -2,6 +2,8 @@ package io.httpprofiler.e2e;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,6 +65,18 @@ final class TranscriptBlocks {
                     m.group(7), Integer.parseInt(m.group(8)), m.group(9), chunk));
         }
         return blocks;
+    }
+
+    /** Blocks by role and request line, for looking up many exchanges in one transcript. */
+    static Map<String, List<Block>> index(String transcript) {
+        return parse(transcript).stream().collect(Collectors.groupingBy(b -> b.role() + " " + b.requestLine()));
+    }
+
+    /** The one indexed block with this role and request line. */
+    static Block single(Map<String, List<Block>> index, String role, String requestLine) {
+        List<Block> found = index.getOrDefault(role + " " + requestLine, List.of());
+        assertEquals(1, found.size(), () -> "transcript blocks for " + role + " '" + requestLine + "': " + found);
+        return found.get(0);
     }
 
     /** The one block with this role whose request line is exactly {@code METHOD target VERSION}. */

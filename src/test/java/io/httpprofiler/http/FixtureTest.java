@@ -23,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every fixture must give its expected exchanges, and exactly the same exchanges however its bytes are cut into records,
- * interleaved between the two directions, reordered, or repeated (the approach of Netty's HttpRequestDecoderTest, which
- * re-feeds the same bytes at every fragment size).
+ * Every fixture must give its expected exchanges, and exactly the same exchanges however its bytes are cut into
+ * records, interleaved between the two directions, reordered, or repeated (the approach of Netty's
+ * HttpRequestDecoderTest, which re-feeds the same bytes at every fragment size).
  */
 class FixtureTest {
 

@@ -35,7 +35,8 @@ import java.util.List;
 /**
  * Exchanges per second through the pipeline on one thread, on events shaped like the kernel's: keep-alive connections
  * served round robin, one record per request, the response cut into records of at most 16 KiB, a JSON body of
- * {@code bodySize} bytes. The score is in exchanges; payload MB/s is that times the bytes per exchange printed at setup.
+ * {@code bodySize} bytes. The score is in exchanges; payload MB/s is that times the bytes per exchange printed at
+ * setup.
  *
  * <p>Run: {@code mvn -o test-compile -Dexec.skip=true && java -cp target/test-classes:target/classes:$(cat cp.txt)
  * org.openjdk.jmh.Main HttpPipelineBenchmark} (cp.txt from {@code mvn dependency:build-classpath}).

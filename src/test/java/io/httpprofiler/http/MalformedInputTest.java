@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Garbage, truncated and oversized input: never an exception, memory within bounds, honest notes and counters. */
 class MalformedInputTest {
-    /** What one connection may hold at most while parsing: two partial heads and two kept bodies, with room to spare. */
+    /**
+     * What one connection may hold at most while parsing: two partial heads and two kept bodies, with room to spare.
+     */
     private static final long PARSER_MEMORY_BOUND = 2L * MessageParser.MAX_HEAD + 4L * PipelineSettings.DEFAULT_MAX_BODY;
 
     private static final int[] FRAGMENT_SIZES = {1, 7, 100, 1000, 65536, Integer.MAX_VALUE};
@@ -92,6 +94,49 @@ class MalformedInputTest {
         assertEquals(1, skips.size());
         assertEquals(bodyStart + PipelineSettings.DEFAULT_MAX_BODY, skips.get(0)[0]);
         assertEquals(bodyStart + 1_000_000_000_000_000L, skips.get(0)[1]);
+    }
+
+    @Test
+    void headsBeyondTheConnectionBudgetAreNotKeptButPairingHolds() {
+        long cap = 8 * 1024;
+        PipelineSettings tight = new PipelineSettings(1024, 100, cap, 1 << 20, 64, java.time.Duration.ofMinutes(1),
+                java.time.Duration.ofMillis(100));
+        StringBuilder requests = new StringBuilder();
+        StringBuilder responses = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            requests.append(Fixtures.request("GET", "/" + i, "", "X-Padding: " + "p".repeat(1000)));
+            responses.append(Fixtures.response("200 OK", "answer " + i));
+        }
+        Conversation conversation = new Conversation().request(requests.toString()).response(responses.toString());
+        // In one record each head is parsed in place: only its header lines are dropped. Split across records a head
+        // must be held while it arrives: past the limit the whole request is lost.
+        for (Splitter splitter : List.of(Splitter.whole(), Splitter.fragments(700))) {
+            Recorder recorder = Recorder.run(tight, EventScript.server(7).events(conversation, splitter));
+            assertTrue(recorder.maxBuffered <= cap, "held " + recorder.maxBuffered);
+            assertEquals(20, recorder.exchanges.size());
+            int degraded = 0;
+            for (int i = 0; i < 20; i++) {
+                Exchange exchange = recorder.exchanges.get(i);
+                assertEquals("answer " + i, new String(exchange.response().body().content(),
+                        java.nio.charset.StandardCharsets.US_ASCII), "paired with its own response");
+                assertTrue(List.of("request headers not kept: buffer limit", "request not kept: buffer limit",
+                        "response headers not kept: buffer limit").containsAll(exchange.notes()), exchange::toString);
+                if (exchange.notes().contains("request headers not kept: buffer limit")) {
+                    assertEquals("/" + i, exchange.request().target());
+                    assertEquals(List.of(), exchange.request().headers());
+                    degraded++;
+                } else if (exchange.notes().contains("request not kept: buffer limit")) {
+                    assertNull(exchange.request());
+                    degraded++;
+                } else {
+                    assertEquals("/" + i, exchange.request().target());
+                    assertEquals(1, exchange.request().headers().size());
+                }
+            }
+            assertTrue(degraded > 10, "20 KB of pipelined heads cannot all be held in 8 KB: " + degraded);
+            assertEquals(0, recorder.pipeline.stats().parseErrors(), "a full buffer is not malformed input");
+            assertEquals(0, recorder.pipeline.bufferedBytes());
+        }
     }
 
     @Test

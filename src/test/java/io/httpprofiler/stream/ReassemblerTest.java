@@ -47,7 +47,9 @@ class ReassemblerTest {
                            int tid) {
             assertEquals(next[direction.ordinal()], position, "data must continue where the stream stands");
             next[direction.ordinal()] += length;
-            text(direction).append(new String(data, offset, length, StandardCharsets.ISO_8859_1));
+            String text = new String(data, offset, length, StandardCharsets.ISO_8859_1);
+            text(direction).append(text);
+            calls.add(direction.name().charAt(0) + ":" + text);
         }
 
         @Override
@@ -56,6 +58,7 @@ class ReassemblerTest {
             assertTrue(length > 0);
             next[direction.ordinal()] += length;
             text(direction).append("[gap ").append(length).append(']');
+            calls.add(direction.name().charAt(0) + ":[gap " + length + "]");
         }
 
         @Override
@@ -110,6 +113,66 @@ class ReassemblerTest {
         assertEquals(0, reassembler.bufferedBytes());
         assertEquals(2, reassembler.stats().reorderedEvents());
         assertEquals(0, reassembler.stats().gaps());
+    }
+
+    @Test
+    void theOtherDirectionWaitsBehindAHoleSoThatTheOrderBetweenThemHolds() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, INGRESS, 0, "req1 ", 1));
+        reassembler.accept(data(A, EGRESS, 0, "resp1 ", 2));
+        reassembler.accept(data(A, INGRESS, 10, "req3 ", 5)); // "req2 " lost or late
+        reassembler.accept(data(A, EGRESS, 6, "resp2 ", 6));
+        reassembler.accept(data(A, EGRESS, 12, "resp3 ", 7));
+        assertEquals(List.of("I:req1 ", "E:resp1 "), listeners.get(A).calls, "responses wait for the request hole");
+        assertEquals(5 + 6 + 6, reassembler.bufferedBytes());
+        reassembler.accept(data(A, INGRESS, 5, "req2 ", 8));
+        assertEquals(List.of("I:req1 ", "E:resp1 ", "I:req2 ", "I:req3 ", "E:resp2 ", "E:resp3 "),
+                listeners.get(A).calls);
+        assertEquals(0, reassembler.bufferedBytes());
+        assertEquals(3, reassembler.stats().reorderedEvents());
+    }
+
+    @Test
+    void givingUpOnAHoleReleasesTheOtherDirectionAfterTheGap() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, INGRESS, 5, "req2 ", 1));
+        reassembler.accept(data(A, EGRESS, 0, "resp2 ", 2));
+        reassembler.expire(500 * MS);
+        assertEquals(List.of("I:[gap 5]", "I:req2 ", "E:resp2 "), listeners.get(A).calls);
+        assertEquals(0, reassembler.bufferedBytes());
+    }
+
+    @Test
+    void tooManyWaitingRecordsStopTheWait() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, INGRESS, 5, "late", 1));
+        for (int i = 0; i <= TrackedConnection.MAX_WAITING_EVENTS; i++) {
+            reassembler.accept(data(A, EGRESS, i, "x", 1));
+        }
+        assertEquals("[gap 5]late", listeners.get(A).ingress.toString());
+        assertEquals("x".repeat(TrackedConnection.MAX_WAITING_EVENTS + 1), listeners.get(A).egress.toString());
+        assertEquals(0, reassembler.bufferedBytes());
+    }
+
+    @Test
+    void aFullBudgetStopsTheWaitRatherThanTheOrder() {
+        Reassembler reassembler = reassembler(new ReassemblySettings(100, 16, 1000, 60_000 * MS, 200 * MS));
+        reassembler.accept(data(A, INGRESS, 5, "late", 1));
+        reassembler.accept(data(A, EGRESS, 0, "0123456789", 2));
+        assertEquals(14, reassembler.bufferedBytes());
+        reassembler.accept(data(A, EGRESS, 10, "abcdef", 3));
+        assertEquals(List.of("I:[gap 5]", "I:late", "E:0123456789", "E:abcdef"), listeners.get(A).calls);
+        assertEquals(0, reassembler.bufferedBytes());
+    }
+
+    @Test
+    void closeReleasesWaitingRecordsInOrder() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, INGRESS, 3, "def", 1));
+        reassembler.accept(data(A, EGRESS, 0, "xyz", 2));
+        reassembler.accept(new ConnectionClosed(3 * MS, A, 1, 3, 6));
+        assertEquals(List.of("I:[gap 3]", "I:def", "E:xyz"), listeners.get(A).calls);
+        assertEquals(StreamEnd.CLOSED, listeners.get(A).end);
     }
 
     @Test

@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh.
+
+  report.py wrk FILE                      wrk's output -> "requests seconds rps p99_ms" (p99 needs --latency)
+  report.py totals FILE                   the profiler's stderr -> JSON of its "http-profiler stopped:" counters
+  report.py trace FILE BODY_BYTES         JSON Lines trace -> JSON counts: exchanges per role, exact sizes, notes
+  report.py totals-fields FILE            the same, as "events ring_full_records ring_full_bytes gaps gap_bytes
+                                          not_copied_bytes" (-1 when missing)
+  report.py trace-fields FILE BODY_BYTES  the same, as "server_exchanges server_exact server_wrong client_exchanges
+                                          client_exact client_wrong"
+  report.py summarize RUNS_CSV OUT_DIR    per-run rows -> summary.csv, summary.md, chart data (chart.dat)
+  report.py results-md OUT_DIR FILE K=V.. summary + setup -> the README snippet (bench/RESULTS.md)
+
+Standard library only.
+"""
+import csv
+import json
+import re
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def parse_wrk(path):
+    text = Path(path).read_text()
+    m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", text)
+    requests = int(m.group(1))
+    seconds = float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else float("nan")
+    errors = re.search(r"Socket errors: (.*)", text)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {"requests": requests, "seconds": seconds, "rps": rps, "p99_ms": p99_ms,
+            "socket_errors": errors.group(1).strip() if errors else "",
+            "non2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def parse_totals(path):
+    """'http-profiler stopped: events N, bytes N, exchanges N (incomplete N), connections N, drops: ring full N
+    records/N bytes, gaps N/N bytes, not copied N bytes, parse errors N, shed connections N'"""
+    line = ""
+    for candidate in Path(path).read_text().splitlines():
+        if "http-profiler stopped:" in candidate:
+            line = candidate
+    if not line:
+        return {"missing": True}
+    grab = lambda pattern: int(re.search(pattern, line).group(1)) if re.search(pattern, line) else -1
+    return {
+        "events": grab(r"events (\d+)"),
+        "bytes": grab(r"bytes (\d+), exchanges"),
+        "exchanges": grab(r"exchanges (\d+)"),
+        "incomplete": grab(r"incomplete (\d+)"),
+        "ring_full_records": grab(r"ring full (\d+) records"),
+        "ring_full_bytes": grab(r"ring full \d+ records/(\d+) bytes"),
+        "gaps": grab(r"gaps (\d+)/"),
+        "gap_bytes": grab(r"gaps \d+/(\d+) bytes"),
+        "not_copied_bytes": grab(r"not copied (\d+) bytes"),
+        "parse_errors": grab(r"parse errors (\d+)"),
+        "shed_connections": grab(r"shed connections (\d+)"),
+    }
+
+
+def check_trace(path, body_bytes):
+    """Counts per role: exchanges, complete ones (200 with the exact body size), incomplete, notes by kind."""
+    roles = Counter()
+    exact = Counter()
+    wrong_size = Counter()
+    no_response = Counter()
+    notes = Counter()
+    kept = Counter()
+    with open(path, "rb") as f:
+        for raw in f:
+            record = json.loads(raw)
+            role = record.get("role") or "unknown"
+            roles[role] += 1
+            response = record.get("response")
+            if response is None:
+                no_response[role] += 1
+            elif response.get("status") == 200 and response.get("body_size") == body_bytes:
+                exact[role] += 1
+                kept[role] += len(response.get("body") or "")
+            else:
+                wrong_size[role] += 1
+            for note in record.get("notes") or []:
+                notes[re.sub(r"\d+", "N", note)] += 1
+    return {"exchanges": dict(roles), "exact": dict(exact), "wrong_size": dict(wrong_size),
+            "no_response": dict(no_response), "notes": dict(notes), "body_chars_kept": dict(kept)}
+
+
+def median(values):
+    values = [v for v in values if v == v]  # drop NaN
+    return statistics.median(values) if values else float("nan")
+
+
+def fmt(value, digits=0):
+    if value is None or value != value:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def summarize(runs_csv, out_dir):
+    out = Path(out_dir)
+    rows = list(csv.DictReader(open(runs_csv)))
+    for row in rows:
+        for key, value in row.items():
+            try:
+                row[key] = float(value)
+            except (TypeError, ValueError):
+                pass
+    cases = []
+    for row in rows:
+        if row["case"] not in cases:
+            cases.append(row["case"])
+    summary = []
+    for case in cases:
+        sat = [r for r in rows if r["case"] == case and r["kind"] == "saturation"]
+        paced = [r for r in rows if r["case"] == case and r["kind"] == "paced"]
+        pairs = sorted({int(r["pair"]) for r in sat})
+        ratios, a_rps, b_rps, a_p99, b_p99 = [], [], [], [], []
+        for p in pairs:
+            a = [r for r in sat if int(r["pair"]) == p and r["profiler"] == "off"]
+            b = [r for r in sat if int(r["pair"]) == p and r["profiler"] == "on"]
+            if a and b:
+                ratios.append(b[0]["rps"] / a[0]["rps"])
+                a_rps.append(a[0]["rps"])
+                b_rps.append(b[0]["rps"])
+                a_p99.append(a[0]["p99_ms"])
+                b_p99.append(b[0]["p99_ms"])
+        on = [r for r in sat if r["profiler"] == "on"]
+        recorded = sum(r["server_exact"] for r in on)
+        completed = sum(r["requests_total"] for r in on)
+        client_recorded = sum(r["client_exact"] for r in on)
+        pa = [r for r in paced if r["profiler"] == "off"]
+        pb = [r for r in paced if r["profiler"] == "on"]
+        per10k = lambda rs, key: median([r[key] / r["requests"] * 1e4 for r in rs if r["requests"] > 0])
+        first = (sat or paced)[0]
+        s = {
+            "case": case,
+            "body": first["body"], "sendfile": first["sendfile"], "max_body": first["max_body"],
+            "pairs": len(ratios),
+            "throughput_ratio": median(ratios),
+            "ratio_min": min(ratios) if ratios else float("nan"),
+            "ratio_max": max(ratios) if ratios else float("nan"),
+            "rps_without": median(a_rps), "rps_with": median(b_rps),
+            "p99_ms_without": median(a_p99), "p99_ms_with": median(b_p99),
+            "profiler_cpu_s_per_10k": per10k(on, "profiler_cpu_s"),
+            "peak_rss_mb": max([r["vmhwm_kb"] / 1024 for r in on], default=float("nan")),
+            "server_recorded": recorded, "requests_completed": completed,
+            "completeness": recorded / completed if completed else float("nan"),
+            "client_completeness": client_recorded / completed if completed else float("nan"),
+            "ring_full_records": sum(max(0, r["ring_full_records"]) for r in on),
+            "gap_bytes_unexplained": sum(max(0, r["gap_bytes"] - r["not_copied_bytes"]) for r in on),
+            "wrong_size": sum(r["server_wrong"] + r["client_wrong"] for r in on),
+            "paced_rps_without": median([r["rps"] for r in pa]), "paced_rps_with": median([r["rps"] for r in pb]),
+            "workload_cpu_s_per_10k_without": per10k(pa, "workload_cpu_s"),
+            "workload_cpu_s_per_10k_with": per10k(pb, "workload_cpu_s"),
+            "machine_cpu_s_per_10k_without": per10k(pa, "machine_cpu_s"),
+            "machine_cpu_s_per_10k_with": per10k(pb, "machine_cpu_s"),
+            "paced_profiler_cpu_s_per_10k": per10k(pb, "profiler_cpu_s"),
+            "paced_peak_rss_mb": max([r["vmhwm_kb"] / 1024 for r in pb], default=float("nan")),
+            "background_busy_pct": median([r["background_busy_pct"] for r in rows if r["case"] == case]),
+            "ready_s_max": max([r["ready_s"] for r in on if isinstance(r["ready_s"], float)], default=float("nan")),
+        }
+        for kind in ("workload", "machine"):
+            a, b = s[f"{kind}_cpu_s_per_10k_without"], s[f"{kind}_cpu_s_per_10k_with"]
+            s[f"{kind}_cpu_increase"] = b / a - 1 if a == a and b == b and a > 0 else float("nan")
+        summary.append(s)
+
+    with open(out / "summary.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(summary[0].keys()))
+        writer.writeheader()
+        writer.writerows(summary)
+
+    lines = [
+        "| body | sendfile | `--max-body` | throughput kept (min-max) | req/s without / with | p99 ms without / with "
+        "| profiler CPU s per 10k req | peak RSS MB | exchanges recorded / requests | drops |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in summary:
+        drops = f"ring full {int(s['ring_full_records'])}"
+        if s["gap_bytes_unexplained"] > 0:
+            drops += f", gaps {int(s['gap_bytes_unexplained'])} B"
+        if s["wrong_size"] > 0:
+            drops += f", wrong size {int(s['wrong_size'])}"
+        lines.append(
+            f"| {s['body']} | {s['sendfile']} | {s['max_body']} | **{fmt(s['throughput_ratio'], 2)}** "
+            f"({fmt(s['ratio_min'], 2)}-{fmt(s['ratio_max'], 2)}) | {fmt(s['rps_without'])} / {fmt(s['rps_with'])} "
+            f"| {fmt(s['p99_ms_without'], 2)} / {fmt(s['p99_ms_with'], 2)} | {fmt(s['profiler_cpu_s_per_10k'], 3)} "
+            f"| {fmt(s['peak_rss_mb'])} | {int(s['server_recorded']):,} / {int(s['requests_completed']):,} "
+            f"= {fmt(100 * s['completeness'], 2)}% | {drops} |")
+    lines += [
+        "",
+        "| body | sendfile | `--max-body` | offered 10k req/s: achieved without / with | CPU s per 10k req, nginx + wrk + "
+        "profiler: without / with (change) | whole machine: without / with (change) | profiler CPU s per 10k req "
+        "| peak RSS MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in summary:
+        lines.append(
+            f"| {s['body']} | {s['sendfile']} | {s['max_body']} | {fmt(s['paced_rps_without'])} / "
+            f"{fmt(s['paced_rps_with'])} | {fmt(s['workload_cpu_s_per_10k_without'], 3)} / "
+            f"{fmt(s['workload_cpu_s_per_10k_with'], 3)} (**{fmt(100 * s['workload_cpu_increase'], 0)}%**) | "
+            f"{fmt(s['machine_cpu_s_per_10k_without'], 3)} / {fmt(s['machine_cpu_s_per_10k_with'], 3)} "
+            f"({fmt(100 * s['machine_cpu_increase'], 0)}%) | {fmt(s['paced_profiler_cpu_s_per_10k'], 3)} "
+            f"| {fmt(s['paced_peak_rss_mb'])} |")
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+
+    with open(out / "chart.dat", "w") as f:
+        f.write("# label rps_without rps_with ratio cpu_without cpu_with\n")
+        for s in summary:
+            label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "64k" else f" max-body {s['max_body']}")
+            f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']:.3f} "
+                    f"{s['workload_cpu_s_per_10k_without']:.4f} {s['workload_cpu_s_per_10k_with']:.4f}\n")
+
+
+def results_md(out_dir, target, setup):
+    out = Path(out_dir)
+    summary = list(csv.DictReader(open(out / "summary.csv")))
+    f = lambda s, k: float(s[k])
+    checks = []
+    for s in summary:
+        name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}"
+        ratio = f(s, "throughput_ratio")
+        checks.append((name, "throughput kept >= 0.90", f"{ratio:.2f}",
+                       "met" if ratio >= 0.90 else f"missed by {0.90 - ratio:.2f}"))
+        complete = f(s, "completeness")
+        clean = f(s, "ring_full_records") == 0 and f(s, "gap_bytes_unexplained") == 0 and f(s, "wrong_size") == 0
+        checks.append((name, "100% recorded, exact sizes, zero drops",
+                       f"{100 * complete:.2f}%, ring full {int(f(s, 'ring_full_records'))}, "
+                       f"wrong size {int(f(s, 'wrong_size'))}",
+                       "met" if complete >= 1 and clean else "missed"))
+        inc = f(s, "workload_cpu_increase")
+        checks.append((name, "CPU at 10k req/s within +10%", f"{100 * inc:+.0f}%",
+                       "met" if inc <= 0.10 else f"missed by {100 * (inc - 0.10):.0f} points"))
+        rss = max(f(s, "peak_rss_mb"), f(s, "paced_peak_rss_mb"))
+        checks.append((name, "peak RSS <= 100 MB", f"{rss:.0f} MB", "met" if rss <= 100 else f"missed by {rss - 100:.0f} MB"))
+    body = [
+        "### Overhead beside nginx",
+        "",
+        f"Measured {setup.get('date', '')} on this project's {setup.get('cores', '?')}-core machine ({setup.get('cpu', '')}, "
+        f"kernel {setup.get('kernel', '')}; nginx {setup.get('nginx', '')}, wrk {setup.get('wrk', '')}, "
+        f"Java {setup.get('java', '')}; commit {setup.get('commit', '')}). Reproduce: `sudo make bench` "
+        "(`bench/run.sh`; knobs at its top).",
+        "",
+        f"nginx: 1 worker on 127.0.0.1, keep-alive, static text files of 1 KiB and 64 KiB, `access_log off`. "
+        f"wrk: 1 thread, {setup.get('connections', '32')} connections. The profiler: "
+        f"`java {setup.get('java_opts', '')} -jar http-profiler.jar --port <nginx port> --max-body <as listed> "
+        f"--json ... -o ...` {setup.get('profiler_args', '')} (the JVM flags are the container image's), attached with "
+        "syscall tracepoints (this kernel has no kprobes). `--port` matches both ends of each loopback connection, so "
+        "every request is recorded twice: once for nginx (server) and once for wrk (client).",
+        "",
+        f"Saturation: {setup.get('pairs', '3')} interleaved pairs (without, then with the profiler) of "
+        f"{setup.get('duration', '10')} s runs after {setup.get('warmup', '3')} s of warm-up; 'throughput kept' is the "
+        "median of the pairs' ratios (range in brackets). Completeness counts nginx-side exchanges in the JSON Lines with "
+        "status 200 and the exact `body_size`, over the requests wrk completed (warm-up included); a few requests still "
+        "in flight when wrk stops are answered by nginx but not counted by wrk, so it can exceed 100% by a hair. Drops "
+        "come from the profiler's totals line (ring buffer full; capture gaps not explained by sendfile or skipped "
+        "bytes).",
+        "",
+        f"Fixed rate: wrk paced by `bench/pace.lua` at {setup.get('rate', '10000')} req/s offered, "
+        f"{setup.get('rate_pairs', '2')} pairs; CPU seconds per 10k requests from /proc/PID/stat (nginx + wrk + "
+        "profiler, user + system, which includes the BPF programs run in nginx's and wrk's system calls) and from "
+        "/proc/stat (whole machine, which also sees whatever else the machine was doing).",
+        "",
+        "**Two cores for everything**: nginx, wrk and the profiler (plus the kernel's BPF work inside nginx's and wrk's "
+        "system calls) share two CPUs, so every CPU cycle the profiler uses is taken from nginx or wrk. On a machine "
+        "with spare cores the throughput cost would be lower; the CPU per request is the portable number.",
+        "",
+        (out / "summary.md").read_text().rstrip(),
+        "",
+        "![throughput without and with the profiler](bench/throughput.png)",
+        "",
+        "| case | target | measured | |",
+        "| --- | --- | --- | --- |",
+    ]
+    body += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in checks]
+    Path(target).write_text("\n".join(body) + "\n")
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    command = argv[1]
+    if command == "wrk":
+        w = parse_wrk(argv[2])
+        print(w["requests"], w["seconds"], w["rps"], w["p99_ms"], w["non2xx"])
+    elif command == "totals":
+        print(json.dumps(parse_totals(argv[2])))
+    elif command == "trace":
+        print(json.dumps(check_trace(argv[2], int(argv[3]))))
+    elif command == "totals-fields":
+        t = parse_totals(argv[2])
+        print(" ".join(str(t.get(k, -1)) for k in
+                       ("events", "ring_full_records", "ring_full_bytes", "gaps", "gap_bytes", "not_copied_bytes")))
+    elif command == "trace-fields":
+        path = Path(argv[2])
+        c = check_trace(path, int(argv[3])) if path.exists() else {}
+        get = lambda key, role: c.get(key, {}).get(role, 0)
+        print(get("exchanges", "server"), get("exact", "server"), get("wrong_size", "server") + get("no_response", "server"),
+              get("exchanges", "client"), get("exact", "client"), get("wrong_size", "client") + get("no_response", "client"))
+    elif command == "results-md":
+        results_md(argv[2], argv[3], dict(a.split("=", 1) for a in argv[4:]))
+    elif command == "summarize":
+        summarize(argv[2], argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

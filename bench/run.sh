@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Side-by-side cost of the profiler on a real server: nginx (1 worker, keep-alive, static files, loopback) under wrk,
+# without and with the profiler, interleaved A/B/A/B. Run as root (the profiler loads BPF): `sudo make bench`.
+#
+# For each case (body size x nginx sendfile on/off x profiler --max-body):
+#   saturation: PAIRS pairs of wrk runs (CONNECTIONS connections, 1 thread, DURATION s after a WARMUP s warm-up run),
+#               profiler off then on: throughput ratio (median of pairs), p99 latency, profiler CPU per 10k requests,
+#               peak RSS (VmHWM), completeness (server-side exchanges in the JSON Lines with status 200 and the exact
+#               body size / requests wrk completed), drops (the profiler's totals line).
+#   paced:      RATE_PAIRS pairs at a fixed offered RATE req/s (wrk + bench/pace.lua): CPU seconds per 10k requests of
+#               nginx + wrk + profiler (from /proc/PID/stat) and of the whole machine (/proc/stat).
+# Results: $OUT/runs.csv (every run), $OUT/summary.{csv,md}, $OUT/throughput.png; bench/RESULTS.md and
+# bench/throughput.png (for the README). Knobs (environment): see the defaults below. QUICK=1 for a short smoke run.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+REPO=$PWD
+BENCH=$REPO/bench
+
+QUICK=${QUICK:-0}
+PORT=${PORT:-18080}
+CONNECTIONS=${CONNECTIONS:-32}
+DURATION=${DURATION:-$([ "$QUICK" = 1 ] && echo 4 || echo 10)}
+WARMUP=${WARMUP:-$([ "$QUICK" = 1 ] && echo 2 || echo 3)}
+PAIRS=${PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
+RATE=${RATE:-10000}
+RATE_PAIRS=${RATE_PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
+# body:sendfile:max-body. The profiler's default --max-body is 64k: a 64 KiB body is kept whole. With --max-body 4k the
+# kernel copies only the first 4 KiB of each body and counts the rest (the skip map).
+CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k"}
+OUT=${OUT:-$BENCH/results}
+JAR=${JAR:-$REPO/target/http-profiler.jar}
+# The container image's JVM flags (container/Dockerfile ENTRYPOINT): the profiler as shipped to run beside an app.
+JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"}
+PROFILER_ARGS=${PROFILER_ARGS:-}
+# Before each run wait (up to QUIET_WAIT s) until the machine is at most QUIET_MAX % busy: other work on a 2-core box
+# moves the numbers more than the profiler does.
+QUIET_MAX=${QUIET_MAX:-20}
+QUIET_WAIT=${QUIET_WAIT:-60}
+KEEP_TRACES=${KEEP_TRACES:-0}
+export RATE # read by bench/pace.lua
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (the profiler loads BPF programs): sudo make bench"
+
+need() { # command package
+    command -v "$1" >/dev/null 2>&1 && return
+    log "installing $2"
+    if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+need nginx nginx-light
+need wrk wrk
+need gnuplot gnuplot-nox
+need python3 python3
+command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
+
+if [ ! -f "$JAR" ]; then
+    log "building $JAR"
+    (cd "$REPO" && mvn -B -q -DskipTests package)
+fi
+
+mkdir -p "$OUT"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+WORK=$(mktemp -d /tmp/http-profiler-bench.XXXXXX)
+# The jar is copied: the tree may be rebuilt while the benchmark runs.
+cp "$JAR" "$WORK/http-profiler.jar"
+NGINX_PREFIX=$WORK/nginx
+mkdir -p "$NGINX_PREFIX/html" "$NGINX_PREFIX/tmp"
+TICK=$(getconf CLK_TCK)
+PROFILER_PID=
+
+cleanup() {
+    if [ -n "$PROFILER_PID" ] && kill -0 "$PROFILER_PID" 2>/dev/null; then
+        kill -TERM "$PROFILER_PID" 2>/dev/null || true
+        wait "$PROFILER_PID" 2>/dev/null || true
+    fi
+    if [ -f "$NGINX_PREFIX/nginx.pid" ]; then
+        nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -s stop 2>/dev/null || true
+    fi
+    [ "$KEEP_TRACES" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Static text files: 70-character lines, exactly 1 KiB and 64 KiB.
+python3 - "$NGINX_PREFIX/html" <<'EOF'
+import sys
+line = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/"
+for name, size in (("1k", 1024), ("64k", 65536)):
+    out, n = bytearray(), 0
+    while len(out) < size:
+        out += (line[n % 7:] + line[:n % 7] + "\n").encode()
+        n += 1
+    out = out[:size - 1] + b"\n"
+    open(f"{sys.argv[1]}/{name}", "wb").write(out)
+EOF
+
+nginx_start() { # sendfile on|off
+    if [ -f "$NGINX_PREFIX/nginx.pid" ]; then
+        nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -s stop 2>/dev/null || true
+        for _ in $(seq 50); do [ -f "$NGINX_PREFIX/nginx.pid" ] || break; sleep 0.1; done
+    fi
+    sed -e "s|@PREFIX@|$NGINX_PREFIX|g" -e "s|@PORT@|$PORT|g" -e "s|@SENDFILE@|$1|g" \
+        "$BENCH/nginx.conf.in" > "$NGINX_PREFIX/nginx.conf"
+    nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf"
+    for _ in $(seq 50); do
+        curl -fs -o /dev/null "http://127.0.0.1:$PORT/1k" 2>/dev/null && break
+        sleep 0.1
+    done
+    NGINX_PIDS="$(cat "$NGINX_PREFIX/nginx.pid") $(pgrep -P "$(cat "$NGINX_PREFIX/nginx.pid")" | tr '\n' ' ')"
+    local size
+    size=$(curl -fs "http://127.0.0.1:$PORT/64k" | wc -c)
+    [ "$size" = 65536 ] || die "nginx does not serve the 64 KiB file (got $size bytes)"
+}
+
+cpu_ticks() { # pids... -> utime+stime of those still running
+    local total=0 pid st
+    for pid in "$@"; do
+        if [ -r "/proc/$pid/stat" ]; then
+            read -r -a st < <(sed 's/.*) //' "/proc/$pid/stat")
+            total=$((total + st[11] + st[12]))
+        fi
+    done
+    echo "$total"
+}
+
+machine_ticks() { # -> "busy total"
+    local cpu user nice system idle iowait irq softirq steal rest
+    read -r cpu user nice system idle iowait irq softirq steal rest < /proc/stat
+    echo "$((user + nice + system + irq + softirq + steal)) $((user + nice + system + idle + iowait + irq + softirq + steal))"
+}
+
+wait_quiet() { # -> busy % over the last second before the run
+    local deadline=$((SECONDS + QUIET_WAIT)) busy
+    while :; do
+        read -r b0 t0 < <(machine_ticks)
+        sleep 1
+        read -r b1 t1 < <(machine_ticks)
+        busy=$(( (b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+        if [ "$busy" -le "$QUIET_MAX" ] || [ "$SECONDS" -ge "$deadline" ]; then
+            [ "$busy" -le "$QUIET_MAX" ] || log "machine still ${busy}% busy with other work; measuring anyway"
+            echo "$busy"
+            return
+        fi
+    done
+}
+
+run_wrk() { # output-file wrk-args... ; wrk's CPU ticks go to output-file.cpu
+    local out=$1
+    shift
+    (
+        wrk "$@" > "$out" 2>&1
+        me=$BASHPID # (inside the <(...) below, $BASHPID would be sed's subshell)
+        read -r -a st < <(sed 's/.*) //' "/proc/$me/stat")
+        echo $((st[13] + st[14])) > "$out.cpu"
+    )
+}
+
+start_profiler() { # dir max-body
+    local dir=$1
+    # shellcheck disable=SC2086
+    java $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" \
+        -o "$dir/trace.txt" --json "$dir/trace.jsonl" $PROFILER_ARGS 2> "$dir/profiler.err" &
+    PROFILER_PID=$!
+    local start=$SECONDS i
+    for i in $(seq 600); do
+        grep -q ready "$dir/profiler.err" 2>/dev/null && break
+        kill -0 "$PROFILER_PID" 2>/dev/null || { cat "$dir/profiler.err" >&2; die "the profiler exited"; }
+        sleep 0.05
+    done
+    grep -q ready "$dir/profiler.err" || die "the profiler did not get ready in 30 s"
+    READY_S=$(awk -v n="$i" 'BEGIN { printf "%.2f", n * 0.05 }')
+}
+
+stop_profiler() {
+    kill -TERM "$PROFILER_PID"
+    wait "$PROFILER_PID" || log "the profiler exited with $?"
+    PROFILER_PID=
+}
+
+RUNS=$OUT/runs.csv
+echo "case,kind,pair,profiler,body,sendfile,max_body,requests,seconds,rps,p99_ms,non2xx,requests_total,profiler_cpu_s,nginx_cpu_s,wrk_cpu_s,workload_cpu_s,machine_cpu_s,others_cpu_s,background_busy_pct,vmhwm_kb,ready_s,events,ring_full_records,ring_full_bytes,gaps,gap_bytes,not_copied_bytes,server_exchanges,server_exact,server_wrong,client_exchanges,client_exact,client_wrong" > "$RUNS"
+
+one_run() { # case kind pair profiler(on|off) body sendfile max-body
+    local case=$1 kind=$2 pair=$3 profiler=$4 body=$5 sendfile=$6 maxbody=$7
+    local dir=$WORK/runs/$case-$kind-$pair-$profiler
+    mkdir -p "$dir"
+    local busy
+    busy=$(wait_quiet)
+    local url="http://127.0.0.1:$PORT/$body"
+    local pace=()
+    [ "$kind" = paced ] && pace=(-s "$BENCH/pace.lua")
+    READY_S=
+    [ "$profiler" = on ] && start_profiler "$dir" "$maxbody"
+    run_wrk "$dir/warmup.txt" -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${pace[@]}" "$url"
+    local m0 n0 p0 mt0
+    read -r m0 mt0 < <(machine_ticks)
+    n0=$(cpu_ticks $NGINX_PIDS)
+    p0=$([ "$profiler" = on ] && cpu_ticks "$PROFILER_PID" || echo 0)
+    run_wrk "$dir/wrk.txt" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${pace[@]}" "$url"
+    sleep 1 # the profiler catches up with what is still in the ring
+    local m1 n1 p1 mt1 vmhwm=0
+    read -r m1 mt1 < <(machine_ticks)
+    n1=$(cpu_ticks $NGINX_PIDS)
+    p1=$([ "$profiler" = on ] && cpu_ticks "$PROFILER_PID" || echo 0)
+    local totals="-1 -1 -1 -1 -1 -1" trace="0 0 0 0 0 0"
+    if [ "$profiler" = on ]; then
+        vmhwm=$(awk '/VmHWM/ { print $2 }' "/proc/$PROFILER_PID/status")
+        stop_profiler
+        totals=$(python3 "$BENCH/report.py" totals-fields "$dir/profiler.err")
+        trace=$(python3 "$BENCH/report.py" trace-fields "$dir/trace.jsonl" "$([ "$body" = 1k ] && echo 1024 || echo 65536)")
+        [ "$KEEP_TRACES" = 1 ] || rm -f "$dir/trace.jsonl" "$dir/trace.txt"
+    fi
+    local requests seconds rps p99 non2xx warm
+    read -r requests seconds rps p99 non2xx < <(python3 "$BENCH/report.py" wrk "$dir/wrk.txt")
+    read -r warm _ < <(python3 "$BENCH/report.py" wrk "$dir/warmup.txt")
+    local wrk_cpu
+    wrk_cpu=$(cat "$dir/wrk.txt.cpu")
+    local row
+    row=$(awk -v t="$TICK" -v n=$((n1 - n0)) -v p=$((p1 - p0)) -v w="$wrk_cpu" -v m=$((m1 - m0)) \
+        'BEGIN { printf "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", p/t, n/t, w/t, (n+p+w)/t, m/t, (m-n-p-w)/t }')
+    echo "$case,$kind,$pair,$profiler,$body,$sendfile,$maxbody,$requests,$seconds,$rps,$p99,$non2xx,$((requests + warm)),$row,$busy,$vmhwm,${READY_S:-},${totals// /,},${trace// /,}" >> "$RUNS"
+    log "$case $kind pair $pair profiler $profiler: $rps req/s, p99 $p99 ms$([ "$profiler" = on ] && echo ", totals: $(grep -o 'stopped: .*' "$dir/profiler.err")")"
+}
+
+log "environment: $(nproc) cores, kernel $(uname -r), $(nginx -v 2>&1), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+for case in $CASES; do
+    IFS=: read -r body sendfile maxbody <<< "$case"
+    nginx_start "$sendfile"
+    for pair in $(seq "$PAIRS"); do
+        one_run "$case" saturation "$pair" off "$body" "$sendfile" "$maxbody"
+        one_run "$case" saturation "$pair" on "$body" "$sendfile" "$maxbody"
+    done
+    for pair in $(seq "$RATE_PAIRS"); do
+        one_run "$case" paced "$pair" off "$body" "$sendfile" "$maxbody"
+        one_run "$case" paced "$pair" on "$body" "$sendfile" "$maxbody"
+    done
+done
+
+python3 "$BENCH/report.py" summarize "$RUNS" "$OUT"
+gnuplot -e "datafile='$OUT/chart.dat'; outfile='$OUT/throughput.png'" "$BENCH/chart.gp"
+cp "$OUT/throughput.png" "$BENCH/throughput.png"
+cp "$RUNS" "$OUT/runs-$STAMP.csv"
+python3 "$BENCH/report.py" results-md "$OUT" "$BENCH/RESULTS.md" \
+    "cores=$(nproc)" "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "kernel=$(uname -r)" \
+    "nginx=$(nginx -v 2>&1 | cut -d/ -f2)" "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f2)" \
+    "java=$(java -version 2>&1 | head -1 | cut -d'"' -f2)" "java_opts=$JAVA_OPTS" "profiler_args=$PROFILER_ARGS" \
+    "duration=$DURATION" "warmup=$WARMUP" "pairs=$PAIRS" "rate=$RATE" "rate_pairs=$RATE_PAIRS" \
+    "connections=$CONNECTIONS" "commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo '+changes')" \
+    "date=$(date -u +%Y-%m-%d)"
+cat "$OUT/summary.md"
+log "results: $OUT/summary.md, $OUT/runs.csv, bench/RESULTS.md, bench/throughput.png"

@@ -1,0 +1,66 @@
+package io.httpprofiler.http;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The word-at-a-time scans must agree with the obvious byte-at-a-time ones, at every alignment. */
+class ByteScanTest {
+
+    @Test
+    void indexOfAgreesWithAPlainLoop() {
+        Random random = new Random(11);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] bytes = new byte[random.nextInt(40)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) (random.nextInt(4) == 0 ? '\n' : random.nextInt(256));
+            }
+            int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+            int to = from + random.nextInt(bytes.length - from + 1);
+            byte value = random.nextBoolean() ? (byte) '\n' : (byte) random.nextInt(256);
+            int expected = -1;
+            for (int i = from; i < to; i++) {
+                if (bytes[i] == value) {
+                    expected = i;
+                    break;
+                }
+            }
+            assertEquals(expected, Ascii.indexOf(bytes, from, to, value));
+        }
+    }
+
+    @Test
+    void textDetectionAgreesWithAStrictDecoder() {
+        Random random = new Random(12);
+        byte[][] pieces = {"a".getBytes(StandardCharsets.UTF_8), "é".getBytes(StandardCharsets.UTF_8),
+                "€".getBytes(StandardCharsets.UTF_8), "😀".getBytes(StandardCharsets.UTF_8), {'\n'}, {'\t'}, {0x7f},
+                {0x01}, {(byte) 0x80}, {(byte) 0xc3}, {(byte) 0xf8}, {'~'}, {' '}};
+        for (int round = 0; round < 50_000; round++) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int count = random.nextInt(30);
+            for (int i = 0; i < count; i++) {
+                byte[] piece = pieces[random.nextInt(10) < 7 ? random.nextInt(4) : random.nextInt(pieces.length)];
+                out.write(piece, 0, piece.length);
+            }
+            byte[] bytes = out.toByteArray();
+            assertEquals(naiveIsText(bytes), TextDetector.textLength(bytes, false) == bytes.length,
+                    java.util.HexFormat.of().formatHex(bytes));
+        }
+    }
+
+    private static boolean naiveIsText(byte[] bytes) {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return text.chars().noneMatch(c -> c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f'
+                    || c == 0x7f);
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+}
