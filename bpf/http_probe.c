@@ -75,6 +75,8 @@ struct iter_snapshot {
 };
 
 struct call_state {
+	__u32 tgid;   /* process and thread ids as the profiler's pid namespace sees them */
+	__u32 tid;
 	__u64 buffer; /* CALL_BUFFER: the buffer; CALL_IOVEC: the iovec array; CALL_MSGHDR: the msghdr */
 	__u64 sock;   /* kprobe mode: the struct sock the kprobe saw */
 	__u64 kprobe_emitted; /* kprobe mode, receive side: bytes tcp_cleanup_rbuf already emitted for this call */
@@ -193,6 +195,21 @@ static __always_inline bool process_traced(struct probe_config *cfg, __u32 tgid)
 	return true;
 }
 
+/*
+ * (tgid << 32 | tid) as seen from the profiler's pid namespace, so that a sidecar sharing the app's pid namespace reports
+ * the app's own pids, and --pid and the own-pid exclusion compare like with like. Tasks whose namespace is another fall
+ * back to the kernel's global ids.
+ */
+static __always_inline __u64 visible_ids(struct probe_config *cfg)
+{
+	if (cfg->pidns_inode) {
+		struct bpf_pidns_info ns = {};
+		if (bpf_get_ns_current_pid_tgid(cfg->pidns_dev, cfg->pidns_inode, &ns, sizeof(ns)) == 0)
+			return ((__u64)ns.tgid << 32) | ns.pid;
+	}
+	return bpf_get_current_pid_tgid();
+}
+
 static __always_inline __u64 ring_flags(struct probe_config *cfg)
 {
 	if (cfg->wakeup_bytes == 0)
@@ -245,12 +262,12 @@ static __always_inline bool sock_passes_filters(struct probe_config *cfg, struct
 }
 
 static __always_inline void fill_identity(struct probe_event *e, __u32 kind, struct conn_key *key,
-					  struct conn_info *conn)
+					  struct conn_info *conn, __u32 tid)
 {
 	e->timestamp_ns = bpf_ktime_get_ns();
 	e->generation = conn->generation;
 	e->tgid = key->tgid;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->tid = tid;
 	e->fd = key->fd;
 	e->kind = kind;
 	e->role = conn->role;
@@ -258,7 +275,7 @@ static __always_inline void fill_identity(struct probe_event *e, __u32 kind, str
 
 /* Start tracking fd as a connection (replacing any predecessor on the same fd) and announce it. */
 static __always_inline struct conn_info *open_conn(struct probe_config *cfg, struct conn_key *key, struct sock *sk,
-						   __u8 role)
+						   __u8 role, __u32 tid)
 {
 	struct conn_info fresh = {};
 	fresh.generation = bpf_ktime_get_ns();
@@ -277,7 +294,7 @@ static __always_inline struct conn_info *open_conn(struct probe_config *cfg, str
 		return conn;
 	struct probe_event *e = &buf->header;
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_identity(e, EVENT_OPEN, key, conn);
+	fill_identity(e, EVENT_OPEN, key, conn, tid);
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -297,7 +314,7 @@ static __always_inline struct conn_info *open_conn(struct probe_config *cfg, str
 }
 
 /* The tracked connection behind fd; a TCP socket whose start we missed is picked up here with role unknown. */
-static __always_inline struct conn_info *find_conn(struct probe_config *cfg, struct conn_key *key)
+static __always_inline struct conn_info *find_conn(struct probe_config *cfg, struct conn_key *key, __u32 tid)
 {
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
 	if (conn)
@@ -305,7 +322,7 @@ static __always_inline struct conn_info *find_conn(struct probe_config *cfg, str
 	struct sock *sk = tcp_sock_of_fd(key->fd);
 	if (!sk || !sock_passes_filters(cfg, sk))
 		return NULL;
-	return open_conn(cfg, key, sk, ROLE_UNKNOWN);
+	return open_conn(cfg, key, sk, ROLE_UNKNOWN, tid);
 }
 
 /* Bytes at the start of [position, position+len) that user space asked us not to copy. */
@@ -378,7 +395,7 @@ struct {
  */
 static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
 					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
-					 bool iovec, __u64 segments, __u64 source_skip)
+					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
@@ -386,7 +403,7 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	if (!buf || !c)
 		return;
 	__builtin_memset(&buf->header, 0, sizeof(buf->header));
-	fill_identity(&buf->header, EVENT_DATA, key, conn);
+	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
 	buf->header.direction = direction;
 	buf->header.call_size = call_size;
 	__u64 flags = ring_flags(cfg);
@@ -449,17 +466,21 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 	struct probe_config *cfg = get_config();
 	if (!cfg)
 		return 0;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
+	__u64 ids = visible_ids(cfg);
+	__u32 tgid = ids >> 32;
 	if (!process_traced(cfg, tgid))
 		return 0;
 	if (kind != CALL_ACCEPT && kind != CALL_CONNECT) {
 		/* Only calls on sockets we track (or newly find) are worth remembering. */
 		struct conn_key key = {.tgid = tgid, .fd = fd};
-		if (!find_conn(cfg, &key))
+		if (!find_conn(cfg, &key, (__u32)ids))
 			return 0;
 	}
+	/* Keyed by the global thread id: unique whatever namespace the thread is in. */
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call_state state = {};
+	state.tgid = tgid;
+	state.tid = (__u32)ids;
 	state.buffer = buffer;
 	state.fd = fd;
 	state.iov_count = iov_count;
@@ -550,7 +571,8 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct probe_config *cfg = get_config();
 	if (!cfg)
 		return 0;
-	struct conn_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .fd = (int)ARG(ctx, 0)};
+	__u64 ids = visible_ids(cfg);
+	struct conn_key key = {.tgid = ids >> 32, .fd = (int)ARG(ctx, 0)};
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0;
@@ -559,7 +581,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (buf) {
 		struct probe_event *e = &buf->header;
 		__builtin_memset(e, 0, sizeof(*e));
-		fill_identity(e, EVENT_CLOSE, &key, conn);
+		fill_identity(e, EVENT_CLOSE, &key, conn, (__u32)ids);
 		e->position = conn->position[DIRECTION_EGRESS];
 		e->call_size = conn->position[DIRECTION_INGRESS];
 		if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg)))
@@ -575,10 +597,9 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- syscall exit: account (and in tracepoint mode copy) what moved ---------------------------------------------- */
 
-static __always_inline void finish_connection_setup(struct probe_config *cfg, struct call_state *state, __u32 tgid,
-						    long ret)
+static __always_inline void finish_connection_setup(struct probe_config *cfg, struct call_state *state, long ret)
 {
-	struct conn_key key = {.tgid = tgid};
+	struct conn_key key = {.tgid = state->tgid};
 	__u8 role;
 	if (state->kind == CALL_ACCEPT) {
 		if (ret < 0)
@@ -594,7 +615,7 @@ static __always_inline void finish_connection_setup(struct probe_config *cfg, st
 	struct sock *sk = tcp_sock_of_fd(key.fd);
 	if (!sk || !sock_passes_filters(cfg, sk))
 		return;
-	open_conn(cfg, &key, sk, role);
+	open_conn(cfg, &key, sk, role, state->tid);
 }
 
 static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
@@ -605,17 +626,16 @@ static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	struct probe_config *cfg = get_config();
 	long ret = ctx->ret;
-	__u32 tgid = pid_tgid >> 32;
 	if (!cfg)
 		goto done;
 	if (state->kind == CALL_ACCEPT || state->kind == CALL_CONNECT) {
-		finish_connection_setup(cfg, state, tgid, ret);
+		finish_connection_setup(cfg, state, ret);
 		goto done;
 	}
 	if (ret <= 0 || state->peek)
 		goto done;
 
-	struct conn_key key = {.tgid = tgid, .fd = state->fd};
+	struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		goto done;
@@ -631,14 +651,15 @@ static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
 
 	__u64 position = __sync_fetch_and_add(&conn->position[direction], ret);
 	if (state->kind == CALL_BUFFER) {
-		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0);
+		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0, state->tid);
 	} else if (state->kind == CALL_IOVEC) {
-		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0);
+		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0,
+			     state->tid);
 	} else if (state->kind == CALL_MSGHDR) {
 		struct user_msghdr msg = {};
 		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)state->buffer) == 0)
 			emit_payload(cfg, &key, conn, direction, position, ret, ret, (__u64)msg.msg_iov, true,
-				     msg.msg_iovlen, 0);
+				     msg.msg_iovlen, 0, state->tid);
 		else
 			count(COUNTER_UNREADABLE_BYTES, ret);
 	}
@@ -723,7 +744,7 @@ static __always_inline void emit_from_snapshot(struct call_state *state, __u64 a
 	struct probe_config *cfg = get_config();
 	if (!cfg)
 		return;
-	struct conn_key key = {.tgid = bpf_get_current_pid_tgid() >> 32, .fd = state->fd};
+	struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return;
@@ -732,10 +753,10 @@ static __always_inline void emit_from_snapshot(struct call_state *state, __u64 a
 	struct iter_snapshot *snap = &state->iter;
 	if (snap->shape == ITER_SHAPE_UBUF)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, false, 0,
-			     snap->offset + already);
+			     snap->offset + already, state->tid);
 	else if (snap->shape == ITER_SHAPE_IOVEC)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, true, snap->segments,
-			     snap->offset + already);
+			     snap->offset + already, state->tid);
 	else
 		count(COUNTER_UNREADABLE_BYTES, len);
 }

@@ -54,6 +54,8 @@ struct probe_config {
 	__u64 netns_inode;         /* with CONFIG_FILTER_NETNS: only sockets in this network namespace */
 	__u32 max_capture_per_call; /* bytes copied from one socket call at most */
 	__u32 wakeup_bytes;        /* wake user space once this much is waiting; 0 = on every record */
+	__u64 pidns_dev;           /* the profiler's pid namespace (st_dev, st_ino of /proc/self/ns/pid): pids are */
+	__u64 pidns_inode;         /* reported as seen from there; 0 = the kernel's global pids */
 };
 
 /* Key and value of the `skips` map, written by user space: "on this connection and direction, do not copy bytes before

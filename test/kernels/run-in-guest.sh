@@ -77,7 +77,7 @@ trap 'exit 130' INT TERM
 cp "$KERNELS_DIR/guest/init.sh" "$RUN/init.sh"
 {
   printf 'GUEST_REPO=%q\n' "$REPO_ROOT"
-  [ "$SHARE_M2" = 1 ] && [ -d "$M2_REPO" ] && printf 'GUEST_M2=%q\n' "$(cd "$M2_REPO" && pwd -P)"
+  [ "$SHARE_M2" = 1 ] && [ -d "$M2_REPO" ] && printf 'GUEST_M2=%q\n' "$(cd "$M2_REPO" && pwd)"
   printf 'GUEST_HOSTNAME=%q\n' "$KERNEL"
 } >"$RUN/env"
 : >"$RUN/user-env"

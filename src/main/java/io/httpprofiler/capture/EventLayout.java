@@ -68,7 +68,9 @@ public final class EventLayout {
         public static final int NETNS_INODE = 8;
         public static final int MAX_CAPTURE_PER_CALL = 16;
         public static final int WAKEUP_BYTES = 20;
-        public static final int SIZE = 24;
+        public static final int PIDNS_DEV = 24;
+        public static final int PIDNS_INODE = 32;
+        public static final int SIZE = 40;
 
         public static final int FILTER_PIDS = 1;
         public static final int FILTER_PORTS = 2;

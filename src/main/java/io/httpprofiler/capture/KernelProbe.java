@@ -44,7 +44,7 @@ public final class KernelProbe implements AutoCloseable {
                 object.programs().stream().filter(KernelProbe::isKprobe).forEach(p -> p.setAutoload(false));
             }
             long loadStart = System.nanoTime();
-            object.load();
+            load(object, log);
             this.loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
             writeFilters(settings, ownPid, false);
             String reason = null;
@@ -71,6 +71,25 @@ public final class KernelProbe implements AutoCloseable {
             closeLinks();
             object.close();
             throw e;
+        }
+    }
+
+    private static void load(BpfObject object, Consumer<String> log) {
+        try {
+            object.load();
+        } catch (BpfException e) {
+            if (e.errno() == 1 || e.errno() == 13) {
+                // Preflight saw the capabilities, so what is left is a seccomp profile that filters bpf() itself.
+                throw new CaptureStartException("the kernel refused bpf() (" + (e.errno() == 1 ? "EPERM" : "EACCES")
+                        + ") although the capabilities are there: a seccomp profile blocks it; in a container add"
+                        + " --security-opt seccomp=unconfined (Docker 20.10: --cap-add SYS_ADMIN instead)");
+            }
+            String verifierLog = e.libbpfLog().strip();
+            if (!verifierLog.isEmpty()) {
+                log.accept("libbpf said:\n" + verifierLog.substring(Math.max(0, verifierLog.length() - 4000)));
+            }
+            throw new CaptureStartException("cannot load the BPF programs: " + e.getMessage()
+                    + " (please report this with the libbpf output above and `uname -r`)");
         }
     }
 
@@ -214,6 +233,9 @@ public final class KernelProbe implements AutoCloseable {
         config.putLong(EventLayout.Config.NETNS_INODE, settings.netnsInode());
         config.putInt(EventLayout.Config.MAX_CAPTURE_PER_CALL, settings.maxCapturePerCall());
         config.putInt(EventLayout.Config.WAKEUP_BYTES, settings.wakeupBytes());
+        PidNamespace pids = PidNamespace.self();
+        config.putLong(EventLayout.Config.PIDNS_DEV, pids.device());
+        config.putLong(EventLayout.Config.PIDNS_INODE, pids.inode());
         object.map("settings").put(intKey(0), config.array());
     }
 

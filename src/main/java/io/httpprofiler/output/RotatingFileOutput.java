@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -53,6 +54,8 @@ public final class RotatingFileOutput extends OutputStream {
     private boolean failing;
     private long retryAt;
     private long nextPresenceCheck;
+    /** The open file's identity (device and inode), to notice it being removed or replaced. */
+    private Object fileKey;
     private long droppedBytes;
     private long writeFailures;
     private long rotations;
@@ -106,6 +109,7 @@ public final class RotatingFileOutput extends OutputStream {
                 StandardOpenOption.WRITE);
         out = Channels.newOutputStream(channel);
         size = channel.size();
+        fileKey = fileKey(path);
         nextPresenceCheck = System.nanoTime() + PRESENCE_CHECK_NANOS;
     }
 
@@ -190,9 +194,21 @@ public final class RotatingFileOutput extends OutputStream {
             return;
         }
         nextPresenceCheck = System.nanoTime() + PRESENCE_CHECK_NANOS;
-        if (!Files.exists(path)) {
+        Object now = fileKey(path);
+        if (now == null) {
             closeQuietly();
             problems.accept(path + " was removed while being written; creating it again");
+        } else if (fileKey != null && !fileKey.equals(now)) {
+            closeQuietly();
+            problems.accept(path + " was replaced while being written; writing to the new one");
+        }
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException gone) {
+            return null;
         }
     }
 

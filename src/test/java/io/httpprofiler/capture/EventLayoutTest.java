@@ -83,7 +83,9 @@ class EventLayoutTest {
                 member("flags", EventLayout.Config.FLAGS, Integer.BYTES),
                 member("netns_inode", EventLayout.Config.NETNS_INODE, Long.BYTES),
                 member("max_capture_per_call", EventLayout.Config.MAX_CAPTURE_PER_CALL, Integer.BYTES),
-                member("wakeup_bytes", EventLayout.Config.WAKEUP_BYTES, Integer.BYTES));
+                member("wakeup_bytes", EventLayout.Config.WAKEUP_BYTES, Integer.BYTES),
+                member("pidns_dev", EventLayout.Config.PIDNS_DEV, Long.BYTES),
+                member("pidns_inode", EventLayout.Config.PIDNS_INODE, Long.BYTES));
 
         BtfTypes.StructLayout config = btf.struct("probe_config");
         assertSameMembers("probe_config", expected, config.members());
