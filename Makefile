@@ -7,7 +7,8 @@ BPF_OBJECT ?= target/classes/bpf/http_probe.bpf.o
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function -I bpf
 MVN ?= mvn -B -q
 
-.PHONY: help setup build bpf-object vmlinux test run clean bench-ring
+.PHONY: help setup build bpf-object vmlinux test run clean bench-ring image compose-up compose-down podman-run \
+	test-container test-kernels
 
 help:
 	@echo "make setup       install build and test dependencies (apt, needs root)"
@@ -15,6 +16,11 @@ help:
 	@echo "make test        run every test (as root: real BPF capture)"
 	@echo "make run         build, then profile this host's HTTP traffic into traces/"
 	@echo "make vmlinux     regenerate bpf/vmlinux.h from this kernel's BTF"
+	@echo "make image       build the container image http-profiler (container/Dockerfile)"
+	@echo "make compose-up  start the demo app with the profiler beside it (traces/ in the repo)"
+	@echo "make podman-run APP=name   run the profiler image beside a running podman container"
+	@echo "make test-container        docker compose + podman end-to-end tests (installs the engines)"
+	@echo "make test-kernels          capture tests with kprobes inside a qemu guest (Debian 6.1 kernel)"
 
 setup:
 	@scripts/setup.sh
@@ -48,3 +54,23 @@ clean:
 bench-ring:
 	$(MVN) -DskipTests test-compile
 	$(MVN) exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.httpprofiler.bench.RingReaderBenchmark
+
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+APP ?= myapp
+
+image:
+	docker build -f container/Dockerfile -t http-profiler .
+
+compose-up:
+	$(COMPOSE) -f container/docker-compose.yml up --build -d
+
+compose-down:
+	$(COMPOSE) -f container/docker-compose.yml down
+
+podman-run:
+	podman run -d --name http-profiler --cap-add CAP_BPF --cap-add CAP_PERFMON --security-opt seccomp=unconfined \
+		--network container:$(APP) --pid container:$(APP) -v /sys/kernel/tracing:/sys/kernel/tracing:ro \
+		-v $(CURDIR)/traces:/traces http-profiler --json traces/http-trace.jsonl
+
+test-container:
+	test/container/run-all.sh

@@ -371,6 +371,7 @@ __noinline int emit_chunk(__u64 position, __u64 src, __u64 len, __u64 ring_flags
  * of once per step and path (which exceeds its 1M instruction budget).
  */
 struct payload_cursor {
+	__u64 call_size; /* the call's full size, restored in the shared header after a marker */
 	__u64 done;     /* bytes of the call handled (copied or skipped) */
 	__u64 limit;    /* stop copying here */
 	__u64 wanted;   /* source bytes still to pass over before copying */
@@ -389,39 +390,36 @@ struct {
 } cursors SEC(".maps");
 
 /*
- * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
- * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec. Records are cut at
- * MAX_RECORD_DATA; whatever the caps leave behind is counted, and stays visible to user space as a position jump.
+ * A DATA record without payload: `bytes` bytes at `position` moved but are not copied (past the per-call cap, skipped
+ * at user space's request, or sent from a file). User space learns the extent at once instead of at the next record.
  */
-static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
-					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
-					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid)
+__noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
 	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
-	if (!buf || !c)
-		return;
-	__builtin_memset(&buf->header, 0, sizeof(buf->header));
-	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
-	buf->header.direction = direction;
-	buf->header.call_size = call_size;
-	__u64 flags = ring_flags(cfg);
+	if (!buf || !c || bytes == 0)
+		return 0;
+	buf->header.position = position;
+	buf->header.data_len = 0;
+	buf->header.call_size = bytes;
+	buf->header.timestamp_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event), flags))
+		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+	buf->header.call_size = c->call_size;
+	return 1;
+}
 
-	__u64 skipped = skip_prefix(key, conn, direction, position, len);
-	if (skipped)
-		count(COUNTER_SKIPPED_BYTES, skipped);
-	c->done = skipped;
-	c->limit = len;
-	if (c->limit > skipped + cfg->max_capture_per_call)
-		c->limit = skipped + cfg->max_capture_per_call;
-	c->wanted = source_skip + skipped;
-	c->segment = 0;
-	c->segments = iovec ? segments : 0;
-	c->source = source;
-	c->base = source;
-	c->left = iovec ? 0 : len + source_skip;
-
+/*
+ * The payload loop, driven by the cursor emit_payload prepared. Global (not inlined) so that the verifier checks it once
+ * per program however many call sites the program has.
+ */
+__noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
+{
+	__u32 zero = 0;
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!c)
+		return 0;
 	for (int i = 0; i < MAX_RECORDS_PER_CALL + MAX_IOV_SEGMENTS; i++) {
 		if (c->done >= c->limit)
 			break;
@@ -454,8 +452,55 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 		c->left -= chunk;
 		c->done += chunk;
 	}
-	if (c->done < len)
+	if (c->done < len) {
 		count(COUNTER_CAPPED_BYTES, len - c->done);
+		emit_marker(position + c->done, len - c->done, flags);
+	}
+	return 0;
+}
+
+/*
+ * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
+ * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec. Records are cut at
+ * MAX_RECORD_DATA; whatever the caps leave behind is counted, and stays visible to user space as a position jump.
+ */
+static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
+					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
+					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, bool uncopyable)
+{
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!buf || !c)
+		return;
+	/* The record header every chunk shares; copy_payload and emit_chunk fill in position and data. */
+	__builtin_memset(&buf->header, 0, sizeof(buf->header));
+	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
+	buf->header.direction = direction;
+	buf->header.call_size = call_size;
+	__u64 flags = ring_flags(cfg);
+	c->call_size = call_size;
+	if (uncopyable) {
+		emit_marker(position, len, flags);
+		return;
+	}
+	__u64 skipped = skip_prefix(key, conn, direction, position, len);
+	if (skipped) {
+		count(COUNTER_SKIPPED_BYTES, skipped);
+		emit_marker(position, skipped, flags);
+	}
+	c->done = skipped;
+	c->limit = len;
+	if (c->limit > skipped + cfg->max_capture_per_call)
+		c->limit = skipped + cfg->max_capture_per_call;
+	c->wanted = source_skip + skipped;
+	c->segment = 0;
+	c->segments = iovec ? segments : 0;
+	c->source = source;
+	c->base = source;
+	c->left = iovec ? 0 : len + source_skip;
+
+	copy_payload(position, len, flags);
 }
 
 /* ---- syscall entry: remember what the call is about -------------------------------------------------------------- */
@@ -618,6 +663,55 @@ static __always_inline void finish_connection_setup(struct probe_config *cfg, st
 	open_conn(cfg, &key, sk, role, state->tid);
 }
 
+/*
+ * Exits come in two sets, loaded per mode so the verifier never checks code that cannot run:
+ *  - copy_exit_*: tracepoint mode, copy what the return value says moved;
+ *  - forget_exit_*: kprobe mode, where the kprobes copied it: only drop what the entry remembered.
+ * sendfile, accept and connect exits copy nothing and serve both modes.
+ */
+static __always_inline int copy_call(struct trace_event_raw_sys_exit *ctx, __u8 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!state)
+		return 0;
+	struct probe_config *cfg = get_config();
+	long ret = ctx->ret;
+	if (!cfg || ret <= 0 || state->peek || state->kind != kind)
+		goto done;
+	struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		goto done;
+	__u8 direction = state->direction & 1;
+	__u64 position = __sync_fetch_and_add(&conn->position[direction], ret);
+	if (kind == CALL_BUFFER) {
+		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0, state->tid,
+			     false);
+	} else if (kind == CALL_IOVEC) {
+		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0,
+			     state->tid, false);
+	} else {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)state->buffer) == 0)
+			emit_payload(cfg, &key, conn, direction, position, ret, ret, (__u64)msg.msg_iov, true,
+				     msg.msg_iovlen, 0, state->tid, false);
+		else
+			emit_payload(cfg, &key, conn, direction, position, ret, ret, 0, false, 0, 0, state->tid, true);
+	}
+done:
+	bpf_map_delete_elem(&calls, &pid_tgid);
+	return 0;
+}
+
+static __always_inline int forget_call(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&calls, &pid_tgid);
+	return 0;
+}
+
+/* sendfile, accept, connect: bookkeeping only. */
 static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -630,60 +724,37 @@ static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
 		goto done;
 	if (state->kind == CALL_ACCEPT || state->kind == CALL_CONNECT) {
 		finish_connection_setup(cfg, state, ret);
-		goto done;
-	}
-	if (ret <= 0 || state->peek)
-		goto done;
-
-	struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
-	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
-	if (!conn)
-		goto done;
-	__u8 direction = state->direction & 1;
-	if (direction == DIRECTION_EGRESS && state->kind == CALL_SENDFILE) {
+	} else if (state->kind == CALL_SENDFILE && ret > 0) {
 		/* File bytes never pass through user memory: count them so the body's extent stays exact. */
-		__sync_fetch_and_add(&conn->position[DIRECTION_EGRESS], ret);
-		count(COUNTER_CAPPED_BYTES, ret);
-		goto done;
-	}
-	if (cfg->flags & CONFIG_KPROBE_DATA)
-		goto done; /* the kprobes copied and counted it */
-
-	__u64 position = __sync_fetch_and_add(&conn->position[direction], ret);
-	if (state->kind == CALL_BUFFER) {
-		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0, state->tid);
-	} else if (state->kind == CALL_IOVEC) {
-		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0,
-			     state->tid);
-	} else if (state->kind == CALL_MSGHDR) {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)state->buffer) == 0)
-			emit_payload(cfg, &key, conn, direction, position, ret, ret, (__u64)msg.msg_iov, true,
-				     msg.msg_iovlen, 0, state->tid);
-		else
-			count(COUNTER_UNREADABLE_BYTES, ret);
+		struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
+		struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+		if (conn) {
+			__u64 position = __sync_fetch_and_add(&conn->position[DIRECTION_EGRESS], ret);
+			count(COUNTER_CAPPED_BYTES, ret);
+			emit_payload(cfg, &key, conn, DIRECTION_EGRESS, position, ret, ret, 0, false, 0, 0, state->tid,
+				     true);
+		}
 	}
 done:
 	bpf_map_delete_elem(&calls, &pid_tgid);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_write")
-int exit_write(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_read")
-int exit_read(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int exit_sendto(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_writev")
-int exit_writev(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_readv")
-int exit_readv(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int exit_sendmsg(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+#define DATA_EXIT(syscall, kind)                                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #syscall)                                                               \
+	int copy_exit_##syscall(struct trace_event_raw_sys_exit *ctx) { return copy_call(ctx, kind); }              \
+	SEC("tracepoint/syscalls/sys_exit_" #syscall)                                                               \
+	int forget_exit_##syscall(struct trace_event_raw_sys_exit *ctx) { return forget_call(); }
+
+DATA_EXIT(write, CALL_BUFFER)
+DATA_EXIT(read, CALL_BUFFER)
+DATA_EXIT(sendto, CALL_BUFFER)
+DATA_EXIT(recvfrom, CALL_BUFFER)
+DATA_EXIT(writev, CALL_IOVEC)
+DATA_EXIT(readv, CALL_IOVEC)
+DATA_EXIT(sendmsg, CALL_MSGHDR)
+DATA_EXIT(recvmsg, CALL_MSGHDR)
+
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
 int exit_sendfile64(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -753,12 +824,12 @@ static __always_inline void emit_from_snapshot(struct call_state *state, __u64 a
 	struct iter_snapshot *snap = &state->iter;
 	if (snap->shape == ITER_SHAPE_UBUF)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, false, 0,
-			     snap->offset + already, state->tid);
+			     snap->offset + already, state->tid, false);
 	else if (snap->shape == ITER_SHAPE_IOVEC)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, true, snap->segments,
-			     snap->offset + already, state->tid);
+			     snap->offset + already, state->tid, false);
 	else
-		count(COUNTER_UNREADABLE_BYTES, len);
+		emit_payload(cfg, &key, conn, direction, position, len, len, 0, false, 0, 0, state->tid, true);
 }
 
 SEC("kprobe/tcp_sendmsg")

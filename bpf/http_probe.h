@@ -76,7 +76,8 @@ struct probe_event {
 	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 generation;   /* timestamp_ns when the connection was first seen: tells a reused fd apart */
 	__u64 position;     /* stream offset of data[0] in this direction (EVENT_CLOSE: egress total) */
-	__u64 call_size;    /* bytes the whole socket call moved (EVENT_CLOSE: ingress total) */
+	__u64 call_size;    /* bytes the whole socket call moved (EVENT_CLOSE: ingress total); for a DATA record with
+	                     * data_len 0 (a marker): bytes at `position` that moved but were not copied */
 	__u32 tgid;
 	__u32 tid;
 	__s32 fd;

@@ -2,9 +2,10 @@ package io.httpprofiler.capture;
 
 /**
  * Bytes that moved through one socket call, or a part of them. {@code position} is the stream offset (per connection and
- * direction, counted by the kernel) of {@code data[0]}; {@code callSize} is the full byte count the call transferred. Bytes of
- * the call that no record carries (capture cap, ring full, body skipping) show up as a jump in position: the kernel always
- * advances the position by the whole call.
+ * direction, counted by the kernel) of {@code data[0]}; {@code callSize} is the full byte count the call transferred.
+ * A record with no data is a marker: {@code callSize} bytes at {@code position} moved but were not copied (past the
+ * per-call capture cap, a body user space asked to skip, sendfile). Bytes lost without a marker (ring buffer full) show up
+ * as a jump in position: the kernel always advances the position by the whole call.
  */
 public record DataEvent(long timestampNanos, ConnectionId connection, int tid, Direction direction, long position,
                         long callSize, byte[] data) implements CaptureEvent {

@@ -33,37 +33,30 @@ public final class KernelProbe implements AutoCloseable {
     private final BpfMap skips;
     private final long loadMillis;
 
-    private KernelProbe(BpfObject object, CaptureSettings settings, int ownPid, Consumer<String> log) {
+    private KernelProbe(BpfObject object, CaptureSettings settings, AttachMode mode, String fallbackReason, int ownPid,
+                        Consumer<String> log) {
         this.object = object;
+        this.mode = mode;
+        this.fallbackReason = fallbackReason;
         try {
             object.map("events").setMaxEntries(settings.ringBytes());
-            String kprobesMissing = settings.attachMode() == AttachMode.TRACEPOINT ? "not asked for"
-                    : KprobeSupport.missingReason();
-            if (kprobesMissing != null) {
-                // Verifying programs that cannot attach is wasted start-up time.
-                object.programs().stream().filter(KernelProbe::isKprobe).forEach(p -> p.setAutoload(false));
+            List<BpfProgram> selected = new ArrayList<>();
+            for (BpfProgram program : object.programs()) {
+                boolean wanted = ProgramSet.of(program).runsIn(mode);
+                // Verifying programs this mode never attaches is wasted start-up time (minutes under emulation).
+                program.setAutoload(wanted);
+                if (wanted) {
+                    selected.add(program);
+                }
             }
             long loadStart = System.nanoTime();
             load(object, log);
             this.loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
-            writeFilters(settings, ownPid, false);
-            String reason = null;
-            AttachMode chosen = settings.attachMode();
-            if (chosen != AttachMode.TRACEPOINT) {
-                reason = kprobesMissing != null ? kprobesMissing : attachKprobes();
-                if (reason != null && chosen == AttachMode.KPROBE) {
-                    throw new CaptureStartException("kprobes cannot attach on this kernel (" + reason
-                            + "); use --attach tracepoint or --attach auto");
-                }
-                chosen = reason == null ? AttachMode.KPROBE : AttachMode.TRACEPOINT;
-                if (reason != null) {
-                    log.accept("kprobes unavailable (" + reason + "); falling back to syscall tracepoints");
-                }
+            writeFilters(settings, ownPid, mode == AttachMode.KPROBE);
+            if (mode == AttachMode.KPROBE) {
+                attachKprobes(selected);
             }
-            writeFilters(settings, ownPid, chosen == AttachMode.KPROBE);
-            attachTracepoints();
-            this.mode = chosen;
-            this.fallbackReason = reason;
+            attachTracepoints(selected);
             this.reader = new RingBufferReader(object.map("events"));
             this.counters = object.map("counters");
             this.skips = object.map("skips");
@@ -98,8 +91,36 @@ public final class KernelProbe implements AutoCloseable {
         return start(bundledObject(), settings, ownPid, log);
     }
 
+    /**
+     * {@code --attach auto} tries kprobes where the kernel has them and falls back to tracepoints, saying why;
+     * {@code kprobe} fails with the reason instead.
+     */
     public static KernelProbe start(byte[] elf, CaptureSettings settings, int ownPid, Consumer<String> log) {
-        return new KernelProbe(BpfObject.open(elf), settings, ownPid, log);
+        AttachMode asked = settings.attachMode();
+        if (asked == AttachMode.TRACEPOINT) {
+            return new KernelProbe(BpfObject.open(elf), settings, AttachMode.TRACEPOINT, null, ownPid, log);
+        }
+        String reason = KprobeSupport.missingReason();
+        if (reason == null) {
+            try {
+                return new KernelProbe(BpfObject.open(elf), settings, AttachMode.KPROBE, null, ownPid, log);
+            } catch (KprobesUnavailable e) {
+                reason = e.getMessage();
+            }
+        }
+        if (asked == AttachMode.KPROBE) {
+            throw new CaptureStartException("kprobes cannot attach on this kernel (" + reason
+                    + "); use --attach tracepoint or --attach auto");
+        }
+        log.accept("kprobes unavailable (" + reason + "); falling back to syscall tracepoints");
+        return new KernelProbe(BpfObject.open(elf), settings, AttachMode.TRACEPOINT, reason, ownPid, log);
+    }
+
+    /** A kprobe did not attach; the probe was closed again. */
+    private static final class KprobesUnavailable extends RuntimeException {
+        KprobesUnavailable(String reason) {
+            super(reason);
+        }
     }
 
     public static byte[] bundledObject() {
@@ -170,24 +191,20 @@ public final class KernelProbe implements AutoCloseable {
         }
     }
 
-    private String attachKprobes() {
-        List<BpfLink> attached = new ArrayList<>();
-        for (BpfProgram program : object.programs()) {
-            if (isKprobe(program)) {
+    private void attachKprobes(List<BpfProgram> selected) {
+        for (BpfProgram program : selected) {
+            if (ProgramSet.of(program) == ProgramSet.KPROBE) {
                 try {
-                    attached.add(program.attach());
+                    links.add(program.attach());
                 } catch (BpfException e) {
-                    attached.forEach(BpfLink::close);
-                    return program.section() + ": " + e.getMessage();
+                    throw new KprobesUnavailable(program.section() + ": " + e.getMessage());
                 }
             }
         }
-        links.addAll(attached);
-        return null;
     }
 
-    private void attachTracepoints() {
-        for (BpfProgram program : object.programs()) {
+    private void attachTracepoints(List<BpfProgram> selected) {
+        for (BpfProgram program : selected) {
             if (program.section().startsWith("tracepoint/")) {
                 try {
                     links.add(program.attach());
@@ -207,10 +224,6 @@ public final class KernelProbe implements AutoCloseable {
             return " (needs CAP_BPF and CAP_PERFMON, or root)";
         }
         return "";
-    }
-
-    private static boolean isKprobe(BpfProgram program) {
-        return program.section().startsWith("kprobe/") || program.section().startsWith("kretprobe/");
     }
 
     private void writeFilters(CaptureSettings settings, int ownPid, boolean kprobeData) {

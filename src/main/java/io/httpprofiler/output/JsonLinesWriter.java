@@ -3,6 +3,8 @@ package io.httpprofiler.output;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.ExchangeSink;
@@ -31,6 +33,34 @@ import java.util.List;
  * content coding undone for display ({@code gzip}, {@code deflate}) or is null. Streaming generator, no object mapping.
  */
 public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable {
+    // Field names and fixed values, encoded once rather than on every exchange.
+    private static final SerializableString TIME = new SerializedString("time");
+    private static final SerializableString DURATION_MS = new SerializedString("duration_ms");
+    private static final SerializableString PID = new SerializedString("pid");
+    private static final SerializableString TID = new SerializedString("tid");
+    private static final SerializableString COMM = new SerializedString("comm");
+    private static final SerializableString FD = new SerializedString("fd");
+    private static final SerializableString ROLE = new SerializedString("role");
+    private static final SerializableString LOCAL = new SerializedString("local");
+    private static final SerializableString REMOTE = new SerializedString("remote");
+    private static final SerializableString REQUEST = new SerializedString("request");
+    private static final SerializableString RESPONSE = new SerializedString("response");
+    private static final SerializableString NOTES = new SerializedString("notes");
+    private static final SerializableString METHOD = new SerializedString("method");
+    private static final SerializableString TARGET = new SerializedString("target");
+    private static final SerializableString VERSION = new SerializedString("version");
+    private static final SerializableString STATUS = new SerializedString("status");
+    private static final SerializableString REASON = new SerializedString("reason");
+    private static final SerializableString HEADERS = new SerializedString("headers");
+    private static final SerializableString TRAILERS = new SerializedString("trailers");
+    private static final SerializableString BODY_SIZE = new SerializedString("body_size");
+    private static final SerializableString BODY = new SerializedString("body");
+    private static final SerializableString BODY_ENCODING = new SerializedString("body_encoding");
+    private static final SerializableString BODY_TRUNCATED = new SerializedString("body_truncated");
+    private static final SerializableString BODY_DECODED = new SerializedString("body_decoded");
+    private static final SerializableString TEXT = new SerializedString("text");
+    private static final SerializableString BASE64 = new SerializedString("base64");
+
     private final JsonGenerator json;
     private final Timestamps timestamps = new Timestamps(ZoneOffset.UTC);
     private final Addresses addresses = new Addresses();
@@ -54,24 +84,25 @@ public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable
         json.writeStartObject();
         time.setLength(0);
         timestamps.appendIsoUtcMicros(time, exchange.startNanos());
-        json.writeStringField("time", time.toString());
+        string(TIME, time.toString());
+        json.writeFieldName(DURATION_MS);
         long duration = exchange.durationNanos();
-        json.writeFieldName("duration_ms");
         if (duration >= 0) {
             json.writeNumber(millisWithMicros(duration));
         } else {
             json.writeNull();
         }
-        json.writeNumberField("pid", exchange.pid());
-        json.writeNumberField("tid", exchange.tid());
-        json.writeStringField("comm", exchange.command());
-        json.writeNumberField("fd", exchange.fd());
-        json.writeStringField("role", exchange.role().label());
-        json.writeStringField("local", addresses.local(exchange.local()));
-        json.writeStringField("remote", addresses.remote(exchange.remote()));
+        number(PID, exchange.pid());
+        number(TID, exchange.tid());
+        string(COMM, exchange.command());
+        number(FD, exchange.fd());
+        string(ROLE, exchange.role().label());
+        string(LOCAL, addresses.local(exchange.local()));
+        string(REMOTE, addresses.remote(exchange.remote()));
         writeRequest(exchange.request());
         writeResponse(exchange.response());
-        json.writeArrayFieldStart("notes");
+        json.writeFieldName(NOTES);
+        json.writeStartArray();
         for (String note : exchange.notes()) {
             json.writeString(note);
         }
@@ -93,39 +124,40 @@ public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable
     }
 
     private void writeRequest(HttpRequest request) throws IOException {
-        json.writeFieldName("request");
+        json.writeFieldName(REQUEST);
         if (request == null) {
             json.writeNull();
             return;
         }
         json.writeStartObject();
-        json.writeStringField("method", request.method());
-        json.writeStringField("target", request.target());
-        json.writeStringField("version", request.version());
-        writeHeaders("headers", request.headers());
-        writeHeaders("trailers", request.trailers());
+        string(METHOD, request.method());
+        string(TARGET, request.target());
+        string(VERSION, request.version());
+        writeHeaders(HEADERS, request.headers());
+        writeHeaders(TRAILERS, request.trailers());
         writeBody(request.body());
         json.writeEndObject();
     }
 
     private void writeResponse(HttpResponse response) throws IOException {
-        json.writeFieldName("response");
+        json.writeFieldName(RESPONSE);
         if (response == null) {
             json.writeNull();
             return;
         }
         json.writeStartObject();
-        json.writeStringField("version", response.version());
-        json.writeNumberField("status", response.status());
-        json.writeStringField("reason", response.reason());
-        writeHeaders("headers", response.headers());
-        writeHeaders("trailers", response.trailers());
+        string(VERSION, response.version());
+        number(STATUS, response.status());
+        string(REASON, response.reason());
+        writeHeaders(HEADERS, response.headers());
+        writeHeaders(TRAILERS, response.trailers());
         writeBody(response.body());
         json.writeEndObject();
     }
 
-    private void writeHeaders(String field, List<HttpHeader> headers) throws IOException {
-        json.writeArrayFieldStart(field);
+    private void writeHeaders(SerializableString field, List<HttpHeader> headers) throws IOException {
+        json.writeFieldName(field);
+        json.writeStartArray();
         for (HttpHeader header : headers) {
             json.writeStartArray();
             json.writeString(header.name());
@@ -136,17 +168,30 @@ public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable
     }
 
     private void writeBody(Body body) throws IOException {
-        json.writeNumberField("body_size", body.size());
-        json.writeFieldName("body");
+        number(BODY_SIZE, body.size());
+        json.writeFieldName(BODY);
         byte[] content = body.content();
         if (body.text()) {
             json.writeUTF8String(content, 0, content.length);
         } else {
             json.writeBinary(content);
         }
-        json.writeStringField("body_encoding", body.text() ? "text" : "base64");
-        json.writeBooleanField("body_truncated", body.truncated());
-        json.writeStringField("body_decoded", body.decodedFrom());
+        json.writeFieldName(BODY_ENCODING);
+        json.writeString(body.text() ? TEXT : BASE64);
+        json.writeFieldName(BODY_TRUNCATED);
+        json.writeBoolean(body.truncated());
+        string(BODY_DECODED, body.decodedFrom());
+    }
+
+    /** A string field; null writes JSON null. */
+    private void string(SerializableString field, String value) throws IOException {
+        json.writeFieldName(field);
+        json.writeString(value);
+    }
+
+    private void number(SerializableString field, long value) throws IOException {
+        json.writeFieldName(field);
+        json.writeNumber(value);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.httpprofiler.http.HttpResponse;
 import java.io.Closeable;
 import java.io.Flushable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,8 @@ import java.util.List;
  * </pre>
  * A server's block reads {@code local <- remote} (the peer called in), a client's {@code local -> remote}. Text bodies
  * show their first {@code previewBytes} bytes, binary bodies their size and first bytes in hex. Control characters from
- * the wire are shown as {@code ?} so that captured bytes cannot drive the reader's terminal.
+ * the wire are shown as {@code ?} so that captured bytes cannot drive the reader's terminal. Blocks are built as UTF-8
+ * bytes; writing to an {@link OutputStream} skips the character round trip a {@link Writer} costs.
  */
 public final class TranscriptWriter implements ExchangeSink, Flushable, Closeable {
     public static final int DEFAULT_PREVIEW_BYTES = 2048;
@@ -38,12 +40,26 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
     static final int HEX_PREVIEW_BYTES = 32;
     private static final String HEADER_INDENT = "     ";
     private static final String BODY_LINE_INDENT = "       ";
+    private static final byte[] REQUEST_ARROW = "  → ".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] RESPONSE_ARROW = "  ← ".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ELLIPSIS = "…".getBytes(StandardCharsets.UTF_8);
 
-    private final Writer out;
+    private final OutputStream bytesOut;
+    private final Writer charsOut;
     private final Timestamps timestamps;
     private final int previewBytes;
     private final Addresses addresses = new Addresses();
-    private final StringBuilder block = new StringBuilder(1024);
+    private final Utf8Block block = new Utf8Block();
+    private final StringBuilder scratch = new StringBuilder(32);
+
+    /** UTF-8 to {@code out}, times in UTC, text bodies previewed up to {@value #DEFAULT_PREVIEW_BYTES} bytes. */
+    public TranscriptWriter(OutputStream out) {
+        this(out, ZoneOffset.UTC, DEFAULT_PREVIEW_BYTES);
+    }
+
+    public TranscriptWriter(OutputStream out, ZoneId zone, int previewBytes) {
+        this(out, null, zone, previewBytes);
+    }
 
     /** Times in UTC, text bodies previewed up to {@value #DEFAULT_PREVIEW_BYTES} bytes. */
     public TranscriptWriter(Writer out) {
@@ -51,7 +67,12 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
     }
 
     public TranscriptWriter(Writer out, ZoneId zone, int previewBytes) {
-        this.out = out;
+        this(null, out, zone, previewBytes);
+    }
+
+    private TranscriptWriter(OutputStream bytesOut, Writer charsOut, ZoneId zone, int previewBytes) {
+        this.bytesOut = bytesOut;
+        this.charsOut = charsOut;
         this.timestamps = new Timestamps(zone);
         this.previewBytes = previewBytes;
     }
@@ -66,15 +87,20 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
     }
 
     public void write(Exchange exchange) throws IOException {
-        block.setLength(0);
+        block.clear();
         appendBlock(exchange);
-        out.append(block);
-        out.flush();
+        if (bytesOut != null) {
+            bytesOut.write(block.array(), 0, block.length());
+            bytesOut.flush();
+        } else {
+            charsOut.write(block.toString());
+            charsOut.flush();
+        }
     }
 
     /** The block for one exchange, blank line included, as {@link #write} would write it. */
     public String format(Exchange exchange) {
-        block.setLength(0);
+        block.clear();
         appendBlock(exchange);
         return block.toString();
     }
@@ -83,81 +109,74 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
         appendSummary(exchange);
         HttpRequest request = exchange.request();
         if (request == null) {
-            block.append("  → (no request)\n");
+            block.raw(REQUEST_ARROW).ascii("(no request)\n");
         } else {
-            block.append("  → ");
-            appendSafe(request.method()).append(' ');
-            appendSafe(request.target()).append(' ');
-            appendSafe(request.version()).append('\n');
+            block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
+                    .safe(request.version()).ascii('\n');
             appendHeaders(request.headers(), "");
             appendBody(request.body());
             appendHeaders(request.trailers(), "Trailer ");
         }
         HttpResponse response = exchange.response();
         if (response == null) {
-            block.append("  ← (no response)\n");
+            block.raw(RESPONSE_ARROW).ascii("(no response)\n");
         } else {
-            block.append("  ← ");
-            appendSafe(response.version()).append(' ').append(response.status());
+            block.raw(RESPONSE_ARROW).safe(response.version()).ascii(' ').number(response.status());
             if (!response.reason().isEmpty()) {
-                block.append(' ');
-                appendSafe(response.reason());
+                block.ascii(' ').safe(response.reason());
             }
-            block.append('\n');
+            block.ascii('\n');
             appendHeaders(response.headers(), "");
             appendBody(response.body());
             appendHeaders(response.trailers(), "Trailer ");
         }
         for (String note : exchange.notes()) {
-            block.append("  [");
-            appendSafe(note).append("]\n");
+            block.ascii("  [").safe(note).ascii("]\n");
         }
-        block.append('\n');
+        block.ascii('\n');
     }
 
     private void appendSummary(Exchange exchange) {
-        block.append('[');
-        timestamps.appendLocalMillis(block, exchange.startNanos());
-        block.append("] PID ").append(exchange.pid()).append(" (");
-        appendSafe(exchange.command() == null ? "?" : exchange.command()).append(") ");
-        block.append(exchange.role().label()).append(' ');
-        block.append(orUnknown(addresses.local(exchange.local())));
-        block.append(switch (exchange.role()) {
+        scratch.setLength(0);
+        timestamps.appendLocalMillis(scratch, exchange.startNanos());
+        block.ascii('[').ascii(scratch).ascii("] PID ").number(exchange.pid()).ascii(" (")
+                .safe(exchange.command() == null ? "?" : exchange.command()).ascii(") ")
+                .ascii(exchange.role().label()).ascii(' ');
+        block.safe(orUnknown(addresses.local(exchange.local())));
+        block.ascii(switch (exchange.role()) {
             case SERVER -> " <- ";
             case CLIENT -> " -> ";
             case UNKNOWN -> " <-> ";
         });
-        block.append(orUnknown(addresses.remote(exchange.remote())));
-        block.append(" fd ").append(exchange.fd());
+        block.safe(orUnknown(addresses.remote(exchange.remote()))).ascii(" fd ").number(exchange.fd());
         long duration = exchange.durationNanos();
         if (duration >= 0) {
-            block.append("  ");
+            scratch.setLength(0);
             appendDuration(duration);
+            block.ascii("  ").ascii(scratch);
         }
-        block.append('\n');
+        block.ascii('\n');
     }
 
     /** 0.153 ms, 12.3 ms, 1.53 s: three significant digits where it matters. */
     private void appendDuration(long nanos) {
         long micros = nanos / 1000;
         if (micros < 1000) {
-            block.append("0.").append((char) ('0' + micros / 100)).append((char) ('0' + micros / 10 % 10))
+            scratch.append("0.").append((char) ('0' + micros / 100)).append((char) ('0' + micros / 10 % 10))
                     .append((char) ('0' + micros % 10)).append(" ms");
         } else if (micros < 1_000_000) {
             long tenths = (micros + 50) / 100;
-            block.append(tenths / 10).append('.').append(tenths % 10).append(" ms");
+            scratch.append(tenths / 10).append('.').append(tenths % 10).append(" ms");
         } else {
             long hundredths = (micros + 5000) / 10_000;
-            block.append(hundredths / 100).append('.').append((char) ('0' + hundredths / 10 % 10))
+            scratch.append(hundredths / 100).append('.').append((char) ('0' + hundredths / 10 % 10))
                     .append((char) ('0' + hundredths % 10)).append(" s");
         }
     }
 
     private void appendHeaders(List<HttpHeader> headers, String prefix) {
         for (HttpHeader header : headers) {
-            block.append(HEADER_INDENT).append(prefix);
-            appendSafe(header.name()).append(": ");
-            appendSafe(header.value()).append('\n');
+            block.ascii(HEADER_INDENT).ascii(prefix).safe(header.name()).ascii(": ").safe(header.value()).ascii('\n');
         }
     }
 
@@ -165,58 +184,68 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
         if (body.size() == 0) {
             return;
         }
-        block.append(HEADER_INDENT).append("Body (").append(body.size()).append(" bytes");
+        block.ascii(HEADER_INDENT).ascii("Body (").number(body.size()).ascii(" bytes");
         if (body.keptBytes() < body.size()) {
-            block.append(", ").append(body.keptBytes()).append(" kept");
-        }
-        if (body.decodedFrom() != null) {
-            block.append(", ").append(body.decodedFrom()).append(" decoded to ").append(body.content().length);
-            if (body.truncated()) {
-                block.append('+');
-            }
+            block.ascii(", ").number(body.keptBytes()).ascii(" kept");
         }
         byte[] content = body.content();
+        if (body.decodedFrom() != null) {
+            block.ascii(", ").safe(body.decodedFrom()).ascii(" decoded to ").number(content.length);
+            if (body.truncated()) {
+                block.ascii('+');
+            }
+        }
         if (!body.text()) {
-            block.append(", binary)");
+            block.ascii(", binary)");
             if (content.length > 0) {
-                block.append(':');
+                block.ascii(':');
                 appendHex(content);
             }
-            block.append('\n');
+            block.ascii('\n');
             return;
         }
-        block.append("):");
+        block.ascii("):");
         int shown = textPrefixLength(content, previewBytes);
-        String text = new String(content, 0, shown, StandardCharsets.UTF_8);
-        boolean singleLine = text.indexOf('\n') < 0;
+        boolean singleLine = indexOfLineFeed(content, 0, shown) < 0;
         if (singleLine) {
-            block.append(' ');
-            appendSafe(text, 0, text.length());
+            block.ascii(' ').safe(content, 0, shown);
         } else {
-            for (int lineStart = 0; lineStart <= text.length(); ) {
-                int lineFeed = text.indexOf('\n', lineStart);
-                int lineEnd = lineFeed < 0 ? text.length() : lineFeed;
-                block.append('\n').append(BODY_LINE_INDENT);
-                appendSafe(text, lineStart, lineEnd > lineStart && text.charAt(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd);
+            for (int lineStart = 0; lineStart <= shown; ) {
+                int lineFeed = indexOfLineFeed(content, lineStart, shown);
+                int lineEnd = lineFeed < 0 ? shown : lineFeed;
+                int textEnd = lineEnd > lineStart && content[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+                block.ascii('\n').ascii(BODY_LINE_INDENT).safe(content, lineStart, textEnd);
                 lineStart = lineEnd + 1;
             }
         }
         if (shown < content.length) {
-            block.append(singleLine ? " " : "\n" + BODY_LINE_INDENT).append("… (")
-                    .append(content.length - shown).append(" more bytes)");
+            if (singleLine) {
+                block.ascii(' ');
+            } else {
+                block.ascii('\n').ascii(BODY_LINE_INDENT);
+            }
+            block.raw(ELLIPSIS).ascii(" (").number(content.length - shown).ascii(" more bytes)");
         }
-        block.append('\n');
+        block.ascii('\n');
     }
 
     private void appendHex(byte[] content) {
         int shown = Math.min(content.length, HEX_PREVIEW_BYTES);
         for (int i = 0; i < shown; i++) {
-            int b = content[i] & 0xff;
-            block.append(' ').append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 0xf, 16));
+            block.ascii(' ').hex(content[i] & 0xff);
         }
         if (shown < content.length) {
-            block.append(" …");
+            block.ascii(' ').raw(ELLIPSIS);
         }
+    }
+
+    private static int indexOfLineFeed(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The longest prefix of at most {@code limit} bytes that does not cut a UTF-8 character in half. */
@@ -231,39 +260,25 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
         return end;
     }
 
-    private StringBuilder appendSafe(String text) {
-        return appendSafe(text, 0, text.length());
-    }
-
-    /** Appends {@code text[from, to)}, controls (but tab) as {@code ?}; in bulk when there are none, as is usual. */
-    private StringBuilder appendSafe(String text, int from, int to) {
-        int clean = from;
-        while (clean < to && !isControl(text.charAt(clean))) {
-            clean++;
-        }
-        block.append(text, from, clean);
-        for (int i = clean; i < to; i++) {
-            char c = text.charAt(i);
-            block.append(isControl(c) ? '?' : c);
-        }
-        return block;
-    }
-
-    private static boolean isControl(char c) {
-        return c < 0x20 && c != '\t' || c == 0x7f;
-    }
-
     private static String orUnknown(String text) {
         return text == null ? "?" : text;
     }
 
     @Override
     public void flush() throws IOException {
-        out.flush();
+        if (bytesOut != null) {
+            bytesOut.flush();
+        } else {
+            charsOut.flush();
+        }
     }
 
     @Override
     public void close() throws IOException {
-        out.close();
+        if (bytesOut != null) {
+            bytesOut.close();
+        } else {
+            charsOut.close();
+        }
     }
 }

@@ -34,6 +34,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -103,6 +105,27 @@ public class PipelineBenchmark {
         }
     }
 
+    /**
+     * The same work over this thread's CPU time rather than wall time: on a shared 2-core machine wall-clock rates move
+     * with whatever else runs; CPU time per exchange hardly does. Summed over iterations; {@link #main} divides.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuTime {
+        public long cpuNanos;
+        public long cpuExchanges;
+        public long cpuPayloadBytes;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            cpuNanos = 0;
+            cpuExchanges = 0;
+            cpuPayloadBytes = 0;
+        }
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         recording = Recording.nginx(bodySize);
@@ -132,7 +155,8 @@ public class PipelineBenchmark {
     }
 
     @Benchmark
-    public long pipeline(Rates rates) {
+    public long pipeline(Rates rates, CpuTime cpu) {
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
         HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), sink, BodySkipListener.NONE);
         consumerPage.putLong(0, 0);
         ring.drain(record -> {
@@ -142,6 +166,9 @@ public class PipelineBenchmark {
             }
         });
         pipeline.finish();
+        cpu.cpuNanos += THREADS.getCurrentThreadCpuTime() - cpuStart;
+        cpu.cpuExchanges += recording.exchanges;
+        cpu.cpuPayloadBytes += recording.payloadBytes;
         rates.exchanges += recording.exchanges;
         rates.payloadBytes += recording.payloadBytes;
         return delivered[0];
@@ -358,8 +385,9 @@ public class PipelineBenchmark {
         Options options = new OptionsBuilder().parent(cli).include("^" + PipelineBenchmark.class.getName().replace(".", "\\.") + "\\.").build();
         Collection<RunResult> results = new Runner(options).run();
         System.out.println();
-        System.out.println("| body | output | payload MB/s | exchanges/s | records/exchange |");
-        System.out.println("| ---: | --- | ---: | ---: | ---: |");
+        System.out.println("| body | output | payload MB/s | exchanges/s | per CPU-second: MB | exchanges "
+                + "| records/exchange |");
+        System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
         for (RunResult run : results) {
             String body = run.getParams().getParam("bodySize");
             String out = run.getParams().getParam("output");
@@ -369,9 +397,13 @@ public class PipelineBenchmark {
                 continue;
             }
             Recording r = Recording.nginx(Integer.parseInt(body));
-            System.out.printf(Locale.ROOT, "| %s | %s | %.0f ± %.0f | %.0f ± %.0f | %.1f |%n", body, out,
+            double cpuSeconds = run.getSecondaryResults().get("cpuNanos").getScore() / 1e9;
+            double cpuExchanges = run.getSecondaryResults().get("cpuExchanges").getScore();
+            double cpuBytes = run.getSecondaryResults().get("cpuPayloadBytes").getScore();
+            System.out.printf(Locale.ROOT, "| %s | %s | %.0f ± %.0f | %.0f ± %.0f | %.0f | %.0f | %.1f |%n", body, out,
                     bytes.getScore() / 1e6, bytes.getScoreError() / 1e6, exchanges.getScore(),
-                    exchanges.getScoreError(), (double) r.records / r.exchanges);
+                    exchanges.getScoreError(), cpuBytes / cpuSeconds / 1e6, cpuExchanges / cpuSeconds,
+                    (double) r.records / r.exchanges);
         }
     }
 }

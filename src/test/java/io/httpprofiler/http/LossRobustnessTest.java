@@ -70,6 +70,40 @@ class LossRobustnessTest {
     }
 
     /**
+     * The same from the client's side, the other way round: the response direction is the one with the hole, and requests
+     * sent meanwhile wait (in arrival order) for it. When the hole is given up, TrackedConnection.giveUpStaleHoles
+     * delivers every held response at once and only then the requests that arrived between them, so the responses are
+     * paired before their own requests are known: the first with an older request, the next as "request not seen", and
+     * the requests afterwards with later, unrelated responses (seen live in RingOverflowIT, replayed from its events).
+     */
+    @Test
+    void responsesHeldBehindAHoleAreInterleavedWithTheRequestsSentBetweenThem() {
+        HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), exchanges::add);
+        ConnectionId id = new ConnectionId(4242, 8, T0);
+        pipeline.accept(new ConnectionOpened(T0, id, 4242, "client", Role.CLIENT, CLIENT, SERVER));
+        Streams s = new Streams(id);
+        pipeline.accept(s.out(T0 + MS, request(1)));
+        s.lostIn(response(1));                                // dropped: ring full
+        pipeline.accept(s.out(T0 + 3 * MS, request(2)));     // waits: the response direction has a hole ...
+        pipeline.accept(s.in(T0 + 4 * MS, response(2)));     // ... which this record is behind: held
+        pipeline.accept(s.out(T0 + 5 * MS, request(3)));
+        pipeline.accept(s.in(T0 + 6 * MS, response(3)));
+        pipeline.expire(T0 + 1_000 * MS);                     // the hole is given up on
+        pipeline.accept(s.out(T0 + 2_000 * MS, request(4)));
+        pipeline.accept(s.in(T0 + 2_001 * MS, response(4)));
+        pipeline.finish();
+
+        for (int n = 2; n <= 4; n++) {
+            String target = "/" + n;
+            Exchange e = exchanges.stream().filter(x -> x.request() != null && x.request().target().equals(target))
+                    .findFirst().orElseThrow();
+            assertTrue(e.response() != null && body(e).equals(n + "!"), () -> target + " mis-paired: " + exchanges);
+        }
+        assertTrue(exchanges.stream().noneMatch(x -> x.notes().contains(Notes.REQUEST_NOT_SEEN)),
+                () -> "every request was seen: " + exchanges);
+    }
+
+    /**
      * Requests waiting for their responses keep their parsed heads (up to 64 KiB each, 64 per connection) outside the
      * connection's buffer budget: a few connections pipelining big heads to a slow server exhaust any heap (live: 22
      * connections kill a -Xmx64m profiler with OutOfMemoryError). The budget must cover them.

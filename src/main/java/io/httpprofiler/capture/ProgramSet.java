@@ -1,0 +1,37 @@
+package io.httpprofiler.capture;
+
+import io.httpprofiler.bpf.BpfProgram;
+
+/**
+ * Which attach mode a program of bpf/http_probe.c belongs to, by the naming convention the C file documents: kprobes and
+ * {@code forget_exit_*} run in kprobe mode, {@code copy_exit_*} in tracepoint mode, everything else (syscall entries,
+ * accept/connect/close/sendfile bookkeeping) in both.
+ */
+enum ProgramSet {
+    KPROBE,
+    KPROBE_MODE_EXIT,
+    TRACEPOINT_MODE_EXIT,
+    SHARED;
+
+    static ProgramSet of(BpfProgram program) {
+        String section = program.section();
+        if (section.startsWith("kprobe/") || section.startsWith("kretprobe/")) {
+            return KPROBE;
+        }
+        if (program.name().startsWith("forget_exit_")) {
+            return KPROBE_MODE_EXIT;
+        }
+        if (program.name().startsWith("copy_exit_")) {
+            return TRACEPOINT_MODE_EXIT;
+        }
+        return SHARED;
+    }
+
+    boolean runsIn(AttachMode mode) {
+        return switch (this) {
+            case KPROBE, KPROBE_MODE_EXIT -> mode == AttachMode.KPROBE;
+            case TRACEPOINT_MODE_EXIT -> mode == AttachMode.TRACEPOINT;
+            case SHARED -> true;
+        };
+    }
+}
