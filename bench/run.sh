@@ -21,13 +21,15 @@ QUICK=${QUICK:-0}
 PORT=${PORT:-18080}
 CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-$([ "$QUICK" = 1 ] && echo 4 || echo 10)}
-WARMUP=${WARMUP:-$([ "$QUICK" = 1 ] && echo 2 || echo 3)}
+WARMUP=${WARMUP:-$([ "$QUICK" = 1 ] && echo 2 || echo 5)}
 PAIRS=${PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 RATE=${RATE:-10000}
 RATE_PAIRS=${RATE_PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
-# body:sendfile:max-body. The profiler's default --max-body is 64k: a 64 KiB body is kept whole. With --max-body 4k the
-# kernel copies only the first 4 KiB of each body and counts the rest (the skip map).
-CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k"}
+# body:sendfile:max-body[:traced]. The profiler's default --max-body is 64k: a 64 KiB body is kept whole. With
+# --max-body 4k the kernel copies only the first 4 KiB of each body and counts the rest (the skip map). traced: "both"
+# (default: --port matches nginx's and wrk's ends of every connection, so each request is recorded twice) or "server"
+# (--pid of the nginx worker as well: only nginx's side, as beside a server whose clients are elsewhere).
+CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k 1k:off:64k:server"}
 OUT=${OUT:-$BENCH/results}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 # The container image's JVM flags (container/Dockerfile ENTRYPOINT): the profiler as shipped to run beside an app.
@@ -36,8 +38,10 @@ PROFILER_ARGS=${PROFILER_ARGS:-}
 # Before each run wait (up to QUIET_WAIT s) until the machine is at most QUIET_MAX % busy: other work on a 2-core box
 # moves the numbers more than the profiler does.
 QUIET_MAX=${QUIET_MAX:-20}
-QUIET_WAIT=${QUIET_WAIT:-60}
+QUIET_WAIT=${QUIET_WAIT:-15}
 KEEP_TRACES=${KEEP_TRACES:-0}
+# 1: write bench/RESULTS.md and bench/throughput.png (the README's copy); 0: only $OUT.
+PUBLISH=${PUBLISH:-1}
 export RATE # read by bench/pace.lua
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -109,7 +113,8 @@ nginx_start() { # sendfile on|off
         curl -fs -o /dev/null "http://127.0.0.1:$PORT/1k" 2>/dev/null && break
         sleep 0.1
     done
-    NGINX_PIDS="$(cat "$NGINX_PREFIX/nginx.pid") $(pgrep -P "$(cat "$NGINX_PREFIX/nginx.pid")" | tr '\n' ' ')"
+    NGINX_WORKER=$(pgrep -P "$(cat "$NGINX_PREFIX/nginx.pid")" | head -1)
+    NGINX_PIDS="$(cat "$NGINX_PREFIX/nginx.pid") $NGINX_WORKER"
     local size
     size=$(curl -fs "http://127.0.0.1:$PORT/64k" | wc -c)
     [ "$size" = 65536 ] || die "nginx does not serve the 64 KiB file (got $size bytes)"
@@ -158,10 +163,11 @@ run_wrk() { # output-file wrk-args... ; wrk's CPU ticks go to output-file.cpu
     )
 }
 
-start_profiler() { # dir max-body
-    local dir=$1
+start_profiler() { # dir max-body traced
+    local dir=$1 only=()
+    [ "$3" = server ] && only=(--pid "$NGINX_WORKER")
     # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" \
+    java $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" "${only[@]}" \
         -o "$dir/trace.txt" --json "$dir/trace.jsonl" $PROFILER_ARGS 2> "$dir/profiler.err" &
     PROFILER_PID=$!
     local start=$SECONDS i
@@ -181,10 +187,10 @@ stop_profiler() {
 }
 
 RUNS=$OUT/runs.csv
-echo "case,kind,pair,profiler,body,sendfile,max_body,requests,seconds,rps,p99_ms,non2xx,requests_total,profiler_cpu_s,nginx_cpu_s,wrk_cpu_s,workload_cpu_s,machine_cpu_s,others_cpu_s,background_busy_pct,vmhwm_kb,ready_s,events,ring_full_records,ring_full_bytes,gaps,gap_bytes,not_copied_bytes,server_exchanges,server_exact,server_wrong,client_exchanges,client_exact,client_wrong" > "$RUNS"
+echo "case,kind,pair,profiler,body,sendfile,max_body,traced,requests,seconds,rps,p99_ms,non2xx,requests_total,profiler_cpu_s,nginx_cpu_s,wrk_cpu_s,workload_cpu_s,machine_cpu_s,others_cpu_s,background_busy_pct,vmhwm_kb,ready_s,events,ring_full_records,ring_full_bytes,gaps,gap_bytes,not_copied_bytes,server_exchanges,server_exact,server_wrong,client_exchanges,client_exact,client_wrong" > "$RUNS"
 
-one_run() { # case kind pair profiler(on|off) body sendfile max-body
-    local case=$1 kind=$2 pair=$3 profiler=$4 body=$5 sendfile=$6 maxbody=$7
+one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
+    local case=$1 kind=$2 pair=$3 profiler=$4 body=$5 sendfile=$6 maxbody=$7 traced=$8
     local dir=$WORK/runs/$case-$kind-$pair-$profiler
     mkdir -p "$dir"
     local busy
@@ -193,7 +199,7 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body
     local pace=()
     [ "$kind" = paced ] && pace=(-s "$BENCH/pace.lua")
     READY_S=
-    [ "$profiler" = on ] && start_profiler "$dir" "$maxbody"
+    [ "$profiler" = on ] && start_profiler "$dir" "$maxbody" "$traced"
     run_wrk "$dir/warmup.txt" -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${pace[@]}" "$url"
     local m0 n0 p0 mt0
     read -r m0 mt0 < <(machine_ticks)
@@ -221,34 +227,38 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body
     local row
     row=$(awk -v t="$TICK" -v n=$((n1 - n0)) -v p=$((p1 - p0)) -v w="$wrk_cpu" -v m=$((m1 - m0)) \
         'BEGIN { printf "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", p/t, n/t, w/t, (n+p+w)/t, m/t, (m-n-p-w)/t }')
-    echo "$case,$kind,$pair,$profiler,$body,$sendfile,$maxbody,$requests,$seconds,$rps,$p99,$non2xx,$((requests + warm)),$row,$busy,$vmhwm,${READY_S:-},${totals// /,},${trace// /,}" >> "$RUNS"
+    echo "$case,$kind,$pair,$profiler,$body,$sendfile,$maxbody,$traced,$requests,$seconds,$rps,$p99,$non2xx,$((requests + warm)),$row,$busy,$vmhwm,${READY_S:-},${totals// /,},${trace// /,}" >> "$RUNS"
     log "$case $kind pair $pair profiler $profiler: $rps req/s, p99 $p99 ms$([ "$profiler" = on ] && echo ", totals: $(grep -o 'stopped: .*' "$dir/profiler.err")")"
 }
 
 log "environment: $(nproc) cores, kernel $(uname -r), $(nginx -v 2>&1), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for case in $CASES; do
-    IFS=: read -r body sendfile maxbody <<< "$case"
+    IFS=: read -r body sendfile maxbody traced <<< "$case"
+    traced=${traced:-both}
     nginx_start "$sendfile"
     for pair in $(seq "$PAIRS"); do
-        one_run "$case" saturation "$pair" off "$body" "$sendfile" "$maxbody"
-        one_run "$case" saturation "$pair" on "$body" "$sendfile" "$maxbody"
+        one_run "$case" saturation "$pair" off "$body" "$sendfile" "$maxbody" "$traced"
+        one_run "$case" saturation "$pair" on "$body" "$sendfile" "$maxbody" "$traced"
     done
     for pair in $(seq "$RATE_PAIRS"); do
-        one_run "$case" paced "$pair" off "$body" "$sendfile" "$maxbody"
-        one_run "$case" paced "$pair" on "$body" "$sendfile" "$maxbody"
+        one_run "$case" paced "$pair" off "$body" "$sendfile" "$maxbody" "$traced"
+        one_run "$case" paced "$pair" on "$body" "$sendfile" "$maxbody" "$traced"
     done
 done
 
 python3 "$BENCH/report.py" summarize "$RUNS" "$OUT"
 gnuplot -e "datafile='$OUT/chart.dat'; outfile='$OUT/throughput.png'" "$BENCH/chart.gp"
-cp "$OUT/throughput.png" "$BENCH/throughput.png"
 cp "$RUNS" "$OUT/runs-$STAMP.csv"
-python3 "$BENCH/report.py" results-md "$OUT" "$BENCH/RESULTS.md" \
+python3 "$BENCH/report.py" results-md "$OUT" "$OUT/RESULTS.md" \
     "cores=$(nproc)" "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "kernel=$(uname -r)" \
     "nginx=$(nginx -v 2>&1 | cut -d/ -f2)" "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f2)" \
     "java=$(java -version 2>&1 | head -1 | cut -d'"' -f2)" "java_opts=$JAVA_OPTS" "profiler_args=$PROFILER_ARGS" \
     "duration=$DURATION" "warmup=$WARMUP" "pairs=$PAIRS" "rate=$RATE" "rate_pairs=$RATE_PAIRS" \
     "connections=$CONNECTIONS" "commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo '+changes')" \
     "date=$(date -u +%Y-%m-%d)"
+if [ "$PUBLISH" = 1 ]; then
+    cp "$OUT/throughput.png" "$BENCH/throughput.png"
+    cp "$OUT/RESULTS.md" "$BENCH/RESULTS.md"
+fi
 cat "$OUT/summary.md"
-log "results: $OUT/summary.md, $OUT/runs.csv, bench/RESULTS.md, bench/throughput.png"
+log "results: $OUT/summary.md, $OUT/runs.csv, $OUT/RESULTS.md$([ "$PUBLISH" = 1 ] && echo ", bench/RESULTS.md, bench/throughput.png")"

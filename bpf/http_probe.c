@@ -380,6 +380,7 @@ struct payload_cursor {
 	__u64 base;     /* user address of the next byte in the current segment */
 	__u64 left;     /* bytes left in the current segment */
 	__u64 source;   /* iovec array */
+	__u64 kernel_iovec; /* the iovec array is in kernel memory (kprobe mode: the kernel copied it), not the caller's */
 };
 
 struct {
@@ -427,7 +428,9 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 			if (c->segment >= c->segments || c->segment >= MAX_IOV_SEGMENTS)
 				break;
 			struct iovec vec = {};
-			if (bpf_probe_read_user(&vec, sizeof(vec), (void *)(c->source + c->segment * sizeof(vec))))
+			void *at = (void *)(c->source + c->segment * sizeof(vec));
+			if (c->kernel_iovec ? bpf_probe_read_kernel(&vec, sizeof(vec), at)
+					    : bpf_probe_read_user(&vec, sizeof(vec), at))
 				break;
 			c->segment++;
 			c->base = (__u64)vec.iov_base;
@@ -461,12 +464,14 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 
 /*
  * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
- * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec. Records are cut at
+ * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec, in user memory or,
+ * for kprobe mode, in kernel memory (kernel_iovec: the kernel copies the array before tcp_sendmsg). Records are cut at
  * MAX_RECORD_DATA; whatever the caps leave behind is counted, and stays visible to user space as a position jump.
  */
 static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
 					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
-					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, bool uncopyable)
+					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, bool uncopyable,
+					 bool kernel_iovec)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
@@ -496,6 +501,7 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	c->wanted = source_skip + skipped;
 	c->segment = 0;
 	c->segments = iovec ? segments : 0;
+	c->kernel_iovec = kernel_iovec;
 	c->source = source;
 	c->base = source;
 	c->left = iovec ? 0 : len + source_skip;
@@ -687,17 +693,17 @@ static __always_inline int copy_call(struct trace_event_raw_sys_exit *ctx, __u8 
 	__u64 position = __sync_fetch_and_add(&conn->position[direction], ret);
 	if (kind == CALL_BUFFER) {
 		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0, state->tid,
-			     false);
+			     false, false);
 	} else if (kind == CALL_IOVEC) {
 		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0,
-			     state->tid, false);
+			     state->tid, false, false);
 	} else {
 		struct user_msghdr msg = {};
 		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)state->buffer) == 0)
 			emit_payload(cfg, &key, conn, direction, position, ret, ret, (__u64)msg.msg_iov, true,
-				     msg.msg_iovlen, 0, state->tid, false);
+				     msg.msg_iovlen, 0, state->tid, false, false);
 		else
-			emit_payload(cfg, &key, conn, direction, position, ret, ret, 0, false, 0, 0, state->tid, true);
+			emit_payload(cfg, &key, conn, direction, position, ret, ret, 0, false, 0, 0, state->tid, true, false);
 	}
 done:
 	bpf_map_delete_elem(&calls, &pid_tgid);
@@ -732,7 +738,7 @@ static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
 			__u64 position = __sync_fetch_and_add(&conn->position[DIRECTION_EGRESS], ret);
 			count(COUNTER_CAPPED_BYTES, ret);
 			emit_payload(cfg, &key, conn, DIRECTION_EGRESS, position, ret, ret, 0, false, 0, 0, state->tid,
-				     true);
+				     true, false);
 		}
 	}
 done:
@@ -824,12 +830,12 @@ static __always_inline void emit_from_snapshot(struct call_state *state, __u64 a
 	struct iter_snapshot *snap = &state->iter;
 	if (snap->shape == ITER_SHAPE_UBUF)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, false, 0,
-			     snap->offset + already, state->tid, false);
+			     snap->offset + already, state->tid, false, false);
 	else if (snap->shape == ITER_SHAPE_IOVEC)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, true, snap->segments,
-			     snap->offset + already, state->tid, false);
+			     snap->offset + already, state->tid, false, true);
 	else
-		emit_payload(cfg, &key, conn, direction, position, len, len, 0, false, 0, 0, state->tid, true);
+		emit_payload(cfg, &key, conn, direction, position, len, len, 0, false, 0, 0, state->tid, true, false);
 }
 
 SEC("kprobe/tcp_sendmsg")

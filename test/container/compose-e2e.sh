@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SRC=${HP_E2E_SRC:-$HP_REPO}
 COMPOSE_FILE=$SRC/container/docker-compose.yml
 PROJECT=hp-e2e
-TRACES=$HP_CACHE/e2e/compose-traces
+TRACES=$HP_OUT/compose-traces
 declare -a TIMINGS=()
 UP=0
 
@@ -66,9 +66,12 @@ mkdir -p "$TRACES"
 "${COMPOSE[@]}" down --remove-orphans >"$HP_LOGS/compose-e2e.log" 2>&1 || true
 
 hp_log "building images (log: $HP_LOGS/compose-build.log)"
+rm -f "$HP_OUT/compose-built-images"
 t=$(hp_ms)
 if "${COMPOSE[@]}" build >"$HP_LOGS/compose-build.log" 2>&1; then
   hp_result PASS "images build (docker compose build)"
+  # For podman-e2e.sh (HP_PODMAN_IMAGES=docker): these images are this tree's, not an earlier run's.
+  docker image inspect -f '{{.Id}}' http-profiler:latest http-profiler-demo-app:latest >"$HP_OUT/compose-built-images"
 else
   tail -40 "$HP_LOGS/compose-build.log"
   hp_result FAIL "images build (docker compose build), see $HP_LOGS/compose-build.log"

@@ -1,12 +1,21 @@
 # Shared helpers for the container tests (sourced, not run). Everything works as root on a Debian host with no
 # image registry: engines come from Debian's packages, base images from make-base-images.sh, Maven artifacts from
 # the host's Maven (seeded into the image build, see container/maven-repo/README).
+#
+# Two places on disk:
+#   HP_CACHE  machine-level cache, outside any clone, so that CI (a fresh clone every run) starts warm on a machine
+#             that ran it before, and a new machine builds everything from scratch: base image root file systems
+#             (make-base-images.sh) and the Maven repository the image build is seeded from.
+#             ${HTTP_PROFILER_CACHE:-/var/cache/http-profiler}; safe to delete at any time.
+#   HP_OUT    this run's outputs (logs, trace files): target/container-tests/ in the clone (git-ignored).
+# The engines' own stores (/var/lib/docker, /var/lib/containers) hold the imported base images and the build cache.
 # shellcheck shell=bash
 
 HP_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HP_CACHE=${HP_CACHE_DIR:-$HP_REPO/.cache}
-HP_LOGS=$HP_CACHE/logs
-mkdir -p "$HP_LOGS"
+HP_CACHE=${HTTP_PROFILER_CACHE:-/var/cache/http-profiler}
+HP_OUT=${HP_OUT_DIR:-$HP_REPO/target/container-tests}
+HP_LOGS=$HP_OUT/logs
+mkdir -p "$HP_LOGS" "$HP_CACHE"
 
 # Local base images (test/container/make-base-images.sh); the Dockerfiles default to public ones.
 HP_BUILD_IMAGE=http-profiler-base/build:bookworm
@@ -70,7 +79,7 @@ hp_stop_dockerd() {
 # host allows); a project-local containers.conf (CONTAINERS_CONF) says so without touching /etc.
 hp_ensure_podman() {
   hp_need podman=podman runc=runc
-  export CONTAINERS_CONF=$HP_CACHE/containers.conf
+  export CONTAINERS_CONF=$HP_OUT/containers.conf
   local nofile nproc
   nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
   [[ $nofile == unlimited || $nofile -gt 65536 ]] && nofile=65536
@@ -85,27 +94,49 @@ EOF
   podman info >/dev/null 2>&1 || { podman info 2>&1 | tail -5 >&2; hp_die "podman does not work"; }
 }
 
-# Fills container/maven-repo/ with every artifact the image's Maven stage needs, using the host's Maven (which
-# reaches Maven Central here; containers would need the host's TLS trust for that). Resolves against a copy of
-# pom.xml with no sources, so it does not touch target/ nor depend on the code compiling. $1: the source tree.
+# Fills container/maven-repo/ (the image build's Maven repository seed, see its README) with every artifact the
+# image's Maven stage needs. The artifacts live in the machine cache ($HP_CACHE/maven-repo), resolved there once per
+# pom.xml by the host's Maven (which reaches Maven Central here; containers would need the host's TLS trust for that),
+# against a copy of pom.xml with no sources, so it neither touches target/ nor depends on the code compiling. The
+# clone gets hard links to them (a copy across file systems): the build context can only take files inside the clone.
+# $1: the source tree.
 hp_maven_seed() {
-  hp_need mvn=maven
   local tree=${1:-$HP_REPO}
-  local seed=$tree/container/maven-repo work=$HP_CACHE/maven-seed-build stamp
+  local repo=$HP_CACHE/maven-repo dest=$tree/container/maven-repo stamp t0 lock
   stamp=$(sha256sum "$tree/pom.xml" | cut -c1-16)
-  if [[ -f $seed/.seeded-$stamp ]]; then return 0; fi
-  hp_log "seeding container/maven-repo from Maven Central (host Maven)"
-  local t0; t0=$(hp_ms)
-  rm -rf "$work"; mkdir -p "$work/src/main/java"
-  cp "$tree/pom.xml" "$work/"
-  (cd "$work" && mvn -B -ntp -q -Dmaven.repo.local="$seed" -Dexec.skip=true -Dmaven.test.skip=true \
-      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline \
-      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$work/deps" package) >"$HP_LOGS/maven-seed.log" 2>&1 ||
-    { tail -30 "$HP_LOGS/maven-seed.log" >&2; hp_die "Maven could not resolve the build's dependencies"; }
-  rm -rf "$work" "$seed"/.seeded-*
-  touch "$seed/.seeded-$stamp"
-  hp_log "seed ready: $(du -sh "$seed" | cut -f1) in $(( ($(hp_ms) - t0) / 1000 )) s"
+  mkdir -p "$repo" "$dest"
+  # Another run on this machine may be filling the same repository: one at a time.
+  exec {lock}>"$HP_CACHE/maven-repo.lock"
+  flock "$lock"
+  if [[ ! -f $repo/.seeded-$stamp ]]; then
+    hp_need mvn=maven
+    hp_log "resolving the image build's Maven artifacts into $repo (host Maven)"
+    t0=$(hp_ms)
+    local work
+    work=$(mktemp -d "$HP_CACHE/maven-seed-build.XXXXXX")
+    mkdir -p "$work/src/main/java"
+    cp "$tree/pom.xml" "$work/"
+    if ! (cd "$work" && mvn -B -ntp -q -Dmaven.repo.local="$repo" -Dexec.skip=true -Dmaven.test.skip=true \
+        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:go-offline \
+        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$work/deps" package) >"$HP_LOGS/maven-seed.log" 2>&1; then
+      rm -rf "$work"
+      tail -30 "$HP_LOGS/maven-seed.log" >&2
+      hp_die "Maven could not resolve the build's dependencies"
+    fi
+    rm -rf "$work"
+    touch "$repo/.seeded-$stamp"
+    hp_log "Maven artifacts ready: $(du -sh "$repo" | cut -f1) in $(( ($(hp_ms) - t0) / 1000 )) s"
+  fi
+  # Stamps of other pom.xml versions stay out of the build context (they would only change the COPY layer's key).
+  find "$dest" -mindepth 1 -maxdepth 1 ! -name README ! -name .gitignore -exec rm -rf {} +
+  if ! cp -al "$repo/." "$dest/" 2>/dev/null; then
+    find "$dest" -mindepth 1 -maxdepth 1 ! -name README ! -name .gitignore -exec rm -rf {} +
+    cp -a "$repo/." "$dest/"
+  fi
+  find "$dest" -maxdepth 1 -name '.seeded-*' ! -name ".seeded-$stamp" -delete
+  flock -u "$lock"
+  exec {lock}>&-
 }
 
 # Prints "NAME SIZE_MB" for an image.
@@ -164,7 +195,7 @@ hp_drive_app() {
 # A web server in the host's own network namespace, and traffic to it, that must stay out of the trace.
 HP_DECOY_PID=""
 hp_start_decoy() {
-  local port=$1 dir=$HP_CACHE/decoy-www
+  local port=$1 dir=$HP_OUT/decoy-www
   mkdir -p "$dir"
   echo decoy >"$dir/index.html"
   python3 -m http.server "$port" --bind 127.0.0.1 --directory "$dir" >"$HP_LOGS/decoy.log" 2>&1 &

@@ -12,12 +12,14 @@
 #   http-profiler-base/python:bookworm   minbase + python3 (the demo app)
 #   http-profiler-base/runtime-jre:bookworm  minbase + openjdk-17-jre-headless + libbpf1 (only when asked for; the
 #                                        alternative to jlink, kept for size comparisons)
-# Environment: HP_CACHE_DIR (default <repo>/.cache), DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, HP_BASE_REBUILD=1 to
-# re-import even when the label matches.
+# Cache: the tarballs (and debootstrap's .deb files) go to $HTTP_PROFILER_CACHE/base-images (default
+# /var/cache/http-profiler/base-images): machine-level, outside the clone, so a fresh CI clone on the same machine does
+# not debootstrap again. Runs on one machine take turns (flock).
+# Environment: HTTP_PROFILER_CACHE, DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, HP_BASE_REBUILD=1 to re-import even when
+# the label matches.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CACHE=${HP_CACHE_DIR:-$REPO/.cache}/base-images
+CACHE=${HTTP_PROFILER_CACHE:-/var/cache/http-profiler}/base-images
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
@@ -37,7 +39,7 @@ while (($#)); do
   case $1 in
     --engine) ENGINES+=("$2"); shift 2 ;;
     --engine=*) ENGINES+=("${1#--engine=}"); shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) [[ -n ${PACKAGES[$1]:-} ]] || { echo "unknown image '$1' (known: ${!PACKAGES[*]})" >&2; exit 2; }
        IMAGES+=("$1"); shift ;;
   esac
@@ -52,6 +54,9 @@ for e in "${ENGINES[@]}"; do need "$e" "$([[ $e == docker ]] && echo docker.io |
 [[ $(id -u) == 0 ]] || { log "must run as root (debootstrap, chroot)"; exit 1; }
 
 mkdir -p "$CACHE/apt-archives/partial"
+# Another run on this machine may be writing the same tarballs or importing the same tags: one at a time.
+exec 9>"$CACHE/.lock"
+flock 9
 
 # A directory under $CACHE with /proc possibly mounted inside: unmount before removing, never remove while mounted.
 WORK=""

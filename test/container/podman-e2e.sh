@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SRC=${HP_E2E_SRC:-$HP_REPO}
 APP=hp-e2e-app
 PROF=hp-e2e-profiler
-TRACES=$HP_CACHE/e2e/podman-traces
+TRACES=$HP_OUT/podman-traces
 read -r -a PRIVS <<<"${HP_PODMAN_PRIVS:---cap-add CAP_BPF --cap-add CAP_PERFMON --security-opt seccomp=unconfined}"
 declare -a TIMINGS=()
 
@@ -50,9 +50,19 @@ hp_ensure_tracefs
 hp_ensure_podman
 hp_log "engine: podman $(podman version --format '{{.Client.Version}}' 2>/dev/null)"
 
-if [[ ${HP_PODMAN_IMAGES:-build} == docker ]]; then
-  t=$(hp_ms)
+HP_PODMAN_IMAGES=${HP_PODMAN_IMAGES:-build}
+if [[ $HP_PODMAN_IMAGES == docker ]]; then
   hp_ensure_dockerd
+  # Only images compose-e2e.sh has just built from this tree: after a failed build, docker's are an earlier run's.
+  if [[ ! -s $HP_OUT/compose-built-images ]] ||
+     [[ $(docker image inspect -f '{{.Id}}' http-profiler:latest http-profiler-demo-app:latest 2>/dev/null) != \
+        "$(cat "$HP_OUT/compose-built-images")" ]]; then
+    hp_log "docker's images are not the ones compose-e2e.sh built from this tree: building with podman"
+    HP_PODMAN_IMAGES=build
+  fi
+fi
+if [[ $HP_PODMAN_IMAGES == docker ]]; then
+  t=$(hp_ms)
   if docker save http-profiler:latest http-profiler-demo-app:latest | podman load -q >"$HP_LOGS/podman-build.log" 2>&1; then
     hp_result PASS "images loaded from docker's store"
   else

@@ -64,5 +64,7 @@ CMD+=" -jar $(q "$LAUNCHER") execute --disable-banner --disable-ansi-colors --de
 CMD+=" --class-path \"target/test-classes:target/classes:\$(cat $(q "$CP_FILE"))\""
 CMD+=" --reports-dir $(q "target/kernel-tests/$KERNEL") $(q "$@")"
 CMD="echo \"junit-in-guest: kernel \$(uname -r), attach=$ATTACH\"; $CMD"
+# GUEST_AFTER: a shell command to run in the guest after the tests (e.g. dump the trace buffer while debugging).
+if [ -n "${GUEST_AFTER:-}" ]; then CMD="$CMD; rc=\$?; $GUEST_AFTER; exit \$rc"; fi
 log "running JUnit in $KERNEL with httpprofiler.attach=$ATTACH"
 exec "$KERNELS_DIR/run-in-guest.sh" -k "$KERNEL" -t "$TIMEOUT" -- "$CMD"

@@ -5,17 +5,14 @@ import java.util.Map;
 
 /**
  * Turns "bytes {@code [from, to)} of this stream are not needed" into the kernel's skip entry, which only says "do not
- * copy before {@code until}" and applies from the kernel's current position on. Two things follow:
- * <ul>
- * <li>The entry must not reach the kernel before the stream has passed {@code from}: the head of a body (the part
- *     that is kept) is usually still to come when its length becomes known, and the kernel would skip it too. So a
- *     request waits until a record of that stream ends at or past {@code from} (the kernel's position is then past it
- *     as well).</li>
- * <li>The kernel is asked to skip up to {@code to - 1}, not {@code to}: the range's last byte is copied, so user space
- *     sees where the range ends as soon as the sender gets there (a body completes), not only at the next record of that
- *     stream, which for an upload answered by the server may be the connection's close.</li>
- * </ul>
- * Single-threaded: call everything from the capture loop, {@link #observe} before handing the event to the pipeline.
+ * copy before {@code until}" and applies from the kernel's current position on. So the entry must not reach the kernel
+ * before the stream has passed {@code from}: the head of a body (the part that is kept) is usually still to come when
+ * the body's length becomes known, and the kernel would skip it too (seen: a 2 MB upload recorded with body_size 0, no
+ * body kept, and a fake 2 MB "gap"). A request therefore waits until a record of that stream ends at or past
+ * {@code from}; the kernel's position is then past it as well. (The kernel marks the bytes it skips with an empty
+ * record, so the end of the skipped range is known as soon as the sender gets there.)
+ *
+ * <p>Single-threaded: call everything from the capture loop, {@link #observe} before handing the event to the pipeline.
  */
 public final class SkipRequests {
     /** Requests waiting for their stream to reach {@code from}; beyond this many the oldest are forgotten. */
@@ -78,7 +75,7 @@ public final class SkipRequests {
     }
 
     private void send(Key key, long to) {
-        kernel.skipUntil(key.connection(), key.direction(), to == Long.MAX_VALUE ? to : to - 1);
+        kernel.skipUntil(key.connection(), key.direction(), to);
     }
 
     /** Requests still waiting (for tests and stats). */

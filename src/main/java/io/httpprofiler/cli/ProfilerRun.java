@@ -114,17 +114,17 @@ final class ProfilerRun {
         return message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) + message.substring(1);
     }
 
-    /** One line for a libbpf failure while loading or attaching (KernelProbe has released everything by then). */
+    /**
+     * One line for a libbpf failure that KernelProbe did not already explain (it turns load and attach failures into
+     * CaptureStartExceptions): mapping or watching the ring buffer, say. KernelProbe has released everything by then.
+     */
     static String loadFailure(BpfException e) {
         String hint = switch (e.errno()) {
-            case 1, 13 -> e.libbpfLog().contains("verifier") || e.libbpfLog().contains("processed ")
-                    ? " (the kernel's verifier rejected a program: please report this with your kernel version)"
-                    : " (needs CAP_BPF and CAP_PERFMON, or root; in a container the seccomp profile must also allow"
-                    + " bpf(): --security-opt seccomp=unconfined)";
-            case 7, 12 -> " (not enough locked memory for the maps: try a smaller --ring-size)";
+            case 1, 13 -> " (needs CAP_BPF and CAP_PERFMON, or root)";
+            case 7, 12 -> " (try a smaller --ring-size)";
             default -> "";
         };
-        return "cannot load the BPF probe: " + e.getMessage() + hint;
+        return "cannot start the BPF probe: " + e.getMessage() + hint;
     }
 
     private String describeScope() {

@@ -9,21 +9,27 @@ import java.util.ArrayDeque;
 /**
  * One connection's reassembly state: its two directions, its listener and its budget.
  *
- * <p>While one direction waits behind a hole, the other direction's records wait too, in arrival order: what one side
- * says answers what the other said before it (a response follows its request), and the listener pairs them by that
- * order. Delivering responses while their request is held would pair them with the wrong requests.
+ * <p>When a record arrives ahead of a hole, it waits, and so does everything that arrives after it, in either
+ * direction: what one side says answers what the other said before it (a response follows its request), and the
+ * listener pairs them by that order. Each waiting record takes a turn in arrival order; at its turn, its direction's
+ * next record by position goes, once no hole is in the way (a record that arrives late to fill a hole goes at once: it
+ * is older than anything its direction holds). A hole that does not fill in time (most are drops, which never do) is
+ * given up: it becomes a gap and the turns go on.
  */
 final class TrackedConnection implements StreamControl {
-    /** Records of the other direction kept in order behind a hole; beyond this the hole is given up on. */
+    /** Records waiting behind holes; beyond this the oldest hole is given up on. */
     static final int MAX_WAITING_EVENTS = 256;
+
+    /** One waiting record's turn: its direction, and when it arrived. */
+    private record Turn(Direction direction, long arrivedNanos) {
+    }
 
     final ConnectionId id;
     private final ConnectionBudget budget;
     private final ReassemblyCounters counters;
     private final DirectionStream egress;
     private final DirectionStream ingress;
-    /** Records of a direction without a hole, waiting for the other direction's hole to be resolved. */
-    private final ArrayDeque<DataEvent> waiting = new ArrayDeque<>(0);
+    private final ArrayDeque<Turn> turns = new ArrayDeque<>(0);
     private StreamListener listener;
     long lastActivityNanos;
 
@@ -31,8 +37,8 @@ final class TrackedConnection implements StreamControl {
         this.id = id;
         this.budget = budget;
         this.counters = counters;
-        this.egress = new DirectionStream(Direction.EGRESS, budget, counters);
-        this.ingress = new DirectionStream(Direction.INGRESS, budget, counters);
+        this.egress = new DirectionStream(Direction.EGRESS, counters);
+        this.ingress = new DirectionStream(Direction.INGRESS, counters);
     }
 
     void attach(StreamListener listener) {
@@ -44,51 +50,61 @@ final class TrackedConnection implements StreamControl {
     }
 
     void accept(DataEvent event) {
-        if (mustWait(event)) {
-            if (waiting.size() < MAX_WAITING_EVENTS && budget.tryReserve(event.data().length)) {
-                waiting.addLast(event);
-                counters.reorderedEvents++;
+        if (event.data().length == 0 && event.callSize() <= 0) {
+            return; // says nothing about the stream
+        }
+        DirectionStream stream = stream(event.direction());
+        boolean goesNow = turns.isEmpty() || stream.isHolding();
+        if (goesNow && stream.fits(event)) {
+            stream.deliver(event, listener);
+            takeTurns(false);
+            return;
+        }
+        if (turns.size() >= MAX_WAITING_EVENTS || !budget.tryReserve(event.data().length)) {
+            giveUpWaiting(); // no room to wait: the holes are not going to fill in time
+            stream.deliver(event, listener);
+            return;
+        }
+        stream.hold(event);
+        turns.addLast(new Turn(event.direction(), event.timestampNanos()));
+        counters.reorderedEvents++;
+    }
+
+    /**
+     * Delivers waiting records turn by turn until a hole is in the way; {@code forceFirst} gives up the hole in front of
+     * the first turn.
+     */
+    private void takeTurns(boolean forceFirst) {
+        boolean force = forceFirst;
+        while (!turns.isEmpty()) {
+            DirectionStream stream = stream(turns.peekFirst().direction());
+            if (!force && !stream.fits(stream.firstHeld())) {
                 return;
             }
-            giveUpWaiting(); // no room to keep the order: stop waiting for the hole instead
+            turns.pollFirst();
+            DataEvent record = stream.removeFirstHeld();
+            budget.release(record.data().length);
+            stream.deliver(record, listener);
+            force = false;
         }
-        stream(event.direction()).accept(event, listener);
-        releaseWaiting();
-    }
-
-    /** The record must wait if the other direction is behind a hole, or earlier records of its own already wait. */
-    private boolean mustWait(DataEvent event) {
-        return !stream(event.direction()).isHolding() && (isHolding() || !waiting.isEmpty());
-    }
-
-    /** Hands waiting records on in arrival order, as far as no hole stands in the way. */
-    private void releaseWaiting() {
-        while (!waiting.isEmpty()) {
-            DataEvent next = waiting.peekFirst();
-            if (isHolding() && !stream(next.direction()).isHolding()) {
-                return;
-            }
-            waiting.pollFirst();
-            budget.release(next.data().length);
-            stream(next.direction()).accept(next, listener);
-        }
-    }
-
-    /** Gives up on holes that have waited longer than {@code windowNanos} by {@code nowNanos}. */
-    void giveUpStaleHoles(long nowNanos, long windowNanos) {
-        while (isStale(egress, nowNanos, windowNanos) || isStale(ingress, nowNanos, windowNanos)) {
-            DirectionStream stale = isStale(egress, nowNanos, windowNanos) ? egress : ingress;
-            stale.giveUpWaiting(listener);
-            releaseWaiting();
-        }
-    }
-
-    private static boolean isStale(DirectionStream stream, long nowNanos, long windowNanos) {
-        return stream.isHolding() && nowNanos - stream.heldSinceNanos() > windowNanos;
     }
 
     boolean isHolding() {
-        return egress.isHolding() || ingress.isHolding();
+        return !turns.isEmpty();
+    }
+
+    /** Gives up on holes in front of records that have waited longer than {@code windowNanos} by {@code nowNanos}. */
+    void giveUpStaleHoles(long nowNanos, long windowNanos) {
+        while (!turns.isEmpty() && nowNanos - turns.peekFirst().arrivedNanos() > windowNanos) {
+            takeTurns(true);
+        }
+    }
+
+    /** Gives up on every hole: everything waiting is delivered, in turn. */
+    private void giveUpWaiting() {
+        while (!turns.isEmpty()) {
+            takeTurns(true);
+        }
     }
 
     void close(long egressFinal, long ingressFinal, long timestampNanos) {
@@ -98,25 +114,11 @@ final class TrackedConnection implements StreamControl {
         end(StreamEnd.CLOSED, timestampNanos);
     }
 
-    /** Delivers what is held (holes become gaps), tells the listener, and frees everything. */
+    /** Delivers what waits (holes become gaps), tells the listener, and frees everything. */
     void end(StreamEnd reason, long timestampNanos) {
         giveUpWaiting();
         listener.onEnd(reason, timestampNanos);
         budget.releaseAll();
-    }
-
-    /** Stops waiting for every hole, in the order the records arrived. */
-    private void giveUpWaiting() {
-        while (isHolding() || !waiting.isEmpty()) {
-            if (!waiting.isEmpty()) {
-                // The hole ahead of the first waiting record is the one to give up on first.
-                stream(waiting.peekFirst().direction().opposite()).giveUpWaiting(listener);
-            } else {
-                egress.giveUpWaiting(listener);
-                ingress.giveUpWaiting(listener);
-            }
-            releaseWaiting();
-        }
     }
 
     private DirectionStream stream(Direction direction) {

@@ -147,6 +147,12 @@ class ProgramsLoadTest {
             KernelProbe probe = capture.probe();
             System.out.println("--attach auto chose " + probe.mode().label()
                     + (probe.fallbackReason() == null ? "" : " because " + probe.fallbackReason()));
+            String expected = System.getProperty("httpprofiler.expect.auto");
+            if (expected != null) {
+                // The kernel matrix knows what each guest kernel supports (test/kernels/kernels.conf).
+                assertEquals(AttachMode.valueOf(expected.toUpperCase(java.util.Locale.ROOT)), probe.mode(),
+                        "--attach auto on this kernel");
+            }
             if (probe.mode() == AttachMode.KPROBE) {
                 assertNull(probe.fallbackReason());
                 assertEquals(programsRunningIn(AttachMode.KPROBE), probe.attachedPrograms());

@@ -212,6 +212,14 @@ class HostileTrafficIT {
                     + peakHeapUsedKb + " kB after the upload; GC log: most heap before a GC " + gc[0]
                     + " MB, most left after a GC " + gc[1] + " MB; totals: " + totals.line());
             assertTrue(statsLines.size() >= 3, () -> "periodic stats lines: " + statsLines);
+            long previousEvents = 0;
+            for (String line : statsLines) { // every stats line carries all the totals, and they only grow
+                Robustness.Totals stats = Robustness.Totals.parse(line);
+                assertTrue(stats.events() >= previousEvents, line);
+                previousEvents = stats.events();
+            }
+            assertTrue(totals.events() >= previousEvents && totals.bytes() > 0 && totals.incomplete() >= 0,
+                    totals::line);
             assertTrue(totals.nonHttpConnections() >= expectedNonHttp, totals::line);
             assertTrue(totals.parseErrors() >= expectedParseErrors, totals::line);
             assertTrue(totals.responsesWithoutRequest() >= 2L * ROUNDS, totals::line);

@@ -73,6 +73,28 @@ public final class ProfilerProcess implements AutoCloseable {
 
     /** Starts the profiler writing into dir, with extra arguments, and waits until it is ready. */
     public static ProfilerProcess start(Path dir, String... args) throws IOException, InterruptedException {
+        return launch(List.of(), caller(), dir, args);
+    }
+
+    /**
+     * As {@link #start(Path, String...)}, with the java command run through a launcher, e.g. {@code ip netns exec NS} to
+     * run the profiler inside another network namespace. The launcher must exec the command (not fork it), so that
+     * signals reach the profiler itself.
+     */
+    public static ProfilerProcess startVia(List<String> launcher, Path dir, String... args)
+            throws IOException, InterruptedException {
+        return launch(launcher, caller(), dir, args);
+    }
+
+    /** The test class that called start/startVia (the method calling this one is called by it). */
+    private static String caller() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.skip(2).findFirst()).map(f -> f.getDeclaringClass().getSimpleName())
+                .orElse("ProfilerProcess");
+    }
+
+    private static ProfilerProcess launch(List<String> launcher, String caller, Path dir, String... args)
+            throws IOException, InterruptedException {
         Path transcript = dir.resolve("http-trace.txt");
         Path jsonLines = dir.resolve("http-trace.jsonl");
         // "-J<option>" arguments are JVM options (as with javac); the heap is -Xmx128m unless one says otherwise.
@@ -85,7 +107,8 @@ public final class ProfilerProcess implements AutoCloseable {
             jvm.add("-Xmx" + System.getProperty("profiler.heap", "128m"));
         }
         args = profilerArgs.toArray(String[]::new);
-        List<String> command = new ArrayList<>(List.of(javaBinary()));
+        List<String> command = new ArrayList<>(launcher);
+        command.add(javaBinary());
         command.addAll(jvm);
         command.addAll(List.of("-jar", jar().toString(), "-o", transcript.toString(), "--json", jsonLines.toString()));
         String attach = System.getProperty("httpprofiler.attach");
@@ -94,8 +117,6 @@ public final class ProfilerProcess implements AutoCloseable {
         }
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        String caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass()
-                .getSimpleName();
         Path keep = Path.of(System.getProperty("e2e.traces", "target/e2e-traces")).resolve(caller);
         ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines, keep);
         if (!profiler.ready.await(60, TimeUnit.SECONDS)) {

@@ -197,13 +197,29 @@ class UserErrorsIT {
     }
 
     @Test
-    void kprobesAskedForButUnavailableFailsAfterLoadingAndUnloadsEverything() throws Exception {
+    void kprobesAskedForButUnavailable() throws Exception {
         Assumptions.assumeFalse(Files.exists(Path.of("/sys/bus/event_source/devices/kprobe/type"))
                 || Files.exists(Path.of("/sys/kernel/tracing/kprobe_events")), "this kernel can attach kprobes");
-        Robustness.Exit exit = expect("http-profiler: kprobes cannot attach on this kernel (this kernel has no kprobe"
-                + " support: no kprobe PMU, no kprobe_events); use --attach tracepoint or --attach auto",
+        expect("http-profiler: kprobes cannot attach on this kernel (this kernel has no kprobe support: no kprobe PMU,"
+                + " no kprobe_events); use --attach tracepoint or --attach auto",
                 "--attach", "kprobe", "-o", out + "/t.txt", "--json", out + "/t.jsonl");
-        assertTrue(!exit.programs().isEmpty(), "the programs were loaded before attaching failed");
+    }
+
+    @Test
+    void aStartThatFailsAfterLoadingAndAttachingSomeProgramsUnloadsEverythingAndLeavesNoFiles() throws Exception {
+        // One tracepoint hidden (in a private mount namespace) behind an empty directory: the programs load, the
+        // tracepoints before it attach, then it fails.
+        List<String> command = Robustness.profilerCommand(List.of(), List.of(), "--attach", "tracepoint",
+                "-o", out + "/t.txt", "--json", out + "/t.jsonl");
+        String script = "mount -t tmpfs tmpfs /sys/kernel/tracing/events/syscalls/sys_exit_connect && exec \"$@\"";
+        List<String> wrapped = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script,
+                "sh"));
+        wrapped.addAll(command);
+        Robustness.Exit exit = check(Robustness.run(wrapped, work, TIMEOUT), "http-profiler: cannot attach"
+                + " tracepoint/syscalls/sys_exit_connect: attach exit_connect (tracepoint/syscalls/sys_exit_connect):"
+                + " ENOENT (No such file or directory) (is tracefs mounted at /sys/kernel/tracing? in a container add"
+                + " -v /sys/kernel/tracing:/sys/kernel/tracing)");
+        assertTrue(exit.programs().size() > 10, () -> "the programs were loaded first: " + exit.programs());
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------------

@@ -143,6 +143,20 @@ class ReassemblerTest {
     }
 
     @Test
+    void givingUpKeepsTheArrivalOrderOfBothDirections() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, EGRESS, 0, "req1 ", 1));
+        reassembler.accept(data(A, EGRESS, 5, "req2 ", 3)); // "resp1 " was dropped: nothing shows it yet
+        reassembler.accept(data(A, INGRESS, 6, "resp2 ", 4));
+        reassembler.accept(data(A, EGRESS, 10, "req3 ", 5));
+        reassembler.accept(data(A, INGRESS, 12, "resp3 ", 6));
+        assertEquals(List.of("E:req1 ", "E:req2 "), listeners.get(A).calls);
+        reassembler.expire(500 * MS);
+        assertEquals(List.of("E:req1 ", "E:req2 ", "I:[gap 6]", "I:resp2 ", "E:req3 ", "I:resp3 "),
+                listeners.get(A).calls);
+    }
+
+    @Test
     void tooManyWaitingRecordsStopTheWait() {
         Reassembler reassembler = reassembler(settings());
         reassembler.accept(data(A, INGRESS, 5, "late", 1));
@@ -212,10 +226,10 @@ class ReassemblerTest {
     @Test
     void tooManyHeldRecordsStopTheWait() {
         Reassembler reassembler = reassembler(settings());
-        for (int i = 0; i <= DirectionStream.MAX_HELD_EVENTS; i++) {
+        for (int i = 0; i <= TrackedConnection.MAX_WAITING_EVENTS; i++) {
             reassembler.accept(data(A, INGRESS, 1 + i, "x", 1));
         }
-        assertEquals("[gap 1]" + "x".repeat(DirectionStream.MAX_HELD_EVENTS + 1), listeners.get(A).ingress.toString());
+        assertEquals("[gap 1]" + "x".repeat(TrackedConnection.MAX_WAITING_EVENTS + 1), listeners.get(A).ingress.toString());
         assertEquals(0, reassembler.bufferedBytes());
     }
 

@@ -1,0 +1,288 @@
+package io.httpprofiler.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.httpprofiler.e2e.ProfilerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code --netns} scoping without any container engine: the test makes a network namespace of its own ({@code ip netns
+ * add}), with only its loopback up, and runs a web server and curl inside it ({@code ip netns exec}); a second web
+ * server on the host's loopback, on the very same port, gets control requests from a host-side curl. Same port, same
+ * address, same commands: only the network namespace tells the two apart, so only the netns filter can keep them
+ * apart. Proven both ways:
+ * <ul>
+ *   <li>profiler on the host, {@code --netns self} (the default): the host's control exchange is recorded, the
+ *       namespace's is not;</li>
+ *   <li>profiler on the host, {@code --netns all}: both are;</li>
+ *   <li>profiler started inside the namespace ({@code ip netns exec NS java -jar ...}), default {@code self}: the
+ *       namespace's exchange is recorded, the host's is not (a sidecar's view).</li>
+ * </ul>
+ * Needs root (ip netns, BPF). The namespace is deleted in {@link #cleanUp()} (which also runs when {@link #setUp()}
+ * fails) and, should the JVM be killed before that, by a shutdown hook; a later run removes namespaces of this test
+ * whose JVM is gone.
+ */
+@Tag("root")
+class NetnsScopingIT {
+    private static final String NS_PREFIX = "hp-test-";
+    /** The profiler writes an exchange within ~100 ms of its last byte; this is only reached when something is wrong. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    /** How long an exchange that must not be recorded gets to show up anyway. */
+    private static final Duration GRACE = Duration.ofMillis(1500);
+    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3"
+            : "python3";
+
+    @TempDir
+    static Path dir;
+    /** hp-test-JVMPID-RANDOM: the JVM's pid lets a later run tell a leftover from a namespace in use. */
+    private static String ns;
+    private static int port;
+    private static Process hostServer;
+    private static Process nsServer;
+    private static Thread cleanUpHook;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        ContainerAssumptions.assumeCanTrace();
+        ContainerAssumptions.assumeCommands("ip", "curl", PYTHON);
+        removeLeftoverNamespaces();
+        ns = NS_PREFIX + ProcessHandle.current().pid() + "-" + ThreadLocalRandom.current().nextInt(1 << 30);
+        cleanUpHook = new Thread(NetnsScopingIT::deleteNamespaceQuietly, "netns-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanUpHook);
+        String failure = run("ip", "netns", "add", ns);
+        if (failure != null) {
+            ns = null;
+            ContainerAssumptions.skip("cannot create a network namespace here (" + failure.strip() + ")");
+        }
+        assertEquals(null, run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"), "lo up in " + ns);
+
+        Path www = Files.createDirectories(dir.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "netns scoping\n");
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        // The same port and address on both sides: only the network namespace separates them.
+        hostServer = startServer(List.of(), "host", www);
+        nsServer = startServer(List.of("ip", "netns", "exec", ns), "netns", www);
+        awaitListening(List.of(), hostServer);
+        awaitListening(List.of("ip", "netns", "exec", ns), nsServer);
+        System.err.println("[netns] namespace " + ns + "; web servers on 127.0.0.1:" + port
+                + " in it and on the host");
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        for (Process server : new Process[]{hostServer, nsServer}) {
+            if (server != null) {
+                server.destroy();
+                if (!server.waitFor(5, TimeUnit.SECONDS)) {
+                    server.destroyForcibly();
+                }
+            }
+        }
+        deleteNamespaceQuietly();
+        if (cleanUpHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanUpHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    @Test
+    void hostProfilerWithNetnsSelfDoesNotSeeTheNamespace() throws Exception {
+        String id = marker();
+        try (ProfilerProcess profiler = ProfilerProcess.start(dir.resolve("self-host-" + id),
+                "--port", Integer.toString(port))) {
+            curlInNamespace("/ns-" + id);
+            curlOnHost("/host-" + id);
+            List<JsonNode> host = profiler.awaitMatching(target("/host-" + id), 2, WAIT);
+            assertEquals(List.of("client", "server"), roles(host), "the host's control exchange, both ends: " + host);
+            Thread.sleep(GRACE.toMillis());
+            assertNone(profiler, "/ns-" + id, "--netns self on the host must not record the namespace's traffic");
+            profiler.stopAndExpectCleanExit();
+        }
+    }
+
+    @Test
+    void hostProfilerWithNetnsAllSeesBoth() throws Exception {
+        String id = marker();
+        try (ProfilerProcess profiler = ProfilerProcess.start(dir.resolve("all-host-" + id),
+                "--port", Integer.toString(port), "--netns", "all")) {
+            curlInNamespace("/ns-" + id);
+            curlOnHost("/host-" + id);
+            List<JsonNode> inNs = profiler.awaitMatching(target("/ns-" + id), 2, WAIT);
+            List<JsonNode> host = profiler.awaitMatching(target("/host-" + id), 2, WAIT);
+            assertEquals(List.of("client", "server"), roles(inNs), "the namespace's exchange, both ends: " + inNs);
+            assertEquals(List.of("client", "server"), roles(host), "the host's exchange, both ends: " + host);
+            for (JsonNode exchange : inNs) {
+                assertEquals(404, exchange.path("response").path("status").asInt(), exchange::toString);
+            }
+            profiler.stopAndExpectCleanExit();
+        }
+    }
+
+    @Test
+    void profilerInsideTheNamespaceSeesOnlyIt() throws Exception {
+        String id = marker();
+        try (ProfilerProcess profiler = ProfilerProcess.startVia(List.of("ip", "netns", "exec", ns),
+                dir.resolve("self-ns-" + id), "--port", Integer.toString(port))) {
+            curlOnHost("/host-" + id);
+            curlInNamespace("/ns-" + id);
+            List<JsonNode> inNs = profiler.awaitMatching(target("/ns-" + id), 2, WAIT);
+            assertEquals(List.of("client", "server"), roles(inNs), "the namespace's exchange, both ends: " + inNs);
+            for (JsonNode exchange : inNs) {
+                assertEquals("127.0.0.1:" + port, exchange.path(
+                        "server".equals(exchange.path("role").asText()) ? "local" : "remote").asText(), "address");
+                assertEquals(404, exchange.path("response").path("status").asInt(), exchange::toString);
+            }
+            Thread.sleep(GRACE.toMillis());
+            assertNone(profiler, "/host-" + id, "--netns self inside the namespace must not record the host's traffic");
+            profiler.stopAndExpectCleanExit();
+        }
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------------
+
+    private static String marker() {
+        return Long.toString(System.nanoTime(), 36);
+    }
+
+    private static Predicate<JsonNode> target(String target) {
+        return e -> target.equals(e.path("request").path("target").asText(null));
+    }
+
+    private static List<String> roles(List<JsonNode> exchanges) {
+        return exchanges.stream().map(e -> e.path("role").asText()).sorted().toList();
+    }
+
+    private static void assertNone(ProfilerProcess profiler, String target, String why) throws IOException {
+        List<JsonNode> all = profiler.exchanges();
+        List<JsonNode> found = all.stream().filter(target(target)).toList();
+        assertTrue(found.isEmpty(), () -> why + "; recorded: " + found);
+        String text = profiler.transcript();
+        assertTrue(!text.contains(target), () -> why + "; the transcript shows " + target + ":\n" + text);
+    }
+
+    private static void curlOnHost(String path) throws Exception {
+        curl(List.of(), path);
+    }
+
+    private static void curlInNamespace(String path) throws Exception {
+        curl(List.of("ip", "netns", "exec", ns), path);
+    }
+
+    private static void curl(List<String> launcher, String path) throws Exception {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+                "http://127.0.0.1:" + port + path));
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(curl.waitFor(15, TimeUnit.SECONDS), "curl did not finish");
+        // http.server answers 404 for these paths: the marker is in the request line, which is what the test needs.
+        assertEquals(0, curl.exitValue(), () -> String.join(" ", command) + ": " + out);
+        assertEquals("404", out.strip(), () -> String.join(" ", command) + ": " + out);
+    }
+
+    private static Process startServer(List<String> launcher, String name, Path www) throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(PYTHON, "-m", "http.server", Integer.toString(port), "--bind", "127.0.0.1",
+                "--directory", www.toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("server-" + name + ".log").toFile()).start();
+    }
+
+    /** Polls with a bare TCP connect (no HTTP: nothing for a profiler to record) until the server accepts. */
+    private static void awaitListening(List<String> launcher, Process server) throws Exception {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(PYTHON, "-c", """
+                import socket, sys, time
+                deadline = time.time() + 20
+                while True:
+                    try:
+                        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+                        break
+                    except OSError:
+                        if time.time() > deadline:
+                            sys.exit("nothing listening on 127.0.0.1:" + sys.argv[1])
+                        time.sleep(0.05)
+                """, Integer.toString(port)));
+        Process probe = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        probe.waitFor(30, TimeUnit.SECONDS);
+        if (probe.exitValue() != 0 || !server.isAlive()) {
+            fail("web server " + command + " not listening: " + out + (server.isAlive() ? ""
+                    : " (server exited with " + server.exitValue() + ")"));
+        }
+    }
+
+    /** Runs a short command; null when it succeeds, else its output. */
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return String.join(" ", command) + " did not finish";
+        }
+        return process.exitValue() == 0 ? null : String.join(" ", command) + ": " + out;
+    }
+
+    private static synchronized void deleteNamespaceQuietly() {
+        if (ns == null) {
+            return;
+        }
+        try {
+            String failure = run("ip", "netns", "del", ns);
+            if (failure != null) {
+                System.err.println("[netns] could not delete " + ns + ": " + failure);
+            }
+        } catch (IOException | InterruptedException e) {
+            System.err.println("[netns] could not delete " + ns + ": " + e);
+        }
+        ns = null;
+    }
+
+    /** Namespaces hp-test-PID-* this test made in a JVM that no longer runs (killed before it could clean up). */
+    private static void removeLeftoverNamespaces() throws IOException, InterruptedException {
+        Process list = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        String out = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        list.waitFor(10, TimeUnit.SECONDS);
+        for (String line : out.split("\n")) {
+            String name = line.split("\\s+")[0];
+            if (!name.startsWith(NS_PREFIX)) {
+                continue;
+            }
+            String[] parts = name.substring(NS_PREFIX.length()).split("-");
+            try {
+                long owner = Long.parseLong(parts[0]);
+                if (ProcessHandle.of(owner).isEmpty()) {
+                    System.err.println("[netns] removing leftover namespace " + name);
+                    run("ip", "netns", "del", name);
+                }
+            } catch (NumberFormatException notOurs) {
+                // someone else's hp-test- namespace
+            }
+        }
+    }
+}
