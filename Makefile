@@ -74,3 +74,8 @@ podman-run:
 
 test-container:
 	test/container/run-all.sh
+
+test-kernels:
+	@scripts/setup.sh
+	$(MVN) -DskipTests package
+	test/kernels/run-matrix.sh

@@ -6,8 +6,6 @@ import io.httpprofiler.output.RotatingFileOutput;
 import io.httpprofiler.output.TranscriptWriter;
 
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -27,7 +25,7 @@ final class Outputs implements AutoCloseable {
         this.transcriptFile = transcriptFile;
         this.jsonFile = jsonFile;
         this.problems = problems;
-        this.transcript = new TranscriptWriter(new OutputStreamWriter(transcriptFile, StandardCharsets.UTF_8));
+        this.transcript = new TranscriptWriter(transcriptFile);
         this.json = jsonFile == null ? null : new JsonLinesWriter(jsonFile);
     }
 

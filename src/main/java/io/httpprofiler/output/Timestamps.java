@@ -40,7 +40,7 @@ final class Timestamps {
         long seconds = Math.floorDiv(epochNanos, NANOS_PER_SECOND) + offsetSeconds;
         long nanos = Math.floorMod(epochNanos, NANOS_PER_SECOND);
         long day = Math.floorDiv(seconds, SECONDS_PER_DAY);
-        int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
+        int secondOfDay = Math.floorMod(seconds, SECONDS_PER_DAY);
         if (day != cachedDay) {
             cachedDay = day;
             cachedDate = LocalDate.ofEpochDay(day).toString();

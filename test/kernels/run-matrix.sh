@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The kernel matrix (make test-kernels): for every kernel in kernels.conf, boot it under qemu and run the project's
+# capture tests and HTTP end-to-end tests there with --attach forced to the mode the kernel is expected to support
+# (kprobe on Debian's 6.1), and check that --attach auto picks that mode. This host's own kernel is covered by
+# `make test` (tracepoints here). Prints one result line per kernel; a failing kernel prints the guest's output.
+#
+#   test/kernels/run-matrix.sh [KERNEL...]        (default: every kernel in kernels.conf)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+# What runs in each guest: the probe's own tests, then real HTTP through the packaged jar.
+TEST_SELECTION=(
+  --select-class io.httpprofiler.capture.ProgramsLoadTest
+  --select-class io.httpprofiler.capture.CaptureEndToEndTest
+  --select-class io.httpprofiler.e2e.JdkServerIT
+  --select-class io.httpprofiler.e2e.CurlPythonIT
+)
+
+if [ $# -eq 0 ]; then
+  mapfile -t kernels < <(grep -v '^[[:space:]]*#' "$KERNELS_DIR/kernels.conf" | awk 'NF {print $1}')
+else
+  kernels=("$@")
+fi
+
+[ -f target/http-profiler.jar ] && [ -d target/test-classes ] || ${MVN:-mvn -B -q} -DskipTests package
+
+summary=()
+status=0
+for kernel in "${kernels[@]}"; do
+  expect="$(kernel_field "$kernel" 4)"
+  log "kernel $kernel: building or reusing the guest image"
+  "$KERNELS_DIR/build-guest.sh" "$kernel" >&2
+  out="$REPO_ROOT/target/kernel-tests/$kernel.log"
+  mkdir -p "$(dirname "$out")"
+  start=$(date +%s)
+  if "$KERNELS_DIR/junit-in-guest.sh" -k "$kernel" --attach "$expect" -J "-Dhttpprofiler.expect.auto=$expect" \
+      -- "${TEST_SELECTION[@]}" >"$out" 2>&1; then
+    result=PASS
+  else
+    result=FAIL
+    status=1
+    echo "=== output of the $kernel guest ($out) ===" >&2
+    cat "$out" >&2
+  fi
+  counts="$(grep -E '^\[ +[0-9]+ tests (successful|failed) +\]' "$out" | tr -s ' []' ' ' | paste -sd, -)"
+  summary+=("$kernel ($(grep -m1 -o 'kernel [0-9][^,]*' "$out" | cut -d' ' -f2)): attach $expect, $result,$counts, $(( $(date +%s) - start ))s")
+done
+
+echo
+echo "kernel matrix:"
+printf '  %s\n' "${summary[@]}"
+echo "  host $(uname -r): covered by make test (attach $(test -e /sys/bus/event_source/devices/kprobe/type && echo kprobe || echo tracepoint))"
+exit $status
