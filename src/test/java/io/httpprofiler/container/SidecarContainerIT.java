@@ -133,7 +133,9 @@ class SidecarContainerIT {
         app = new GenericContainer<>(DockerImageName.parse(appImage))
                 .withImagePullPolicy(image -> false)
                 .withExposedPorts(APP_PORT)
-                .waitingFor(Wait.forHttp("/health").forPort(APP_PORT).forStatusCode(200)
+                // Not Wait.forHttp: it asks Testcontainers for the engine's host address, which where /.dockerenv
+                // exists (as here) means running an alpine container to find the gateway, i.e. a pull that never ends.
+                .waitingFor(Wait.forLogMessage(".*demo app listening.*\\n", 1)
                         .withStartupTimeout(Duration.ofSeconds(60)));
         app.start();
         String appId = app.getContainerId();
@@ -246,7 +248,8 @@ class SidecarContainerIT {
     private static void driveTraffic() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        String base = "http://" + app.getHost() + ":" + app.getMappedPort(APP_PORT);
+        // The engine is local (the traces directory is a bind mount of ours): its published ports are on loopback.
+        String base = "http://127.0.0.1:" + app.getMappedPort(APP_PORT);
         String decoyBase = "http://127.0.0.1:" + decoy.getAddress().getPort() + "/" + decoyMarker;
         for (int i = 0; i < 3; i++) {
             send(http, HttpRequest.newBuilder(URI.create(decoyBase)).GET(), 200);
