@@ -38,9 +38,10 @@ vmlinux:
 build:
 	$(MVN) -DskipTests package
 
+# Not quiet: the Surefire/Failsafe summaries ("Tests run: ...") are what CI and people read.
 test:
 	@scripts/setup.sh
-	$(MVN) verify
+	mvn -B --no-transfer-progress verify
 
 run:
 	@scripts/setup.sh
@@ -79,3 +80,19 @@ test-kernels:
 	@scripts/setup.sh
 	$(MVN) -DskipTests package
 	test/kernels/run-matrix.sh
+
+.PHONY: bench bench-jmh
+
+# Cost beside nginx + wrk, without and with the profiler, interleaved A/B (needs root, ~25 min; knobs at the top of
+# bench/run.sh, e.g. `make bench BENCH_ENV="QUICK=1"`). Writes bench/results/, bench/RESULTS.md, bench/throughput.png.
+bench:
+	$(MVN) -DskipTests package
+	env $(BENCH_ENV) bench/run.sh
+
+# The Java pipeline on recorded kernel records, one thread (JMH, ~2 min). JMH options in JMH_ARGS, e.g.
+# JMH_ARGS="-p bodySize=1024 -p output=both,json,transcript,none".
+bench-jmh:
+	$(MVN) -DskipTests test-compile
+	$(MVN) dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+	java -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) \
+		io.httpprofiler.bench.PipelineBenchmark $(JMH_ARGS)

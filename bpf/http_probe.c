@@ -210,12 +210,21 @@ static __always_inline __u64 visible_ids(struct probe_config *cfg)
 	return bpf_get_current_pid_tgid();
 }
 
-static __always_inline __u64 ring_flags(struct probe_config *cfg)
+/*
+ * Wakeup policy for `size` more bytes of records: wake the reader when the data waiting crosses a multiple of
+ * wakeup_bytes, never otherwise. Forcing a wakeup for every record while more than the threshold waited (a reader busy
+ * catching up) cost an irq_work self-IPI per record: an APIC write, which in a VM is an exit to the hypervisor. Under
+ * load that was 13% of nginx's and wrk's CPU and took the BPF cost of a 1 KiB request/response from ~53 to ~5-10 us.
+ * Every multiple rather than only the first: should concurrent producers on two CPUs both miss the first crossing, the
+ * next one still wakes the reader (which also polls on a short timer, and sleeps only once it found the ring empty).
+ */
+static __always_inline __u64 ring_flags(struct probe_config *cfg, __u64 size)
 {
 	if (cfg->wakeup_bytes == 0)
 		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg->wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										    : BPF_RB_NO_WAKEUP;
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	return waiting / cfg->wakeup_bytes != (waiting + size) / cfg->wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										   : BPF_RB_NO_WAKEUP;
 }
 
 /* The struct sock behind fd if it is a TCP socket over IPv4/IPv6, else NULL. */
@@ -308,7 +317,7 @@ static __always_inline struct conn_info *open_conn(struct probe_config *cfg, str
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg)))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e))))
 		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
 	return conn;
 }
@@ -483,7 +492,7 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
 	buf->header.direction = direction;
 	buf->header.call_size = call_size;
-	__u64 flags = ring_flags(cfg);
+	__u64 flags = ring_flags(cfg, len + sizeof(struct probe_event));
 	c->call_size = call_size;
 	if (uncopyable) {
 		emit_marker(position, len, flags);
@@ -635,7 +644,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 		fill_identity(e, EVENT_CLOSE, &key, conn, (__u32)ids);
 		e->position = conn->position[DIRECTION_EGRESS];
 		e->call_size = conn->position[DIRECTION_INGRESS];
-		if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg)))
+		if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e))))
 			count(COUNTER_RINGBUF_FULL_RECORDS, 1);
 	}
 	bpf_map_delete_elem(&conns, &key);

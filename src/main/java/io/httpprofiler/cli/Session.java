@@ -84,6 +84,7 @@ final class Session {
                 outputs.retry();
                 nextExpire = now + EXPIRE_EVERY_NANOS;
             }
+            outputs.flush(); // what this turn completed reaches the files now, one write per file
             if (now >= nextStats) {
                 log.println("http-profiler stats: " + totals());
                 log.flush();

@@ -33,7 +33,6 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -176,7 +175,7 @@ public class PipelineBenchmark {
 
     static ExchangeSink sink(String output, long[] delivered) throws IOException {
         OutputStream nowhere = OutputStream.nullOutputStream();
-        TranscriptWriter transcript = new TranscriptWriter(new OutputStreamWriter(nowhere, StandardCharsets.UTF_8));
+        TranscriptWriter transcript = new TranscriptWriter(nowhere); // bytes, as cli.Outputs wires it
         JsonLinesWriter json = new JsonLinesWriter(nowhere);
         ExchangeSink count = exchange -> delivered[0]++;
         return switch (output) {
