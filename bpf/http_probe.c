@@ -553,77 +553,27 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 
 #define ARG(ctx, n) ((ctx)->args[n])
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_BUFFER, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
-}
+/* One entry program per syscall: what the call is, which way data moves, and where its fd, buffer (or iovec array or
+ * msghdr), iovec count and flags are among the syscall's arguments. */
+#define ENTER(syscall, kind, direction, buffer, iov_count, flags)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #syscall)                                                              \
+	int enter_##syscall(struct trace_event_raw_sys_enter *ctx)                                                  \
+	{                                                                                                           \
+		return remember_call(kind, direction, ARG(ctx, 0), buffer, iov_count, flags);                       \
+	}
 
-SEC("tracepoint/syscalls/sys_enter_read")
-int enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_BUFFER, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_BUFFER, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_BUFFER, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, ARG(ctx, 3));
-}
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_IOVEC, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2), 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_readv")
-int enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_IOVEC, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), ARG(ctx, 2), 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_MSGHDR, DIRECTION_EGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_MSGHDR, DIRECTION_INGRESS, ARG(ctx, 0), ARG(ctx, 1), 0, ARG(ctx, 2));
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_SENDFILE, DIRECTION_EGRESS, ARG(ctx, 0), 0, 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_ACCEPT, DIRECTION_INGRESS, ARG(ctx, 0), 0, 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_ACCEPT, DIRECTION_INGRESS, ARG(ctx, 0), 0, 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	return remember_call(CALL_CONNECT, DIRECTION_EGRESS, ARG(ctx, 0), 0, 0, 0);
-}
+ENTER(write, CALL_BUFFER, DIRECTION_EGRESS, ARG(ctx, 1), 0, 0)
+ENTER(read, CALL_BUFFER, DIRECTION_INGRESS, ARG(ctx, 1), 0, 0)
+ENTER(sendto, CALL_BUFFER, DIRECTION_EGRESS, ARG(ctx, 1), 0, 0)
+ENTER(recvfrom, CALL_BUFFER, DIRECTION_INGRESS, ARG(ctx, 1), 0, ARG(ctx, 3))
+ENTER(writev, CALL_IOVEC, DIRECTION_EGRESS, ARG(ctx, 1), ARG(ctx, 2), 0)
+ENTER(readv, CALL_IOVEC, DIRECTION_INGRESS, ARG(ctx, 1), ARG(ctx, 2), 0)
+ENTER(sendmsg, CALL_MSGHDR, DIRECTION_EGRESS, ARG(ctx, 1), 0, 0)
+ENTER(recvmsg, CALL_MSGHDR, DIRECTION_INGRESS, ARG(ctx, 1), 0, ARG(ctx, 2))
+ENTER(sendfile64, CALL_SENDFILE, DIRECTION_EGRESS, 0, 0, 0)
+ENTER(accept, CALL_ACCEPT, DIRECTION_INGRESS, 0, 0, 0)
+ENTER(accept4, CALL_ACCEPT, DIRECTION_INGRESS, 0, 0, 0)
+ENTER(connect, CALL_CONNECT, DIRECTION_EGRESS, 0, 0, 0)
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int enter_close(struct trace_event_raw_sys_enter *ctx)
