@@ -1,19 +1,29 @@
 package io.httpprofiler.capture;
 
-import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Passes on only the events of connections opened by processes with one of the given names (--comm). The kernel reports
- * the name once, when it starts tracking a connection; later events are matched by connection. Data of a connection
- * whose opening was not seen cannot be attributed and is dropped (counted).
+ * the name once, when it starts tracking a connection; later events are matched by connection. Events of a connection
+ * whose opening was not seen cannot be attributed: they are dropped and counted.
  */
 public final class CommandFilter implements Consumer<CaptureEvent> {
+    /** Decisions remembered at most: as many connections as the kernel side tracks at once. */
+    static final int MAX_REMEMBERED = 65_536;
+
     private final Set<String> commands;
     private final Consumer<CaptureEvent> next;
-    private final Set<ConnectionId> admitted = new HashSet<>();
-    private long droppedUnattributed;
+    /** Per connection: admitted or not. Oldest forgotten first, so a close never seen cannot grow it without bound. */
+    private final Map<ConnectionId, Boolean> admitted = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ConnectionId, Boolean> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    };
+    private long unattributedEvents;
 
     public CommandFilter(Set<String> commands, Consumer<CaptureEvent> next) {
         this.commands = Set.copyOf(commands);
@@ -23,23 +33,24 @@ public final class CommandFilter implements Consumer<CaptureEvent> {
     @Override
     public void accept(CaptureEvent event) {
         if (event instanceof ConnectionOpened opened) {
-            if (commands.contains(opened.command())) {
-                admitted.add(opened.connection());
+            boolean admit = commands.contains(opened.command());
+            admitted.put(opened.connection(), admit);
+            if (admit) {
                 next.accept(event);
-            } else {
-                admitted.remove(opened.connection());
             }
-        } else if (admitted.contains(event.connection())) {
-            if (event instanceof ConnectionClosed) {
-                admitted.remove(event.connection());
-            }
+            return;
+        }
+        Boolean admit = event instanceof ConnectionClosed ? admitted.remove(event.connection())
+                : admitted.get(event.connection());
+        if (admit == null) {
+            unattributedEvents++;
+        } else if (admit) {
             next.accept(event);
-        } else if (event instanceof DataEvent) {
-            droppedUnattributed++;
         }
     }
 
-    public long droppedUnattributed() {
-        return droppedUnattributed;
+    /** Events of connections whose opening (and so whose process name) was never seen. */
+    public long unattributedEvents() {
+        return unattributedEvents;
     }
 }
