@@ -190,6 +190,10 @@ final class Session {
         if (decoder.malformedRecords() > 0) {
             line.append(", malformed records ").append(decoder.malformedRecords());
         }
+        if (commandFilter != null && commandFilter.unattributedEvents() > 0) {
+            // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
+            line.append(", events of unknown process name ").append(commandFilter.unattributedEvents());
+        }
         if (outputs.droppedBytes() > 0 || outputs.failedExchanges() > 0) {
             line.append(", output lost ").append(outputs.droppedBytes()).append(" bytes/")
                     .append(outputs.failedExchanges()).append(" exchanges");

@@ -4,14 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Volume;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
@@ -144,11 +146,15 @@ class SidecarContainerIT {
                 .withImagePullPolicy(image -> false)
                 // The app's network namespace (what --netns self then traces) and PID namespace (its PIDs).
                 .withNetworkMode("container:" + appId)
+                // The binds go straight into the host config: Testcontainers' withFileSystemBind first checks that
+                // mounting works by running an alpine container, which means a pull (and a 3.5 min retry loop here).
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withPidMode("container:" + appId)
-                        .withCapAdd(privilege))
-                .withFileSystemBind("/sys/kernel/tracing", "/sys/kernel/tracing", BindMode.READ_ONLY)
-                .withFileSystemBind(traces.toString(), "/traces", BindMode.READ_WRITE)
+                        .withCapAdd(privilege)
+                        .withBinds(
+                                // Tracepoints are looked up in tracefs, which a container does not have by itself.
+                                new Bind("/sys/kernel/tracing", new Volume("/sys/kernel/tracing"), AccessMode.ro),
+                                new Bind(traces.toString(), new Volume("/traces"), AccessMode.rw)))
                 .withCommand("--json", "traces/http-trace.jsonl")
                 .waitingFor(Wait.forLogMessage(".*http-profiler ready.*\\n", 1)
                         .withStartupTimeout(Duration.ofSeconds(90)));
