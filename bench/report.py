@@ -260,8 +260,9 @@ def results_md(out_dir, target, setup):
         f"wrk: 1 thread, {setup.get('connections', '32')} connections. The profiler: "
         f"`java {setup.get('java_opts', '')} -jar http-profiler.jar --port <nginx port> --max-body <as listed> "
         f"--json ... -o ...` {setup.get('profiler_args', '')} (the JVM flags are the container image's), attached with "
-        "syscall tracepoints (this kernel has no kprobes). `--port` matches both ends of each loopback connection, so "
-        "every request is recorded twice: once for nginx (server) and once for wrk (client).",
+        "syscall tracepoints (this kernel has no kprobes). *traced* `both`: `--port` matches both ends of each loopback "
+        "connection, so every request is recorded twice, once for nginx (server) and once for wrk (client); `server`: "
+        "`--pid <nginx worker>` as well, only nginx's side, as beside a server whose clients are on other machines.",
         "",
         f"Saturation: {setup.get('pairs', '3')} interleaved pairs (without, then with the profiler) of "
         f"{setup.get('duration', '10')} s runs after {setup.get('warmup', '3')} s of warm-up; 'throughput kept' is the "

@@ -5,6 +5,7 @@ import io.httpprofiler.capture.CaptureStartException;
 import io.httpprofiler.capture.Preflight;
 import io.httpprofiler.capture.Tracefs;
 import org.junit.jupiter.api.Assumptions;
+import org.opentest4j.TestAbortedException;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -19,6 +20,30 @@ final class ContainerAssumptions {
     static void skip(String reason) {
         System.err.println("SKIPPED: " + reason);
         Assumptions.abort(reason);
+    }
+
+    /** A class's shared set-up, run in @BeforeAll. */
+    @FunctionalInterface
+    interface SetUp {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a class's set-up; returns null, or the reason it skipped (with {@link #skip}). Pass that to
+     * {@link #assumeReady} in @BeforeEach: a skip in @BeforeAll itself would show in Maven's summary as "Tests run: 0",
+     * this way each test counts as skipped, with the reason.
+     */
+    static String setUp(SetUp setUp) throws Exception {
+        try {
+            setUp.run();
+            return null;
+        } catch (TestAbortedException e) {
+            return e.getMessage();
+        }
+    }
+
+    static void assumeReady(String skipReason) {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
     }
 
     /** Root (or CAP_BPF + CAP_PERFMON), BTF, tracefs: what the profiler itself checks, so a skip names the cause. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.httpprofiler.e2e.ProfilerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,13 +46,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Tag("root")
 class NetnsScopingIT {
     private static final String NS_PREFIX = "hp-test-";
-    /** The profiler writes an exchange within ~100 ms of its last byte; this is only reached when something is wrong. */
+    /** An exchange is written within ~100 ms of its last byte: this is only reached when something is wrong. */
     private static final Duration WAIT = Duration.ofSeconds(15);
     /** How long an exchange that must not be recorded gets to show up anyway. */
     private static final Duration GRACE = Duration.ofMillis(1500);
     private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3"
             : "python3";
 
+    /** Why every test skips (set-up found something missing), or null. */
+    private static String skipReason;
     @TempDir
     static Path dir;
     /** hp-test-JVMPID-RANDOM: the JVM's pid lets a later run tell a leftover from a namespace in use. */
@@ -63,6 +66,15 @@ class NetnsScopingIT {
 
     @BeforeAll
     static void setUp() throws Exception {
+        skipReason = ContainerAssumptions.setUp(NetnsScopingIT::start);
+    }
+
+    @BeforeEach
+    void ready() {
+        ContainerAssumptions.assumeReady(skipReason);
+    }
+
+    private static void start() throws Exception {
         ContainerAssumptions.assumeCanTrace();
         ContainerAssumptions.assumeCommands("ip", "curl", PYTHON);
         removeLeftoverNamespaces();

@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.Volume;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
@@ -81,6 +82,8 @@ class SidecarContainerIT {
     /** The demo app is its container's command, so PID 1 of the PID namespace the profiler shares. */
     private static final long APP_PID = 1;
 
+    /** Why every test skips (set-up found something missing), or null. */
+    private static String skipReason;
     private static GenericContainer<?> app;
     private static GenericContainer<?> profiler;
     private static HttpServer decoy;
@@ -113,6 +116,15 @@ class SidecarContainerIT {
 
     @BeforeAll
     static void setUp() throws Exception {
+        skipReason = ContainerAssumptions.setUp(SidecarContainerIT::start);
+    }
+
+    @BeforeEach
+    void ready() {
+        ContainerAssumptions.assumeReady(skipReason);
+    }
+
+    private static void start() throws Exception {
         assumeDocker();
         if (!Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))) {
             ContainerAssumptions.skip("TESTCONTAINERS_RYUK_DISABLED=true is not set (Maven's failsafe sets it): "
@@ -446,8 +458,8 @@ class SidecarContainerIT {
      */
     private static Path mavenSeed() throws IOException, NoSuchAlgorithmException {
         Path inClone = REPO.resolve("container/maven-repo");
-        Path cache = Path.of(Optional.ofNullable(System.getenv("HTTP_PROFILER_CACHE")).orElse("/var/cache/http-profiler"))
-                .resolve("maven-repo");
+        Path cache = Path.of(Optional.ofNullable(System.getenv("HTTP_PROFILER_CACHE"))
+                .orElse("/var/cache/http-profiler")).resolve("maven-repo");
         // lib.sh's stamp: the first 16 hex digits of pom.xml's SHA-256.
         String stamp = ".seeded-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(REPO.resolve("pom.xml")))).substring(0, 16);
