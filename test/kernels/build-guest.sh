@@ -7,8 +7,9 @@
 #   test/kernels/build-guest.sh --print-dir K   print K's cache directory (built or not) and exit
 #   test/kernels/build-guest.sh --no-verify ... skip the verification boot (smoke.sh) of a new image
 #
-# Cache (git-ignored): .cache/kernels/base-<hash>.tar.gz   the debootstrapped userland, shared by kernels
-#                      .cache/kernels/<KERNEL>-<hash>/      rootfs.img vmlinuz initrd.img manifest
+# Cache ($HTTP_PROFILER_CACHE/kernels, default /var/cache/http-profiler/kernels; KERNELS_CACHE overrides):
+#                      base-<hash>.tar.gz                  the debootstrapped userland, shared by kernels
+#                      <KERNEL>-<hash>/                    rootfs.img vmlinuz initrd.img manifest
 # The hashes cover this script, lib.sh, guest/guest-init, the package list and the kernel's kernels.conf
 # line: change any of them and the next run rebuilds; otherwise the cached image is reused as it is.
 # Needs root (debootstrap, chroot) and: apt-get install debootstrap e2fsprogs cpio qemu-system-x86

@@ -3,7 +3,8 @@
 
 KERNELS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$KERNELS_DIR/../.." && pwd)"
-CACHE_DIR="${KERNELS_CACHE:-$REPO_ROOT/.cache/kernels}"
+# Images live outside the clone, so that CI (a fresh clone on the same machine) reuses them; a new machine builds them.
+CACHE_DIR="${KERNELS_CACHE:-${HTTP_PROFILER_CACHE:-/var/cache/http-profiler}/kernels}"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 GUEST_SUITE=bookworm
 
