@@ -12,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,30 +63,20 @@ class ConcurrencyIT {
     @BeforeAll
     static void start() throws Exception {
         E2e.assumeCanTrace();
-        server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 128);
-        server.createContext("/", ConcurrencyIT::handle);
         serverThreads = Executors.newFixedThreadPool(16);
-        server.setExecutor(serverThreads);
-        server.start();
+        server = E2e.startHttpServer(LOOPBACK, 128, ConcurrencyIT::handle, serverThreads);
         port = server.getAddress().getPort();
         profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (profiler != null) {
-                profiler.stopAndExpectCleanExit();
-            }
-        } finally {
-            if (profiler != null) {
-                profiler.close();
-            }
+        ProfilerProcess.stopCleanlyThen(profiler, () -> {
             if (server != null) {
                 server.stop(0);
                 serverThreads.shutdownNow();
             }
-        }
+        });
     }
 
     /** Echoes the target in the body, padded to a size that depends on the id so messages differ in length. */

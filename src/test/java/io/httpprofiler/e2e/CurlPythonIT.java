@@ -115,29 +115,18 @@ class CurlPythonIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (profiler != null) {
-                profiler.stopAndExpectCleanExit();
-            }
-        } finally {
-            if (profiler != null) {
-                profiler.close();
-            }
+        ProfilerProcess.stopCleanlyThen(profiler, () -> {
             for (Process server : new Process[]{fileServer, streamServer, oneCallServer}) {
                 if (server != null) {
                     server.destroy();
                     server.waitFor(5, TimeUnit.SECONDS);
                 }
             }
-        }
+        });
     }
 
     private static Process curl(String... args) throws Exception {
-        String[] command = new String[args.length + 2];
-        command[0] = "curl";
-        command[1] = "-sS";
-        System.arraycopy(args, 0, command, 2, args.length);
-        return E2e.run(dir.resolve("curl.log"), Duration.ofSeconds(20), command);
+        return E2e.curl(dir, args);
     }
 
     /** The client (curl) and server (python3) records of one exchange, each checked against its process. */

@@ -1,6 +1,8 @@
 package io.httpprofiler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import io.httpprofiler.bpf.Mounts;
 import io.httpprofiler.capture.CaptureStartException;
 import io.httpprofiler.capture.Preflight;
@@ -19,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,6 +68,46 @@ final class E2e {
         }
     }
 
+    /**
+     * A JDK HttpServer on an ephemeral port of this address, already serving every path with the handler on the given
+     * threads (the caller owns them: it may share them between servers and shuts them down itself).
+     */
+    static HttpServer startHttpServer(InetAddress address, int backlog, HttpHandler handler, Executor threads)
+            throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(address, 0), backlog);
+        server.createContext("/", handler);
+        server.setExecutor(threads);
+        server.start();
+        return server;
+    }
+
+    /** What a raw test server does with one accepted connection (which is closed afterwards). */
+    @FunctionalInterface
+    interface ConnectionHandler {
+        void serve(Socket connection) throws IOException;
+    }
+
+    /**
+     * Accepts until the server socket is closed, each connection served on the pool so that a slow one holds up no other.
+     * A handler's IOException ends only its own connection: the client may go away at any point.
+     */
+    static void acceptEach(ServerSocket server, ExecutorService pool, ConnectionHandler handler) {
+        while (!server.isClosed()) {
+            Socket socket;
+            try {
+                socket = server.accept();
+            } catch (IOException closed) {
+                return;
+            }
+            pool.submit(() -> {
+                try (socket) {
+                    handler.serve(socket);
+                }
+                return null;
+            });
+        }
+    }
+
     /** Polls until something accepts on 127.0.0.1:port. Call it before the profiler starts: these probes are traced. */
     static void awaitListening(int port, Process process, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -93,6 +137,13 @@ final class E2e {
         }
         assertEquals(0, process.exitValue(), String.join(" ", command) + " failed: " + Files.readString(log));
         return process;
+    }
+
+    /** curl, silent but for errors, run to completion with its output appended to dir/curl.log. */
+    static Process curl(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS"));
+        command.addAll(List.of(args));
+        return run(dir.resolve("curl.log"), Duration.ofSeconds(20), command.toArray(String[]::new));
     }
 
     /** The native id of the calling thread (what the kernel and the profiler's {@code tid} call it). */

@@ -257,32 +257,17 @@ class HostileTrafficIT {
     private int rawServer(Function<byte[], byte[]> reply) throws IOException {
         ServerSocket server = new ServerSocket(0, 4096, LOOPBACK);
         cleanup.add(server);
-        accepting.add(() -> threads.submit(() -> {
-            while (!server.isClosed()) {
-                Socket socket;
-                try {
-                    socket = server.accept();
-                } catch (IOException closed) {
-                    return;
-                }
-                threads.submit(() -> {
-                    try (socket) {
-                        if (reply == null) {
-                            answerOutOfOrder(socket);
-                        } else {
-                            byte[] first = new byte[64];
-                            long total = readAll(socket.getInputStream(), first);
-                            OutputStream out = socket.getOutputStream();
-                            out.write(reply.apply(withTotal(first, total)));
-                            out.flush();
-                        }
-                    } catch (IOException ignored) {
-                        // the client went away
-                    }
-                    return null;
-                });
+        accepting.add(() -> threads.submit(() -> E2e.acceptEach(server, threads, socket -> {
+            if (reply == null) {
+                answerOutOfOrder(socket);
+            } else {
+                byte[] first = new byte[64];
+                long total = readAll(socket.getInputStream(), first);
+                OutputStream out = socket.getOutputStream();
+                out.write(reply.apply(withTotal(first, total)));
+                out.flush();
             }
-        }));
+        })));
         return server.getLocalPort();
     }
 

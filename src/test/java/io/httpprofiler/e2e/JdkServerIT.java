@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -78,18 +77,12 @@ class JdkServerIT {
     @BeforeAll
     static void start() throws Exception {
         E2e.assumeCanTrace();
-        server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 64);
-        server.createContext("/", JdkServerIT::handle);
         executor = Executors.newFixedThreadPool(8);
-        server.setExecutor(executor);
-        server.start();
+        server = E2e.startHttpServer(LOOPBACK, 64, JdkServerIT::handle, executor);
         port = server.getAddress().getPort();
         String ports = Integer.toString(port);
         try {
-            server6 = HttpServer.create(new InetSocketAddress(InetAddress.getByName("::1"), 0), 8);
-            server6.createContext("/", JdkServerIT::handle);
-            server6.setExecutor(executor);
-            server6.start();
+            server6 = E2e.startHttpServer(InetAddress.getByName("::1"), 8, JdkServerIT::handle, executor);
             port6 = server6.getAddress().getPort();
             ports += "," + port6;
         } catch (IOException noIpv6) {
@@ -101,14 +94,7 @@ class JdkServerIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (profiler != null) {
-                profiler.stopAndExpectCleanExit();
-            }
-        } finally {
-            if (profiler != null) {
-                profiler.close();
-            }
+        ProfilerProcess.stopCleanlyThen(profiler, () -> {
             if (server6 != null) {
                 server6.stop(0);
             }
@@ -116,7 +102,7 @@ class JdkServerIT {
                 server.stop(0);
                 executor.shutdownNow();
             }
-        }
+        });
     }
 
     // --- the server --------------------------------------------------------------------------------------------------
@@ -256,6 +242,14 @@ class JdkServerIT {
         return new Pair(client, server);
     }
 
+    /** Both records hold the handler's plain echo of a GET of this target, and nothing went wrong on either side. */
+    private static void assertBothSidesRecordedTheEchoOfGet(Pair pair, String target) {
+        for (JsonNode record : List.of(pair.client(), pair.server())) {
+            assertEquals("echo GET " + target, record.path("response").path("body").asText(), record::toString);
+            assertNoNotes(record);
+        }
+    }
+
     private static TranscriptBlocks.Block block(JsonNode record) throws IOException {
         JsonNode request = record.path("request");
         TranscriptBlocks.Block block = TranscriptBlocks.single(profiler.transcript(), record.path("role").asText(),
@@ -286,10 +280,7 @@ class JdkServerIT {
         List<Pair> pairs = new ArrayList<>();
         for (String target : targets) {
             Pair pair = awaitPair(target);
-            assertEquals("echo GET " + target, pair.server().path("response").path("body").asText());
-            assertEquals("echo GET " + target, pair.client().path("response").path("body").asText());
-            assertNoNotes(pair.client());
-            assertNoNotes(pair.server());
+            assertBothSidesRecordedTheEchoOfGet(pair, target);
             pairs.add(pair);
         }
         // one connection: the same fd and addresses on each side throughout
@@ -396,10 +387,7 @@ class JdkServerIT {
             block.assertContains("     Content-length: 1234");
             block.assertLacks("Body (");
         }
-        for (JsonNode record : List.of(after.client(), after.server())) {
-            assertEquals("echo GET /echo/after-head", record.path("response").path("body").asText());
-            assertNoNotes(record);
-        }
+        assertBothSidesRecordedTheEchoOfGet(after, "/echo/after-head");
     }
 
     @Test
@@ -425,10 +413,7 @@ class JdkServerIT {
             assertEquals("HTTP/1.1 304 Not Modified", block.statusLine());
             block.assertLacks("Body (");
         }
-        for (JsonNode record : List.of(after.client(), after.server())) {
-            assertEquals("echo GET /echo/after-304", record.path("response").path("body").asText());
-            assertNoNotes(record);
-        }
+        assertBothSidesRecordedTheEchoOfGet(after, "/echo/after-304");
     }
 
     @Test

@@ -104,21 +104,14 @@ class NginxIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (profiler != null) {
-                profiler.stopAndExpectCleanExit();
-            }
-        } finally {
-            if (profiler != null) {
-                profiler.close();
-            }
+        ProfilerProcess.stopCleanlyThen(profiler, () -> {
             if (nginx != null) {
                 nginx.destroy();
                 if (!nginx.waitFor(10, TimeUnit.SECONDS)) {
                     nginx.destroyForcibly();
                 }
             }
-        }
+        });
     }
 
     private static String page(String how) {
@@ -130,9 +123,7 @@ class NginxIT {
     }
 
     private static Process curl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS"));
-        command.addAll(List.of(args));
-        return E2e.run(dir.resolve("curl.log"), Duration.ofSeconds(20), command.toArray(String[]::new));
+        return E2e.curl(dir, args);
     }
 
     private static String url(String target) {
@@ -161,6 +152,14 @@ class NginxIT {
         return new Pair(client, server);
     }
 
+    /** curl saves the file to dir/outName, which must be exactly the expected text; then both records of the exchange. */
+    private static Pair curlSavesExactly(String target, String expected, String outName) throws Exception {
+        Path out = dir.resolve(outName);
+        Process curl = curl("-o", out.toString(), url(target));
+        assertEquals(expected, Files.readString(out));
+        return awaitPair(target, curl.pid(), "curl");
+    }
+
     private static TranscriptBlocks.Block block(JsonNode record) throws Exception {
         TranscriptBlocks.Block block = TranscriptBlocks.single(profiler.transcript(), record.path("role").asText(),
                 "GET " + record.path("request").path("target").asText() + " HTTP/1.1");
@@ -172,12 +171,8 @@ class NginxIT {
     @Test
     void staticFileWithSendfileOffIsCapturedInFull() throws Exception {
         String target = "/copy/page.txt?id=copy-1";
-        Path out = dir.resolve("copy.out");
-        Process curl = curl("-o", out.toString(), url(target));
         String expected = page("copied");
-        assertEquals(expected, Files.readString(out));
-
-        Pair pair = awaitPair(target, curl.pid(), "curl");
+        Pair pair = curlSavesExactly(target, expected, "copy.out");
         for (JsonNode record : List.of(pair.client(), pair.server())) {
             JsonNode response = record.path("response");
             assertEquals(200, response.path("status").asInt());
@@ -198,12 +193,8 @@ class NginxIT {
     @Test
     void staticFileWithSendfileOnHasExactSizeAndSaysBytesWereNotCaptured() throws Exception {
         String target = "/sf/page.txt?id=sendfile-1";
-        Path out = dir.resolve("sf.out");
-        Process curl = curl("-o", out.toString(), url(target));
         String expected = page("sendfile");
-        assertEquals(expected, Files.readString(out));
-
-        Pair pair = awaitPair(target, curl.pid(), "curl");
+        Pair pair = curlSavesExactly(target, expected, "sf.out");
         JsonNode clientResponse = pair.client().path("response");
         assertEquals(expected.length(), clientResponse.path("body_size").asLong());
         assertEquals(expected, clientResponse.path("body").asText());

@@ -237,6 +237,29 @@ public final class ProfilerProcess implements AutoCloseable {
                 () -> "no totals line after SIGTERM; stderr: " + stderr);
     }
 
+    /** What a suite's servers need done once the profiler is down (each checks for itself whether it started). */
+    @FunctionalInterface
+    interface Teardown {
+        void run() throws Exception;
+    }
+
+    /**
+     * The {@code @AfterAll} of a suite that shares one profiler: a clean exit is asserted, but the profiler's outputs are
+     * kept and the suite's servers stopped even when it is not, or when the profiler never started (a skipped suite).
+     */
+    static void stopCleanlyThen(ProfilerProcess profiler, Teardown servers) throws Exception {
+        try {
+            if (profiler != null) {
+                profiler.stopAndExpectCleanExit();
+            }
+        } finally {
+            if (profiler != null) {
+                profiler.close();
+            }
+            servers.run();
+        }
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -139,7 +139,7 @@ class RingOverflowIT {
             int port = server.getLocalPort();
             try (ProfilerProcess profiler = ProfilerProcess.start(dir, "--ring-size", Integer.toString(RING),
                     "--port", Integer.toString(port), "--stats-interval", "0.5")) {
-                pool.submit(() -> serve(server, pool));
+                pool.submit(() -> E2e.acceptEach(server, pool, this::serveKeepAlive));
                 List<Future<?>> clients = new ArrayList<>();
                 List<Client> sockets = new ArrayList<>();
                 for (int c = 0; c < CONNECTIONS; c++) {
@@ -210,35 +210,23 @@ class RingOverflowIT {
     }
 
     /** A keep-alive server: each request's last path segment is the response body size. */
-    private void serve(ServerSocket server, ExecutorService pool) {
-        while (!server.isClosed()) {
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException closed) {
+    private void serveKeepAlive(Socket socket) throws IOException {
+        InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        OutputStream out = socket.getOutputStream();
+        while (true) {
+            String head = readHead(in);
+            if (head == null) {
                 return;
             }
-            pool.submit(() -> {
-                try (socket) {
-                    InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-                    OutputStream out = socket.getOutputStream();
-                    while (true) {
-                        String head = readHead(in);
-                        if (head == null) {
-                            return null;
-                        }
-                        String path = head.split(" ", 3)[1];
-                        int size = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
-                        byte[] body = body(path, size).getBytes(StandardCharsets.ISO_8859_1);
-                        byte[] reply = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
-                                + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-                        out.write(reply);
-                        out.write(body);
-                        out.flush();
-                        written.addAndGet(reply.length + body.length);
-                    }
-                }
-            });
+            String path = head.split(" ", 3)[1];
+            int size = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
+            byte[] body = body(path, size).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] reply = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            out.write(reply);
+            out.write(body);
+            out.flush();
+            written.addAndGet(reply.length + body.length);
         }
     }
 

@@ -19,22 +19,26 @@ final class ExchangeText {
         if (request == null) {
             text.append("  request: none\n");
         } else {
-            text.append("  request: ").append(request.method()).append(' ').append(request.target()).append(' ')
-                    .append(request.version()).append('\n');
-            headers(text, request.headers(), request.trailers());
-            body(text, request.body());
+            message(text, "request", request.method() + " " + request.target() + " " + request.version(),
+                    request.headers(), request.trailers(), request.body());
         }
         HttpResponse response = exchange.response();
         if (response == null) {
             text.append("  response: none\n");
         } else {
-            text.append("  response: ").append(response.version()).append(' ').append(response.status()).append(' ')
-                    .append(response.reason()).append('\n');
-            headers(text, response.headers(), response.trailers());
-            body(text, response.body());
+            message(text, "response", response.version() + " " + response.status() + " " + response.reason(),
+                    response.headers(), response.trailers(), response.body());
         }
         text.append("  notes: ").append(exchange.notes()).append('\n');
         return text.toString();
+    }
+
+    /** A request or a response the same way: its first line, then every header, trailer and the body. */
+    private static void message(StringBuilder text, String kind, String firstLine, List<HttpHeader> headers,
+            List<HttpHeader> trailers, Body body) {
+        text.append("  ").append(kind).append(": ").append(firstLine).append('\n');
+        headers(text, headers, trailers);
+        body(text, body);
     }
 
     private static void headers(StringBuilder text, List<HttpHeader> headers, List<HttpHeader> trailers) {

@@ -88,34 +88,34 @@ final class Fixtures {
                 new Expected("POST", "/upload", 200, 13, 4, "done", List.of())));
     }
 
+    /**
+     * One exchange given raw, then GET /next answered "ok": the exchange after pairs only if the first one's framing
+     * ended where it should.
+     */
+    static Conversation thenNextOk(String request, String response) {
+        return new Conversation().request(request).response(response)
+                .request(request("GET", "/next", "", "Host: x")).response(response("200 OK", "ok"));
+    }
+
     static Fixture head() {
-        Conversation c = new Conversation()
-                .request(request("HEAD", "/file", "", "Host: x"))
-                .response("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\n")
-                .request(request("GET", "/next", "", "Host: x"))
-                .response(response("200 OK", "ok"));
+        Conversation c = thenNextOk(request("HEAD", "/file", "", "Host: x"),
+                "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\n");
         return new Fixture("HEAD", c, PipelineSettings.defaults(), List.of(
                 new Expected("HEAD", "/file", 200, 0, 0, "", List.of()),
                 new Expected("GET", "/next", 200, 0, 2, "ok", List.of())));
     }
 
     static Fixture notModified() {
-        Conversation c = new Conversation()
-                .request(request("GET", "/style.css", "", "Host: x", "If-None-Match: \"v1\""))
-                .response("HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 500\r\n\r\n")
-                .request(request("GET", "/next", "", "Host: x"))
-                .response(response("200 OK", "ok"));
+        Conversation c = thenNextOk(request("GET", "/style.css", "", "Host: x", "If-None-Match: \"v1\""),
+                "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 500\r\n\r\n");
         return new Fixture("304", c, PipelineSettings.defaults(), List.of(
                 new Expected("GET", "/style.css", 304, 0, 0, "", List.of()),
                 new Expected("GET", "/next", 200, 0, 2, "ok", List.of())));
     }
 
     static Fixture noContent() {
-        Conversation c = new Conversation()
-                .request(request("DELETE", "/items/1", "", "Host: x"))
-                .response("HTTP/1.1 204 No Content\r\nServer: demo\r\n\r\n")
-                .request(request("GET", "/next", "", "Host: x"))
-                .response(response("200 OK", "ok"));
+        Conversation c = thenNextOk(request("DELETE", "/items/1", "", "Host: x"),
+                "HTTP/1.1 204 No Content\r\nServer: demo\r\n\r\n");
         return new Fixture("204", c, PipelineSettings.defaults(), List.of(
                 new Expected("DELETE", "/items/1", 204, 0, 0, "", List.of()),
                 new Expected("GET", "/next", 200, 0, 2, "ok", List.of())));

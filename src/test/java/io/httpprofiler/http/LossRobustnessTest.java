@@ -42,9 +42,7 @@ class LossRobustnessTest {
     @Test
     void aRequestHeldBehindAHoleIsStillPairedWithItsOwnResponse() {
         HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), exchanges::add);
-        ConnectionId id = new ConnectionId(4242, 7, T0);
-        pipeline.accept(new ConnectionOpened(T0, id, 4242, "server", Role.SERVER, SERVER, CLIENT));
-        Streams s = new Streams(id);
+        Streams s = open(pipeline, 7, Role.SERVER);
         pipeline.accept(s.in(T0 + MS, request(1)));
         pipeline.accept(s.out(T0 + 2 * MS, response(1)));
         s.lostIn(request(2));                              // dropped: ring full
@@ -79,9 +77,7 @@ class LossRobustnessTest {
     @Test
     void responsesHeldBehindAHoleAreInterleavedWithTheRequestsSentBetweenThem() {
         HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), exchanges::add);
-        ConnectionId id = new ConnectionId(4242, 8, T0);
-        pipeline.accept(new ConnectionOpened(T0, id, 4242, "client", Role.CLIENT, CLIENT, SERVER));
-        Streams s = new Streams(id);
+        Streams s = open(pipeline, 8, Role.CLIENT);
         pipeline.accept(s.out(T0 + MS, request(1)));
         s.lostIn(response(1));                                // dropped: ring full
         pipeline.accept(s.out(T0 + 3 * MS, request(2)));     // waits: the response direction has a hole ...
@@ -120,9 +116,7 @@ class LossRobustnessTest {
         System.gc();
         long before = usedHeap();
         for (int c = 0; c < connections; c++) {
-            ConnectionId id = new ConnectionId(4242, 10 + c, T0);
-            pipeline.accept(new ConnectionOpened(T0, id, 4242, "server", Role.SERVER, SERVER, CLIENT));
-            Streams s = new Streams(id);
+            Streams s = open(pipeline, 10 + c, Role.SERVER);
             for (int r = 0; r < requests; r++) {
                 pipeline.accept(s.in(T0 + r * MS, ascii("GET /" + c + "/" + r + " HTTP/1.1\r\nHost: x\r\n" + big
                         + "\r\n")));
@@ -174,6 +168,18 @@ class LossRobustnessTest {
     }
 
     /** The two byte streams of one connection, with their positions. */
+    /**
+     * Tells the pipeline that process 4242 (named after its role) opened connection fd at T0, from the server's or the
+     * client's end of SERVER-CLIENT; returns that connection's two directions.
+     */
+    private static Streams open(HttpPipeline pipeline, int fd, Role role) {
+        ConnectionId id = new ConnectionId(4242, fd, T0);
+        boolean server = role == Role.SERVER;
+        pipeline.accept(new ConnectionOpened(T0, id, 4242, server ? "server" : "client", role,
+                server ? SERVER : CLIENT, server ? CLIENT : SERVER));
+        return new Streams(id);
+    }
+
     private static final class Streams {
         final ConnectionId id;
         long inPosition;

@@ -141,11 +141,8 @@ class MalformedInputTest {
 
     @Test
     void overflowingChunkSizeCutsTheResponseAndParsingResumes() {
-        Conversation conversation = new Conversation()
-                .request(Fixtures.request("GET", "/chunks", "", "Host: x"))
-                .response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nzzzz\r\n")
-                .request(Fixtures.request("GET", "/next", "", "Host: x"))
-                .response(Fixtures.response("200 OK", "ok"));
+        Conversation conversation = Fixtures.thenNextOk(Fixtures.request("GET", "/chunks", "", "Host: x"),
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nzzzz\r\n");
         for (int fragment : FRAGMENT_SIZES) {
             Recorder recorder = runFragmented(conversation, fragment, PipelineSettings.defaults());
             assertEquals(2, recorder.exchanges.size(), recorder.describe());
