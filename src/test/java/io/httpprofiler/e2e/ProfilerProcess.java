@@ -119,9 +119,10 @@ public final class ProfilerProcess implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Path keep = Path.of(System.getProperty("e2e.traces", "target/e2e-traces")).resolve(caller);
         ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines, keep);
-        if (!profiler.ready.await(60, TimeUnit.SECONDS)) {
+        long readySeconds = 60L * E2e.SLOWDOWN;
+        if (!profiler.ready.await(readySeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            fail("profiler did not become ready within 60 s; stderr: " + profiler.stderr);
+            fail("profiler did not become ready within " + readySeconds + " s; stderr: " + profiler.stderr);
         }
         return profiler;
     }
