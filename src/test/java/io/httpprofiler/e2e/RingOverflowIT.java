@@ -86,7 +86,8 @@ class RingOverflowIT {
      * Known bug, tracked in issue 5 (left open): under this massive loss (an 8 KiB ring for 8 x 12 responses of up to
      * 200 KiB) a run now and then pairs a /burst/ request with an /after/ response without a note; most runs pass. The
      * whole-message-loss cases that were suspected pass deterministically (http/WholeMessageGapTest), so the cause is
-     * still open. Disabled so that CI stays meaningful; run it with -Dit.test=RingOverflowIT#pairing* while fixing it.
+     * still open. Disabled so that CI stays meaningful; while fixing it run it with -Dit.test=RingOverflowIT
+     * -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition.
      */
     @Test
     @Disabled("flaky: pairing after massive ring loss sometimes wrong without a note; see issue 5")
