@@ -7,16 +7,12 @@ import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
-import io.httpprofiler.http.ExchangeSink;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
 
-import java.io.Closeable;
-import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.time.ZoneOffset;
 import java.util.List;
 
@@ -32,7 +28,7 @@ import java.util.List;
  * wire order; {@code body_encoding} is {@code text} (UTF-8 string) or {@code base64}; {@code body_decoded} names the
  * content coding undone for display ({@code gzip}, {@code deflate}) or is null. Streaming generator, no object mapping.
  */
-public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable {
+public final class JsonLinesWriter implements ExchangeWriter {
     // Field names and fixed values, encoded once rather than on every exchange.
     private static final SerializableString TIME = new SerializedString("time");
     private static final SerializableString DURATION_MS = new SerializedString("duration_ms");
@@ -72,14 +68,6 @@ public final class JsonLinesWriter implements ExchangeSink, Flushable, Closeable
     }
 
     @Override
-    public void accept(Exchange exchange) {
-        try {
-            write(exchange);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     public void write(Exchange exchange) throws IOException {
         json.writeStartObject();
         time.setLength(0);

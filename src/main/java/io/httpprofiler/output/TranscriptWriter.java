@@ -2,16 +2,12 @@ package io.httpprofiler.output;
 
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
-import io.httpprofiler.http.ExchangeSink;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
 
-import java.io.Closeable;
-import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
@@ -34,7 +30,7 @@ import java.util.List;
  * the wire are shown as {@code ?} so that captured bytes cannot drive the reader's terminal. Blocks are built as UTF-8
  * bytes; writing to an {@link OutputStream} skips the character round trip a {@link Writer} costs.
  */
-public final class TranscriptWriter implements ExchangeSink, Flushable, Closeable {
+public final class TranscriptWriter implements ExchangeWriter {
     public static final int DEFAULT_PREVIEW_BYTES = 2048;
     /** Bytes of a binary body shown in hex. */
     static final int HEX_PREVIEW_BYTES = 32;
@@ -78,14 +74,6 @@ public final class TranscriptWriter implements ExchangeSink, Flushable, Closeabl
     }
 
     @Override
-    public void accept(Exchange exchange) {
-        try {
-            write(exchange);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     public void write(Exchange exchange) throws IOException {
         block.clear();
         appendBlock(exchange);
