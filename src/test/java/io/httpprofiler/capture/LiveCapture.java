@@ -53,12 +53,7 @@ final class LiveCapture implements AutoCloseable {
                 fail("capture did not see the expected events within " + timeout + "; saw " + events.size()
                         + " events: " + summarize());
             }
-            probe.reader().poll(20, record -> {
-                CaptureEvent event = decoder.decode(record);
-                if (event != null) {
-                    events.add(event);
-                }
-            });
+            pollOnce();
         }
         return events;
     }
@@ -67,14 +62,19 @@ final class LiveCapture implements AutoCloseable {
     List<CaptureEvent> drainFor(Duration duration) {
         long deadline = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() < deadline) {
-            probe.reader().poll(20, record -> {
-                CaptureEvent event = decoder.decode(record);
-                if (event != null) {
-                    events.add(event);
-                }
-            });
+            pollOnce();
         }
         return events;
+    }
+
+    /** Waits up to 20 ms for records and keeps the decoded ones. */
+    private void pollOnce() {
+        probe.reader().poll(20, record -> {
+            CaptureEvent event = decoder.decode(record);
+            if (event != null) {
+                events.add(event);
+            }
+        });
     }
 
     List<CaptureEvent> events() {
