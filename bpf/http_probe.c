@@ -5,7 +5,7 @@
  *
  * Two ways to get the payload, chosen by user space:
  *  - tracepoint mode: sys_enter_* remembers (fd, buffer) per thread, sys_exit_* copies what the return value says moved.
- *  - kprobe mode (CONFIG_KPROBE_DATA): tcp_sendmsg/tcp_recvmsg + tcp_cleanup_rbuf read the socket's iov_iter; the
+ *  - kprobe mode: tcp_sendmsg/tcp_recvmsg + tcp_cleanup_rbuf read the socket's iov_iter; the
  *    syscall tracepoints still run, because they are where the fd, accept/connect roles and close come from.
  * sendmmsg/recvmmsg are not traced: they batch datagrams and HTTP over TCP does not use them (no common server or client
  * library does); their bytes would simply not appear, and the positions (counted only from traced calls) stay consistent.
@@ -629,27 +629,31 @@ static __always_inline void finish_connection_setup(struct probe_config *cfg, st
 }
 
 /*
- * Exits come in two sets, loaded per mode so the verifier never checks code that cannot run:
- *  - copy_exit_*: tracepoint mode, copy what the return value says moved;
- *  - forget_exit_*: kprobe mode, where the kprobes copied it: only drop what the entry remembered.
- * sendfile, accept and connect exits copy nothing and serve both modes.
+ * The connection a call moved len bytes on, or NULL when it is not traced. Advances that direction's position past the
+ * bytes (copied or not, so positions stay exact) and says where they start.
  */
-static __always_inline int copy_call(struct trace_event_raw_sys_exit *ctx, __u8 kind)
+static __always_inline struct conn_info *claim_bytes(struct call_state *state, __u8 direction, __u64 len,
+						     struct conn_key *key, __u64 *position)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
-	if (!state)
-		return 0;
-	struct probe_config *cfg = get_config();
-	long ret = ctx->ret;
-	if (!cfg || ret <= 0 || state->peek || state->kind != kind)
-		goto done;
-	struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
-	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
-	if (!conn)
-		goto done;
+	key->tgid = state->tgid;
+	key->fd = state->fd;
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
+	if (conn)
+		*position = __sync_fetch_and_add(&conn->position[direction], len);
+	return conn;
+}
+
+/* Tracepoint mode: copy what the return value says moved. */
+static __always_inline void copy_moved(struct probe_config *cfg, struct call_state *state, long ret, __u8 kind)
+{
+	if (ret <= 0 || state->peek || state->kind != kind)
+		return;
 	__u8 direction = state->direction & 1;
-	__u64 position = __sync_fetch_and_add(&conn->position[direction], ret);
+	struct conn_key key = {};
+	__u64 position = 0;
+	struct conn_info *conn = claim_bytes(state, direction, ret, &key, &position);
+	if (!conn)
+		return;
 	if (kind == CALL_BUFFER) {
 		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0, state->tid,
 			     false, false);
@@ -664,11 +668,47 @@ static __always_inline int copy_call(struct trace_event_raw_sys_exit *ctx, __u8 
 		else
 			emit_payload(cfg, &key, conn, direction, position, ret, ret, 0, false, 0, 0, state->tid, true, false);
 	}
-done:
+}
+
+/* sendfile, accept, connect: bookkeeping only, in both modes. */
+static __always_inline void finish_bookkeeping(struct probe_config *cfg, struct call_state *state, long ret)
+{
+	if (state->kind == CALL_ACCEPT || state->kind == CALL_CONNECT) {
+		finish_connection_setup(cfg, state, ret);
+	} else if (state->kind == CALL_SENDFILE && ret > 0) {
+		/* File bytes never pass through user memory: count them so the body's extent stays exact. */
+		struct conn_key key = {};
+		__u64 position = 0;
+		struct conn_info *conn = claim_bytes(state, DIRECTION_EGRESS, ret, &key, &position);
+		if (conn) {
+			count(COUNTER_CAPPED_BYTES, ret);
+			emit_payload(cfg, &key, conn, DIRECTION_EGRESS, position, ret, ret, 0, false, 0, 0, state->tid,
+				     true, false);
+		}
+	}
+}
+
+/*
+ * A syscall exit: act on what the entry remembered for this thread, then forget it. copy_kind is the call kind whose
+ * payload this exit copies (tracepoint mode), or 0 for the bookkeeping exits of sendfile, accept and connect. It is a
+ * constant at every call site, so each program keeps only its own branch.
+ */
+static __always_inline int exit_call(struct trace_event_raw_sys_exit *ctx, __u8 copy_kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!state)
+		return 0;
+	struct probe_config *cfg = get_config();
+	if (cfg && copy_kind)
+		copy_moved(cfg, state, ctx->ret, copy_kind);
+	else if (cfg)
+		finish_bookkeeping(cfg, state, ctx->ret);
 	bpf_map_delete_elem(&calls, &pid_tgid);
 	return 0;
 }
 
+/* Kprobe mode: the kprobes copied the payload; the exit only drops what the entry remembered. */
 static __always_inline int forget_call(void)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -676,38 +716,13 @@ static __always_inline int forget_call(void)
 	return 0;
 }
 
-/* sendfile, accept, connect: bookkeeping only. */
-static __always_inline int finish_call(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
-	if (!state)
-		return 0;
-	struct probe_config *cfg = get_config();
-	long ret = ctx->ret;
-	if (!cfg)
-		goto done;
-	if (state->kind == CALL_ACCEPT || state->kind == CALL_CONNECT) {
-		finish_connection_setup(cfg, state, ret);
-	} else if (state->kind == CALL_SENDFILE && ret > 0) {
-		/* File bytes never pass through user memory: count them so the body's extent stays exact. */
-		struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
-		struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
-		if (conn) {
-			__u64 position = __sync_fetch_and_add(&conn->position[DIRECTION_EGRESS], ret);
-			count(COUNTER_CAPPED_BYTES, ret);
-			emit_payload(cfg, &key, conn, DIRECTION_EGRESS, position, ret, ret, 0, false, 0, 0, state->tid,
-				     true, false);
-		}
-	}
-done:
-	bpf_map_delete_elem(&calls, &pid_tgid);
-	return 0;
-}
-
+/*
+ * Data exits come in two sets, loaded per mode so the verifier never checks code that cannot run: copy_exit_* for
+ * tracepoint mode, forget_exit_* for kprobe mode. The bookkeeping exits below serve both.
+ */
 #define DATA_EXIT(syscall, kind)                                                                                     \
 	SEC("tracepoint/syscalls/sys_exit_" #syscall)                                                               \
-	int copy_exit_##syscall(struct trace_event_raw_sys_exit *ctx) { return copy_call(ctx, kind); }              \
+	int copy_exit_##syscall(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx, kind); }              \
 	SEC("tracepoint/syscalls/sys_exit_" #syscall)                                                               \
 	int forget_exit_##syscall(struct trace_event_raw_sys_exit *ctx) { return forget_call(); }
 
@@ -721,13 +736,13 @@ DATA_EXIT(sendmsg, CALL_MSGHDR)
 DATA_EXIT(recvmsg, CALL_MSGHDR)
 
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int exit_sendfile64(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+int exit_sendfile64(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx, 0); }
 SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+int exit_accept(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx, 0); }
 SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx, 0); }
 SEC("tracepoint/syscalls/sys_exit_connect")
-int exit_connect(struct trace_event_raw_sys_exit *ctx) { return finish_call(ctx); }
+int exit_connect(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx, 0); }
 
 /* ---- kprobe mode: payload straight from the socket layer's iov_iter ---------------------------------------------- */
 
@@ -763,9 +778,7 @@ static __always_inline void snapshot_iter(struct iov_iter *iter, struct iter_sna
 /* Kernel-side socket calls (no syscall of ours around them) and sendfile's page-backed iterators are left alone. */
 static __always_inline struct call_state *kprobe_call(__u8 direction)
 {
-	struct probe_config *cfg = get_config();
-	if (!cfg || !(cfg->flags & CONFIG_KPROBE_DATA))
-		return NULL;
+	/* Only kprobe mode loads these programs, so no flag has to say who copies: the kprobes do. */
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call_state *state = bpf_map_lookup_elem(&calls, &pid_tgid);
 	if (!state || state->direction != direction || state->peek)
@@ -780,12 +793,12 @@ static __always_inline void emit_from_snapshot(struct call_state *state, __u64 a
 	struct probe_config *cfg = get_config();
 	if (!cfg)
 		return;
-	struct conn_key key = {.tgid = state->tgid, .fd = state->fd};
-	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	__u8 direction = state->direction & 1;
+	struct conn_key key = {};
+	__u64 position = 0;
+	struct conn_info *conn = claim_bytes(state, direction, len, &key, &position);
 	if (!conn)
 		return;
-	__u8 direction = state->direction & 1;
-	__u64 position = __sync_fetch_and_add(&conn->position[direction], len);
 	struct iter_snapshot *snap = &state->iter;
 	if (snap->shape == ITER_SHAPE_UBUF)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, false, 0,

@@ -45,7 +45,6 @@ enum config_flags {
 	CONFIG_FILTER_PIDS = 1,
 	CONFIG_FILTER_PORTS = 2,
 	CONFIG_FILTER_NETNS = 4,
-	CONFIG_KPROBE_DATA = 8, /* kprobes copy the payload; syscall exits only clean up */
 };
 
 struct probe_config {

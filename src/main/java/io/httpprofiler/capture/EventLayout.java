@@ -75,7 +75,6 @@ public final class EventLayout {
         public static final int FILTER_PIDS = 1;
         public static final int FILTER_PORTS = 2;
         public static final int FILTER_NETNS = 4;
-        public static final int KPROBE_DATA = 8;
     }
 
     /** {@code struct skip_key} and {@code struct skip_range}: the {@code skips} map user space writes. */

@@ -52,7 +52,7 @@ public final class KernelProbe implements AutoCloseable {
             long loadStart = System.nanoTime();
             load(object, log);
             this.loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
-            writeFilters(settings, ownPid, mode == AttachMode.KPROBE);
+            writeFilters(settings, ownPid);
             if (mode == AttachMode.KPROBE) {
                 attachKprobes(selected);
             }
@@ -226,7 +226,7 @@ public final class KernelProbe implements AutoCloseable {
         return "";
     }
 
-    private void writeFilters(CaptureSettings settings, int ownPid, boolean kprobeData) {
+    private void writeFilters(CaptureSettings settings, int ownPid) {
         BpfMap pidFilter = object.map("pid_filter");
         for (int pid : settings.pids()) {
             pidFilter.put(intKey(pid), new byte[]{1});
@@ -238,8 +238,7 @@ public final class KernelProbe implements AutoCloseable {
         }
         int flags = (settings.pids().isEmpty() ? 0 : EventLayout.Config.FILTER_PIDS)
                 | (settings.ports().isEmpty() ? 0 : EventLayout.Config.FILTER_PORTS)
-                | (settings.netnsInode() == 0 ? 0 : EventLayout.Config.FILTER_NETNS)
-                | (kprobeData ? EventLayout.Config.KPROBE_DATA : 0);
+                | (settings.netnsInode() == 0 ? 0 : EventLayout.Config.FILTER_NETNS);
         ByteBuffer config = ByteBuffer.allocate(EventLayout.Config.SIZE).order(ByteOrder.nativeOrder());
         config.putInt(EventLayout.Config.OWN_TGID, ownPid);
         config.putInt(EventLayout.Config.FLAGS, flags);

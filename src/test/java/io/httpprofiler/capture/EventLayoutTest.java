@@ -115,8 +115,7 @@ class EventLayoutTest {
                 btf.enumValues("counter"), "enum counter");
         assertEquals(Map.of("CONFIG_FILTER_PIDS", (long) EventLayout.Config.FILTER_PIDS,
                         "CONFIG_FILTER_PORTS", (long) EventLayout.Config.FILTER_PORTS,
-                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS,
-                        "CONFIG_KPROBE_DATA", (long) EventLayout.Config.KPROBE_DATA),
+                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS),
                 btf.enumValues("config_flags"), "enum config_flags");
     }
 
