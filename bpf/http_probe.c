@@ -143,13 +143,25 @@ struct {
 	__type(value, struct skip_range);
 } skips SEC(".maps");
 
-/* Records are assembled here, then copied into the ring with their real length: small writes take small space. */
+/*
+ * How far into a record the payload loop still appends another iovec segment (the record is sent first otherwise). The
+ * verifier bounds the offset and the length of each copy separately, so the buffer needs this much room past the
+ * largest record; a per-CPU value may not exceed 32 KiB, hence not a whole second MAX_RECORD_DATA.
+ */
+#define MAX_GATHER_OFFSET 8192
+
+/*
+ * Records are assembled here, then copied into the ring with their real length: small writes take small space. The
+ * header's flexible data[] is payload[] (a GNU extension clang supports; it keeps both names in BTF for the layout test).
+ */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
 struct event_buffer {
-	union {
-		struct probe_event header;
-		__u8 bytes[sizeof(struct probe_event) + MAX_RECORD_DATA];
-	};
+	struct probe_event header;
+	__u8 payload[MAX_RECORD_DATA]; /* the largest record is header + payload */
+	__u8 gather_room[MAX_GATHER_OFFSET];
 };
+#pragma clang diagnostic pop
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -347,25 +359,31 @@ static __always_inline __u64 skip_prefix(struct conn_key *key, struct conn_info 
 }
 
 /*
- * Writes one DATA record: the header prepared in the per-CPU scratch buffer, plus len (<= MAX_RECORD_DATA) bytes from
- * user memory at src. A global (non-inlined) function, so the verifier checks it once instead of once per loop step of
- * every caller: that is what keeps the payload loops within the verifier's budget.
+ * Appends len (<= MAX_RECORD_DATA) bytes from user memory at src to the record being gathered in the per-CPU scratch
+ * buffer, at offset `at` (<= MAX_GATHER_OFFSET) of its payload; the caller keeps at + len <= MAX_RECORD_DATA. Returns 0
+ * if the memory was unreadable.
+ * Global (non-inlined) functions like this one are checked once by the verifier instead of once per loop step of every
+ * caller: that is what keeps the payload loops within its budget.
  */
-__noinline int emit_chunk(__u64 position, __u64 src, __u64 len, __u64 ring_flags)
+__noinline int gather_chunk(__u64 src, __u64 at, __u64 len)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
-	if (!buf)
+	if (!buf || at > MAX_GATHER_OFFSET || len > MAX_RECORD_DATA)
 		return 0;
-	if (len > MAX_RECORD_DATA)
-		len = MAX_RECORD_DATA;
+	return bpf_probe_read_user(buf->header.data + at, len, (const void *)src) == 0;
+}
+
+/* Sends the record gathered so far: the shared header, now at `position`, plus its first len payload bytes. */
+__noinline int flush_record(__u64 position, __u64 len, __u64 ring_flags)
+{
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf || len == 0 || len > MAX_RECORD_DATA)
+		return 0;
 	buf->header.position = position;
 	buf->header.data_len = len;
 	buf->header.timestamp_ns = bpf_ktime_get_ns();
-	if (bpf_probe_read_user(buf->header.data, len, (const void *)src)) {
-		count(COUNTER_UNREADABLE_BYTES, len);
-		return 0;
-	}
 	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event) + len, ring_flags)) {
 		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
 		count(COUNTER_RINGBUF_FULL_BYTES, len);
@@ -390,6 +408,7 @@ struct payload_cursor {
 	__u64 left;     /* bytes left in the current segment */
 	__u64 source;   /* iovec array */
 	__u64 kernel_iovec; /* the iovec array is in kernel memory (kprobe mode: the kernel copied it), not the caller's */
+	__u64 gathered; /* payload bytes in the record being gathered; they end where `done` is */
 };
 
 struct {
@@ -421,8 +440,9 @@ __noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags)
 }
 
 /*
- * The payload loop, driven by the cursor emit_payload prepared. Global (not inlined) so that the verifier checks it once
- * per program however many call sites the program has.
+ * The payload loop, driven by the cursor emit_payload prepared. Segments of an iovec are gathered into shared records
+ * (nginx's head + body writev is one record, not two): fewer ring records to reserve, wake for and decode. Global (not
+ * inlined) so that the verifier checks it once per program however many call sites the program has.
  */
 __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 {
@@ -430,6 +450,7 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
 	if (!c)
 		return 0;
+	c->gathered = 0;
 	for (int i = 0; i < MAX_RECORDS_PER_CALL + MAX_IOV_SEGMENTS; i++) {
 		if (c->done >= c->limit)
 			break;
@@ -454,16 +475,32 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 			c->wanted -= step;
 			continue;
 		}
+		if (c->gathered > MAX_GATHER_OFFSET) {
+			flush_record(position + c->done - c->gathered, c->gathered, flags);
+			c->gathered = 0;
+		}
 		__u64 chunk = c->limit - c->done;
 		if (chunk > c->left)
 			chunk = c->left;
-		if (chunk > MAX_RECORD_DATA)
-			chunk = MAX_RECORD_DATA;
-		emit_chunk(position + c->done, c->base, chunk, flags);
+		if (chunk > MAX_RECORD_DATA - c->gathered)
+			chunk = MAX_RECORD_DATA - c->gathered;
+		if (gather_chunk(c->base, c->gathered, chunk)) {
+			c->gathered += chunk;
+		} else {
+			/* Send what came before; the unreadable bytes stay a counted hole in the positions. */
+			flush_record(position + c->done - c->gathered, c->gathered, flags);
+			c->gathered = 0;
+			count(COUNTER_UNREADABLE_BYTES, chunk);
+		}
 		c->base += chunk;
 		c->left -= chunk;
 		c->done += chunk;
+		if (c->gathered >= MAX_RECORD_DATA) {
+			flush_record(position + c->done - c->gathered, c->gathered, flags);
+			c->gathered = 0;
+		}
 	}
+	flush_record(position + c->done - c->gathered, c->gathered, flags);
 	if (c->done < len) {
 		count(COUNTER_CAPPED_BYTES, len - c->done);
 		emit_marker(position + c->done, len - c->done, flags);
@@ -487,7 +524,7 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
 	if (!buf || !c)
 		return;
-	/* The record header every chunk shares; copy_payload and emit_chunk fill in position and data. */
+	/* The record header every chunk shares; copy_payload and flush_record fill in position and data. */
 	__builtin_memset(&buf->header, 0, sizeof(buf->header));
 	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
 	buf->header.direction = direction;

@@ -142,6 +142,35 @@ class CaptureEndToEndTest {
             assertEquals(1, pair.client().transcript.calls(Direction.EGRESS).size(), "one writev took all 3 segments");
             assertEndpointCaptured(events, pair.client());
             assertEndpointCaptured(events, pair.server());
+            assertEquals(1, records(events, idOf(events, pair.client()), Direction.EGRESS).size(),
+                    "the 3 segments share one record");
+            assertNothingLost();
+        }
+    }
+
+    /** nginx's shape: writev(head, large body, small tail): segments are packed into full records, none per segment. */
+    @Test
+    void gatheredSegmentsArePackedIntoFullRecords() throws Exception {
+        startCapture(LiveCapture.settingsForThisProcess());
+        byte[] body = new byte[40_000];
+        new Random(7).nextBytes(body);
+        byte[][] segments = {"HTTP/1.1 200 OK\r\nContent-Length: 40010\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                body, "0123456789".getBytes(StandardCharsets.US_ASCII)};
+        int total = Endpoint.concat(segments).length;
+        try (Loopback pair = Loopback.channels(LOOPBACK)) {
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> pair.server().receive(total, 64 * 1024));
+            pair.client().sendGathering(segments);
+            assertArrayEquals(Endpoint.concat(segments), reader.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            pair.client().close();
+            pair.server().close();
+            List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
+
+            assertEndpointCaptured(events, pair.client());
+            assertEquals(1, pair.client().transcript.calls(Direction.EGRESS).size(), "one writev(2)");
+            List<Integer> sizes = records(events, idOf(events, pair.client()), Direction.EGRESS).stream()
+                    .map(r -> r.data().length).toList();
+            int full = EventLayout.MAX_RECORD_DATA;
+            assertEquals(List.of(full, full, total - 2 * full), sizes, "full records across segment boundaries");
             assertNothingLost();
         }
     }

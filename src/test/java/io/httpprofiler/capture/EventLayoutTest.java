@@ -136,9 +136,11 @@ class EventLayoutTest {
     @Test
     void mapShapesMatchWhatJavaWritesAndReads() throws IOException {
         try (BpfObject object = BpfObject.open(Files.readAllBytes(objectFile))) {
-            // The scratch buffer is sizeof(struct probe_event) + MAX_RECORD_DATA: the largest record the kernel emits.
-            assertEquals(EventLayout.MAX_RECORD_DATA, object.map("scratch").valueSize() - EventLayout.HEADER_SIZE,
-                    "MAX_RECORD_DATA");
+            // The largest record the kernel emits is a header and a payload[MAX_RECORD_DATA], assembled in scratch.
+            BtfTypes.StructLayout scratch = btf.struct("event_buffer");
+            assertEquals(EventLayout.HEADER_SIZE, scratch.members().get("payload").offset(), "payload follows the header");
+            assertEquals(EventLayout.MAX_RECORD_DATA, scratch.members().get("payload").size(), "MAX_RECORD_DATA");
+            assertEquals(scratch.size(), object.map("scratch").valueSize(), "scratch holds one event_buffer");
             assertEquals(EventLayout.Config.SIZE, object.map("settings").valueSize(), "settings value");
             assertEquals(EventLayout.COUNTER_MAX, object.map("counters").maxEntries(), "counters entries");
             assertEquals(Long.BYTES, object.map("counters").valueSize(), "counters are u64 (sumPerCpuLong)");
