@@ -346,18 +346,6 @@ static __always_inline struct conn_info *find_conn(struct probe_config *cfg, str
 	return open_conn(cfg, key, sk, ROLE_UNKNOWN, tid);
 }
 
-/* Bytes at the start of [position, position+len) that user space asked us not to copy. */
-static __always_inline __u64 skip_prefix(struct conn_key *key, struct conn_info *conn, __u8 direction,
-					 __u64 position, __u64 len)
-{
-	struct skip_key skey = {.tgid = key->tgid, .fd = key->fd, .direction = direction};
-	struct skip_range *range = bpf_map_lookup_elem(&skips, &skey);
-	if (!range || range->generation != conn->generation || range->until <= position)
-		return 0;
-	__u64 skip = range->until - position;
-	return skip < len ? skip : len;
-}
-
 /*
  * Appends len (<= MAX_RECORD_DATA) bytes from user memory at src to the record being gathered in the per-CPU scratch
  * buffer, at offset `at` (<= MAX_GATHER_OFFSET) of its payload; the caller keeps at + len <= MAX_RECORD_DATA. Returns 0
@@ -409,6 +397,7 @@ struct payload_cursor {
 	__u64 source;   /* iovec array */
 	__u64 kernel_iovec; /* the iovec array is in kernel memory (kprobe mode: the kernel copied it), not the caller's */
 	__u64 gathered; /* payload bytes in the record being gathered; they end where `done` is */
+	__u64 tail_skip; /* bytes at the end of the call not copied because they are in a skip range */
 };
 
 struct {
@@ -502,10 +491,217 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 	}
 	flush_record(position + c->done - c->gathered, c->gathered, flags);
 	if (c->done < len) {
-		count(COUNTER_CAPPED_BYTES, len - c->done);
+		__u64 skipped = c->tail_skip < len - c->done ? c->tail_skip : len - c->done;
+		count(COUNTER_SKIPPED_BYTES, skipped);
+		count(COUNTER_CAPPED_BYTES, len - c->done - skipped);
 		emit_marker(position + c->done, len - c->done, flags);
 	}
 	return 0;
+}
+
+/* ---- bodies nobody keeps: the kernel's own look at a head ------------------------------------------------------- */
+
+/*
+ * A call much larger than --max-body that starts with an HTTP head carrying Content-Length: the body's extent is known
+ * at once, so everything past the kept part (in this call and in the calls that follow) need not leave the kernel.
+ * User space learns the same from its parser, but only after the ring delivered the bytes, usually too late for a body
+ * sent in a few large calls. Only plain cases are taken (Content-Length once, no Transfer-Encoding, a status that has a
+ * body, the head within HEAD_SCAN bytes of the first buffer); anything else is left to user space. If it guesses wrong
+ * (a body that happens to start with something head-like), the bytes are still counted and user space sees a gap it
+ * reports: never silent. A response to HEAD has no body whatever its Content-Length; its call is small (no body follows
+ * in it), so it is not looked at unless pipelined responses share a call with it.
+ */
+#define HEAD_SCAN 512
+#define HEAD_MASK (HEAD_SCAN - 1)
+/* Calls up to body_keep + this are copied whole without looking: the kept body and a typical head fill them anyway. */
+#define HEAD_LOOK_THRESHOLD 512
+
+struct head_scan {
+	__u8 bytes[HEAD_SCAN + 16]; /* + 16: an 8-byte word can be read at any masked offset */
+	/* Loop state lives in map memory for the verifier's sake, as payload_cursor's does. */
+	__u64 avail;         /* bytes read into bytes[] */
+	__u64 at;            /* next byte to look at */
+	__u64 line_start;
+	__u64 length;        /* Content-Length */
+	__u64 digits;        /* 0: no Content-Length header seen; else digits of its value so far + 1 */
+	__u64 head_end;      /* offset just past the blank line */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct head_scan);
+} heads SEC(".maps");
+
+/* Little-endian 8-byte words, compared after OR-ing 0x20 into every byte (ASCII lower case; '-' and ':' keep). */
+#define WORD_CONTENT_ 0x2d746e65746e6f63ULL /* "content-" */
+#define WORD_LENGTH_ 0x003a6874676e656cULL  /* "length:" (7 bytes) */
+#define WORD_TRANSFER 0x726566736e617274ULL /* "transfer" */
+#define WORD_ENCODIN 0x6e69646f636e652dULL  /* "-encodin" */
+#define LOWER 0x2020202020202020ULL
+
+static __always_inline __u64 word_at(struct head_scan *h, __u64 offset)
+{
+	__u64 word = 0;
+	__builtin_memcpy(&word, &h->bytes[offset & HEAD_MASK], sizeof(word));
+	return word | LOWER;
+}
+
+/* Reads the Content-Length value at h->at (spaces, then digits up to the line's \r or \n); leaves h->at there. */
+__noinline int parse_length(void)
+{
+	__u32 zero = 0;
+	struct head_scan *h = bpf_map_lookup_elem(&heads, &zero);
+	if (!h)
+		return 0;
+	for (int n = 0; n < 32; n++) {
+		__u64 at = h->at & HEAD_MASK;
+		if (at >= h->avail || h->at >= HEAD_SCAN)
+			return 0;
+		__u8 c = h->bytes[at];
+		if (c == '\r' || c == '\n')
+			return h->digits > 1;
+		h->at = at + 1;
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c < '0' || c > '9' || h->digits > 18)
+			return 0;
+		h->length = h->length * 10 + (c - '0');
+		h->digits++;
+	}
+	return 0;
+}
+
+#define WORD_NEWLINES 0x0a0a0a0a0a0a0a0aULL
+#define WORD_ONES 0x0101010101010101ULL
+#define WORD_HIGHS 0x8080808080808080ULL
+#define DE_BRUIJN 0x0218a392cd3d5dbfULL
+/* Lowest set bit's index for (bit * DE_BRUIJN) >> 58: counts trailing zeros without a loop. */
+static const __u8 TRAILING_ZEROS[64] = {
+	0,  1,  2,  7,  3,  13, 8,  19, 4,  25, 14, 28, 9,  34, 20, 40, 5,  17, 26, 38, 15, 46,
+	29, 48, 10, 31, 35, 54, 21, 50, 41, 57, 63, 6,  12, 18, 24, 27, 33, 39, 16, 37, 45, 47,
+	30, 53, 49, 56, 62, 11, 23, 32, 36, 44, 52, 55, 61, 22, 43, 51, 60, 42, 59, 58,
+};
+/* Loop steps: one per 8-byte word without a newline, one per line. */
+#define SCAN_STEPS (HEAD_SCAN / 8 + 24)
+
+/* Offset of the first newline in the 8 bytes at `at` (8 if none); bytes past avail count as no newline. */
+static __always_inline __u64 newline_in_word(struct head_scan *h, __u64 at)
+{
+	__u64 word = 0;
+	__builtin_memcpy(&word, &h->bytes[at & HEAD_MASK], sizeof(word));
+	__u64 x = word ^ WORD_NEWLINES;
+	__u64 found = (x - WORD_ONES) & ~x & WORD_HIGHS; /* exact for the lowest newline byte */
+	if (!found)
+		return 8;
+	return TRAILING_ZEROS[(((found & -found) * DE_BRUIJN) >> 58) & 63] >> 3;
+}
+
+/*
+ * Scans the head in h->bytes; 1 when head_end and length hold a plain Content-Length head. One loop step per word
+ * without a newline or per line, with loop state in map memory as for the payload: cheap for the verifier.
+ */
+__noinline int scan_head(void)
+{
+	__u32 zero = 0;
+	struct head_scan *h = bpf_map_lookup_elem(&heads, &zero);
+	if (!h)
+		return 0;
+	for (int n = 0; n < SCAN_STEPS; n++) {
+		__u64 at = h->at;
+		if (at >= h->avail || at >= HEAD_SCAN)
+			return 0; /* the head goes on past what was read */
+		at += newline_in_word(h, at);
+		if (at >= h->avail)
+			return 0;
+		if (h->bytes[at & HEAD_MASK] != '\n') {
+			h->at = at;
+			continue;
+		}
+		h->at = at + 1;
+		__u64 line = at - h->line_start; /* without the \n */
+		if (line == 0 || (line == 1 && h->bytes[h->line_start & HEAD_MASK] == '\r')) {
+			if (h->line_start == 0 || !h->digits)
+				return 0; /* no start line, or no Content-Length */
+			h->head_end = at + 1;
+			return 1;
+		}
+		__u64 next = at + 1;
+		h->line_start = next;
+		if (next + 16 > h->avail)
+			continue; /* too short to be a header we look for; still may be the blank line */
+		__u64 first = word_at(h, next), second = word_at(h, next + 8);
+		if (first == WORD_TRANSFER && second == WORD_ENCODIN)
+			return 0; /* chunked (or worse): user space's parser decides */
+		if (first == WORD_CONTENT_ && (second & 0x00ffffffffffffffULL) == WORD_LENGTH_) {
+			if (h->digits)
+				return 0; /* a second Content-Length: not a plain case */
+			h->digits = 1;
+			h->at = next + 15;
+			if (!parse_length())
+				return 0;
+		}
+	}
+	return 0;
+}
+
+/* Does the buffer start like a message whose body Content-Length gives (a request, or a response with a body)? */
+static __always_inline bool starts_like_head(struct head_scan *h)
+{
+	if (h->avail < 16)
+		return false;
+	__u64 first;
+	__builtin_memcpy(&first, h->bytes, sizeof(first));
+	if ((first & 0x00ffffffffffffffULL) == 0x002e312f50545448ULL) { /* "HTTP/1." */
+		__u8 s0 = h->bytes[9], s1 = h->bytes[10], s2 = h->bytes[11];
+		if (s0 < '2' || s0 > '9') /* 1xx has no body; so much the better for a garbled status */
+			return false;
+		return !(s0 == '2' && s1 == '0' && s2 == '4') && !(s0 == '3' && s1 == '0' && s2 == '4');
+	}
+	return h->bytes[0] >= 'A' && h->bytes[0] <= 'Z'; /* a method */
+}
+
+/*
+ * Reads the first bytes of a call (flat buffer, or the first iovec segment) and, if they hold a plain Content-Length
+ * head, records the body's part past body_keep as a skip range for this connection and direction.
+ */
+static __always_inline void learn_body(__u64 source, bool iovec, bool kernel_iovec, __u64 len, __u64 position,
+				       struct conn_key *key, struct conn_info *conn, __u8 direction, __u64 body_keep)
+{
+	__u32 zero = 0;
+	struct head_scan *h = bpf_map_lookup_elem(&heads, &zero);
+	if (!h)
+		return;
+	__u64 base = source, avail = len;
+	if (iovec) {
+		struct iovec vec = {};
+		if (kernel_iovec ? bpf_probe_read_kernel(&vec, sizeof(vec), (void *)source)
+				 : bpf_probe_read_user(&vec, sizeof(vec), (void *)source))
+			return;
+		base = (__u64)vec.iov_base;
+		avail = vec.iov_len < len ? vec.iov_len : len;
+	}
+	if (avail > HEAD_SCAN)
+		avail = HEAD_SCAN;
+	if (avail < 16 || bpf_probe_read_user(h->bytes, avail, (void *)base))
+		return;
+	h->avail = avail;
+	if (!starts_like_head(h))
+		return;
+	h->at = 0;
+	h->line_start = 0;
+	h->digits = 0;
+	h->length = 0;
+	if (!scan_head())
+		return;
+	__u64 keep_end = position + h->head_end + body_keep;
+	__u64 body_end = position + h->head_end + h->length;
+	if (keep_end >= body_end)
+		return;
+	struct skip_key skey = {.tgid = key->tgid, .fd = key->fd, .direction = direction};
+	struct skip_range range = {.generation = conn->generation, .from = keep_end, .until = body_end};
+	bpf_map_update_elem(&skips, &skey, &range, BPF_ANY);
 }
 
 /*
@@ -535,13 +731,28 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 		emit_marker(position, len, flags);
 		return;
 	}
-	__u64 skipped = skip_prefix(key, conn, direction, position, len);
+	/* A call of a head and a large body: learn the body's extent before deciding what to copy. */
+	if (len > cfg->body_keep + HEAD_LOOK_THRESHOLD && (!iovec || source_skip == 0))
+		learn_body(iovec ? source : source + source_skip, iovec, kernel_iovec, len, position, key, conn, direction,
+			   cfg->body_keep);
+	/* Bytes of a skip range: a prefix of the call, or its tail when the range begins inside it and outlasts it. */
+	__u64 skipped = 0, copy_end = len;
+	struct skip_key skey = {.tgid = key->tgid, .fd = key->fd, .direction = direction};
+	struct skip_range *range = bpf_map_lookup_elem(&skips, &skey);
+	if (range && range->generation == conn->generation && range->until > position &&
+	    range->from < position + len) {
+		if (range->from <= position)
+			skipped = range->until - position < len ? range->until - position : len;
+		else if (range->until >= position + len)
+			copy_end = range->from - position;
+	}
 	if (skipped) {
 		count(COUNTER_SKIPPED_BYTES, skipped);
 		emit_marker(position, skipped, flags);
 	}
 	c->done = skipped;
-	c->limit = len;
+	c->limit = copy_end;
+	c->tail_skip = len - copy_end;
 	if (c->limit > skipped + cfg->max_capture_per_call)
 		c->limit = skipped + cfg->max_capture_per_call;
 	c->wanted = source_skip + skipped;

@@ -36,7 +36,7 @@ enum counter {
 	COUNTER_RINGBUF_FULL_BYTES = 1,   /* payload bytes in those records */
 	COUNTER_CONN_TABLE_FULL = 2,      /* connections not tracked: the connection table was full */
 	COUNTER_CAPPED_BYTES = 3,         /* bytes past the per-call capture cap: counted in positions, not copied */
-	COUNTER_SKIPPED_BYTES = 4,        /* bytes user space asked not to copy (body past --max-body) */
+	COUNTER_SKIPPED_BYTES = 4,        /* body bytes past --max-body, not copied (found by the kernel or user space) */
 	COUNTER_UNREADABLE_BYTES = 5,     /* bytes the kernel could not read from user memory */
 	COUNTER_MAX = 6,
 };
@@ -55,10 +55,13 @@ struct probe_config {
 	__u32 wakeup_bytes;        /* wake user space once this much is waiting; 0 = on every record */
 	__u64 pidns_dev;           /* the profiler's pid namespace (st_dev, st_ino of /proc/self/ns/pid): pids are */
 	__u64 pidns_inode;         /* reported as seen from there; 0 = the kernel's global pids */
+	__u64 body_keep;           /* body bytes user space keeps (--max-body): a Content-Length body the kernel finds in
+	                            * a large call is copied this far and only counted beyond */
 };
 
-/* Key and value of the `skips` map, written by user space: "on this connection and direction, do not copy bytes before
- * position `until`" (a body past --max-body that nobody will keep). */
+/* Key and value of the `skips` map: "on this connection and direction, do not copy the bytes in [from, until)" (a body
+ * past --max-body that nobody will keep). Written by user space once it parsed a head, and by the kernel itself when a
+ * large call starts with a head it can read (see learn_body). */
 struct skip_key {
 	__u32 tgid;
 	__s32 fd;
@@ -67,6 +70,7 @@ struct skip_key {
 
 struct skip_range {
 	__u64 generation; /* the connection's generation: a reused fd must not inherit it */
+	__u64 from;
 	__u64 until;
 };
 

@@ -12,12 +12,16 @@ import java.util.Set;
  * @param ringBytes         ring buffer size, a power of two multiple of the page size
  * @param maxCapturePerCall bytes copied from one socket call at most; the rest is counted
  * @param wakeupBytes       the kernel wakes the reader once this much is waiting (0: for every record)
+ * @param bodyKeep          body bytes user space keeps ({@code --max-body}): past them, a Content-Length body the kernel
+ *                          finds at the start of a large call is counted, not copied ({@link #KEEP_EVERY_BODY}: copied)
  */
 public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Integer> ports, long netnsInode,
-                              int ringBytes, int maxCapturePerCall, int wakeupBytes) {
+                              int ringBytes, int maxCapturePerCall, int wakeupBytes, long bodyKeep) {
     public static final int DEFAULT_RING_BYTES = 16 * 1024 * 1024;
     public static final int DEFAULT_MAX_CAPTURE_PER_CALL = 1024 * 1024;
     public static final int DEFAULT_WAKEUP_BYTES = 256 * 1024;
+    /** No body is too long to copy whole. */
+    public static final long KEEP_EVERY_BODY = Long.MAX_VALUE;
 
     public CaptureSettings {
         pids = Set.copyOf(pids);
@@ -29,30 +33,34 @@ public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Inte
 
     public static CaptureSettings defaults() {
         return new CaptureSettings(AttachMode.AUTO, Set.of(), Set.of(), 0, DEFAULT_RING_BYTES,
-                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES);
+                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES, KEEP_EVERY_BODY);
     }
 
     public CaptureSettings withAttachMode(AttachMode mode) {
-        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes);
+        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
     }
 
     public CaptureSettings withPids(Set<Integer> onlyPids) {
-        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes);
+        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
     }
 
     public CaptureSettings withPorts(Set<Integer> onlyPorts) {
-        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes);
+        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
     }
 
     public CaptureSettings withNetnsInode(long inode) {
-        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes);
+        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
     }
 
     public CaptureSettings withRingBytes(int bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes, bodyKeep);
     }
 
     public CaptureSettings withWakeupBytes(int bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes, bodyKeep);
+    }
+
+    public CaptureSettings withBodyKeep(long bytes) {
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bytes);
     }
 }

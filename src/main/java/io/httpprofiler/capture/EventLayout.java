@@ -70,7 +70,8 @@ public final class EventLayout {
         public static final int WAKEUP_BYTES = 20;
         public static final int PIDNS_DEV = 24;
         public static final int PIDNS_INODE = 32;
-        public static final int SIZE = 40;
+        public static final int BODY_KEEP = 40;
+        public static final int SIZE = 48;
 
         public static final int FILTER_PIDS = 1;
         public static final int FILTER_PORTS = 2;
@@ -87,8 +88,9 @@ public final class EventLayout {
         public static final int KEY_DIRECTION = 8;
         public static final int KEY_SIZE = 12;
         public static final int RANGE_GENERATION = 0;
-        public static final int RANGE_UNTIL = 8;
-        public static final int RANGE_SIZE = 16;
+        public static final int RANGE_FROM = 8;
+        public static final int RANGE_UNTIL = 16;
+        public static final int RANGE_SIZE = 24;
     }
 
     /** Payload bytes one record carries at most ({@code MAX_RECORD_DATA}). */

@@ -172,10 +172,12 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     /**
-     * Asks the kernel not to copy this connection's bytes in one direction before stream position {@code until}: they
-     * belong to a body past the kept size. They are still counted. Best effort: a full map just means they get copied.
+     * Asks the kernel not to copy this connection's bytes in {@code [from, until)} of one direction: they belong to a
+     * body past the kept size (or to a stream no longer parsed). They are still counted, and marked where they were
+     * left out. One range per connection and direction: a newer one replaces the last (the kernel may also have put
+     * one there itself). Best effort: a full map just means the bytes get copied.
      */
-    public void skipUntil(ConnectionId connection, Direction direction, long until) {
+    public void skip(ConnectionId connection, Direction direction, long from, long until) {
         ByteBuffer key = ByteBuffer.allocate(EventLayout.Skip.KEY_SIZE).order(ByteOrder.nativeOrder());
         key.putInt(EventLayout.Skip.KEY_TGID, connection.pid());
         key.putInt(EventLayout.Skip.KEY_FD, connection.fd());
@@ -183,6 +185,7 @@ public final class KernelProbe implements AutoCloseable {
                 direction == Direction.EGRESS ? EventLayout.DIRECTION_EGRESS : EventLayout.DIRECTION_INGRESS);
         ByteBuffer value = ByteBuffer.allocate(EventLayout.Skip.RANGE_SIZE).order(ByteOrder.nativeOrder());
         value.putLong(EventLayout.Skip.RANGE_GENERATION, connection.generation());
+        value.putLong(EventLayout.Skip.RANGE_FROM, from);
         value.putLong(EventLayout.Skip.RANGE_UNTIL, until);
         try {
             skips.put(key.array(), value.array());
@@ -248,6 +251,7 @@ public final class KernelProbe implements AutoCloseable {
         PidNamespace pids = PidNamespace.self();
         config.putLong(EventLayout.Config.PIDNS_DEV, pids.device());
         config.putLong(EventLayout.Config.PIDNS_INODE, pids.inode());
+        config.putLong(EventLayout.Config.BODY_KEEP, settings.bodyKeep());
         object.map("settings").put(intKey(0), config.array());
     }
 

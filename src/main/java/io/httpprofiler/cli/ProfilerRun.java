@@ -73,7 +73,8 @@ final class ProfilerRun {
                 .withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
                 .withRingBytes(options.ringBytes())
                 // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
-                .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4));
+                .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4))
+                .withBodyKeep(options.maxBody());
         long startNanos = System.nanoTime();
         KernelProbe started;
         try {

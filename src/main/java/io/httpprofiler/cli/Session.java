@@ -6,7 +6,6 @@ import io.httpprofiler.capture.CommandFilter;
 import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
-import io.httpprofiler.capture.SkipRequests;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
@@ -42,7 +41,6 @@ final class Session {
     private final PrintStream log;
     private final EventDecoder decoder = new EventDecoder(MonotonicClock.wallClockOffsetNanos());
     private final HttpPipeline pipeline;
-    private final SkipRequests skips;
     private final CommandFilter commandFilter;
     private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
@@ -59,8 +57,7 @@ final class Session {
                     + " MiB): bodies are kept up to " + settings.connectionBufferBytes() + " bytes; give it more with"
                     + " java -Xmx...");
         }
-        this.skips = new SkipRequests(probe::skipUntil);
-        this.pipeline = new HttpPipeline(settings, outputs::write, skips::request);
+        this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
         this.commandFilter = options.comms().isEmpty() ? null : new CommandFilter(options.comms(), pipeline::accept);
         this.input = commandFilter == null ? pipeline::accept : commandFilter;
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
@@ -113,7 +110,6 @@ final class Session {
         CaptureEvent event = decoder.decode(record);
         if (event != null) {
             try {
-                skips.observe(event);
                 input.accept(event);
             } catch (RuntimeException e) {
                 internalError(e);

@@ -175,6 +175,51 @@ class CaptureEndToEndTest {
         }
     }
 
+    /**
+     * The kernel's own look at a head: a response whose head and first 40 KB of body come in one write, with
+     * Content-Length and a kept size of 4 KiB, leaves the kernel as the head plus 4 KiB; the rest of that call and the
+     * next call (the rest of the body) are only counted, as skipped, and marked; the next response is copied again.
+     */
+    @Test
+    void bodyPastTheKeptSizeIsNotCopiedOnceTheKernelReadItsContentLength() throws Exception {
+        int keep = 4096;
+        startCapture(LiveCapture.settingsForThisProcess().withBodyKeep(keep));
+        byte[] body = new byte[100_000];
+        new Random(3).nextBytes(body);
+        byte[] head = "HTTP/1.1 200 OK\r\nServer: test\r\nContent-Length: 100000\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] first = Endpoint.concat(new byte[][]{head, Arrays.copyOf(body, 40_000)});
+        byte[] second = Arrays.copyOfRange(body, 40_000, body.length);
+        byte[] next = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII);
+        int total = first.length + second.length + next.length;
+        try (Loopback pair = Loopback.channels(LOOPBACK)) {
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> pair.client().receive(total, 256));
+            pair.server().send(first);
+            pair.server().send(second);
+            pair.server().send(next);
+            reader.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            pair.client().close();
+            pair.server().close();
+            List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
+            assertEquals(3, pair.server().transcript.calls(Direction.EGRESS).size(), "three write(2) calls");
+
+            List<DataEvent> egress = records(events, idOf(events, pair.server()), Direction.EGRESS);
+            long copied = egress.stream().mapToLong(r -> r.data().length).sum();
+            assertEquals(head.length + keep + next.length, copied, "the head, the kept part and the next response");
+            byte[] firstRecords = egress.stream().filter(r -> r.position() < head.length + keep)
+                    .map(DataEvent::data).reduce(new byte[0], (a, b) -> Endpoint.concat(new byte[][]{a, b}));
+            assertArrayEquals(Arrays.copyOf(first, head.length + keep), firstRecords, "copied from the start");
+            DataEvent last = egress.get(egress.size() - 1);
+            assertEquals(first.length + second.length, last.position(), "the next response at its own position");
+            assertArrayEquals(next, last.data());
+            List<DataEvent> markers = egress.stream().filter(r -> r.data().length == 0).toList();
+            assertEquals(body.length - keep, markers.stream().mapToLong(DataEvent::callSize).sum(),
+                    "markers announce every byte left out: " + markers);
+            assertEquals(body.length - keep, capture.probe().counters().skippedBytes(), "counted as skipped");
+            assertEndpointCaptured(events, pair.client()); // the reading side keeps everything (128-byte reads)
+        }
+    }
+
     @Test
     void readsIntoASmallBuffer() throws Exception {
         startCapture(LiveCapture.settingsForThisProcess());

@@ -85,7 +85,8 @@ class EventLayoutTest {
                 member("max_capture_per_call", EventLayout.Config.MAX_CAPTURE_PER_CALL, Integer.BYTES),
                 member("wakeup_bytes", EventLayout.Config.WAKEUP_BYTES, Integer.BYTES),
                 member("pidns_dev", EventLayout.Config.PIDNS_DEV, Long.BYTES),
-                member("pidns_inode", EventLayout.Config.PIDNS_INODE, Long.BYTES));
+                member("pidns_inode", EventLayout.Config.PIDNS_INODE, Long.BYTES),
+                member("body_keep", EventLayout.Config.BODY_KEEP, Long.BYTES));
 
         BtfTypes.StructLayout config = btf.struct("probe_config");
         assertSameMembers("probe_config", expected, config.members());
@@ -120,15 +121,15 @@ class EventLayoutTest {
     }
 
     @Test
-    void skipMapLayoutMatchesWhatKernelProbeSkipUntilWrites() {
-        // KernelProbe.skipUntil packs the key as {int pid, int fd, int direction} and the value as {long generation,
-        // long until}: these are the structs the kernel reads them as.
+    void skipMapLayoutMatchesWhatKernelProbeSkipWrites() {
+        // KernelProbe.skip packs the key as {int pid, int fd, int direction} and the value as {long generation,
+        // long from, long until}: these are the structs the kernel reads them as.
         assertSameMembers("skip_key", members(member("tgid", EventLayout.Skip.KEY_TGID, 4),
                         member("fd", EventLayout.Skip.KEY_FD, 4), member("direction", EventLayout.Skip.KEY_DIRECTION, 4)),
                 btf.struct("skip_key").members());
         assertEquals(EventLayout.Skip.KEY_SIZE, btf.struct("skip_key").size());
         assertSameMembers("skip_range", members(member("generation", EventLayout.Skip.RANGE_GENERATION, 8),
-                        member("until", EventLayout.Skip.RANGE_UNTIL, 8)),
+                        member("from", EventLayout.Skip.RANGE_FROM, 8), member("until", EventLayout.Skip.RANGE_UNTIL, 8)),
                 btf.struct("skip_range").members());
         assertEquals(EventLayout.Skip.RANGE_SIZE, btf.struct("skip_range").size());
     }
@@ -147,7 +148,7 @@ class EventLayoutTest {
             assertEquals(Integer.BYTES, object.map("pid_filter").keySize(), "pid_filter key");
             assertEquals(Short.BYTES, object.map("port_filter").keySize(), "port_filter key");
             assertEquals(12, object.map("skips").keySize(), "skips key");
-            assertEquals(16, object.map("skips").valueSize(), "skips value");
+            assertEquals(EventLayout.Skip.RANGE_SIZE, object.map("skips").valueSize(), "skips value");
         }
     }
 
