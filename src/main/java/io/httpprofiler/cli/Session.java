@@ -39,7 +39,10 @@ final class Session {
     private final KernelProbe probe;
     private final Outputs outputs;
     private final PrintStream log;
-    private final EventDecoder decoder = new EventDecoder(MonotonicClock.wallClockOffsetNanos());
+    private final long wallClockOffsetNanos = MonotonicClock.wallClockOffsetNanos();
+    private final EventDecoder decoder = new EventDecoder(wallClockOffsetNanos);
+    /** Debugging only: every record and expiry as fed, for an offline replay (null unless asked for). */
+    private final RecordLog recordLog;
     private final HttpPipeline pipeline;
     private final CommandFilter commandFilter;
     private final Consumer<CaptureEvent> input;
@@ -50,6 +53,7 @@ final class Session {
         this.probe = probe;
         this.outputs = outputs;
         this.log = log;
+        this.recordLog = RecordLog.fromSystemProperty(wallClockOffsetNanos, this::warn);
         long maxHeap = Runtime.getRuntime().maxMemory();
         PipelineSettings settings = pipelineSettings(options.maxBody(), maxHeap);
         if (settings.maxBody() > settings.connectionBufferBytes()) {
@@ -107,6 +111,9 @@ final class Session {
     }
 
     private void onRecord(java.nio.ByteBuffer record) {
+        if (recordLog != null) {
+            recordLog.record(record);
+        }
         CaptureEvent event = decoder.decode(record);
         if (event != null) {
             try {
@@ -142,11 +149,18 @@ final class Session {
         } catch (RuntimeException e) {
             internalError(e);
         }
+        if (recordLog != null) {
+            recordLog.close();
+        }
     }
 
     private void expire() {
+        long now = wallClockNanos();
+        if (recordLog != null) {
+            recordLog.expire(now);
+        }
         try {
-            pipeline.expire(wallClockNanos());
+            pipeline.expire(now);
         } catch (RuntimeException e) {
             internalError(e);
         }

@@ -68,6 +68,12 @@ final class MessageParser {
     /** The head being read was found while seeking: failing to parse it is not news. */
     private boolean seeking;
     private boolean droppedWhilePaused;
+    /**
+     * Lost messages were reported since the last message start. Seeking does not imply it: the parser also seeks from a
+     * connection's unseen start and after input it could not parse, and a gap then may swallow whole messages just the
+     * same; the pairing must hear of it, or it answers a request with the response to a later one.
+     */
+    private boolean lossReported;
     private long messagesParsed;
 
     /** Stream position of index 0 of the record being fed, its timestamp and thread. */
@@ -141,7 +147,13 @@ final class MessageParser {
         nanos = timestampNanos;
         switch (state) {
             case AWAIT_MESSAGE -> messagesLost();
-            case SEEK_MESSAGE -> candidate = true;
+            case SEEK_MESSAGE -> {
+                if (lossReported) {
+                    candidate = true;
+                } else {
+                    messagesLost();
+                }
+            }
             case HEAD -> {
                 pending.clear();
                 messagesLost();
@@ -221,6 +233,7 @@ final class MessageParser {
 
     private void beginHead(int index, boolean foundBySeeking) {
         state = State.HEAD;
+        lossReported = false;
         seeking = foundBySeeking;
         startPosition = base + index;
         startNanos = nanos;
@@ -554,6 +567,7 @@ final class MessageParser {
         } else if (state != State.STOPPED) {
             state = State.SEEK_MESSAGE;
             candidate = true;
+            lossReported = true;
             events.onMessagesLost(nanos);
         }
     }

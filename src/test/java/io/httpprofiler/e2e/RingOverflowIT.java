@@ -3,7 +3,6 @@ package io.httpprofiler.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,14 +82,11 @@ class RingOverflowIT {
     }
 
     /**
-     * Known bug, tracked in issue 5 (left open): under this massive loss (an 8 KiB ring for 8 x 12 responses of up to
-     * 200 KiB) a run now and then pairs a /burst/ request with an /after/ response without a note; most runs pass. The
-     * whole-message-loss cases that were suspected pass deterministically (http/WholeMessageGapTest), so the cause is
-     * still open. Disabled so that CI stays meaningful; while fixing it run it with -Dit.test=RingOverflowIT
-     * -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition.
+     * Connections that start while the ring overflows may lose their open record with their first exchanges: their
+     * parsers then seek the first message start, and a response lost entirely meanwhile must still count as lost
+     * (issue 5).
      */
     @Test
-    @Disabled("flaky: pairing after massive ring loss sometimes wrong without a note; see issue 5")
     void pairingIsRightDuringAndAfterTheLoss() throws Exception {
         Run run = overflow();
         // Never silently mis-paired: a response answers its own request (its body names it and has the size it asked
