@@ -293,7 +293,7 @@ class RingOverflowIT {
     }
 
     private static byte[] bpftool(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bpftool", "-j"));
+        List<String> command = new ArrayList<>(List.of(Robustness.bpftoolCommand(), "-j"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).start();
         byte[] out = process.getInputStream().readAllBytes();

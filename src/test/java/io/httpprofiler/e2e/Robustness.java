@@ -165,9 +165,19 @@ final class Robustness {
         return ids;
     }
 
+    /** bpftool's path: Debian installs it in /usr/sbin, which a non-login root shell's PATH may lack. */
+    static String bpftoolCommand() {
+        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "bpftool"))) {
+                return Path.of(dir, "bpftool").toString();
+            }
+        }
+        return "bpftool";
+    }
+
     /** Ids of every BPF program loaded in the kernel, per {@code bpftool prog list -j}. */
     static Set<Integer> loadedProgramIds() throws IOException, InterruptedException {
-        Process bpftool = new ProcessBuilder("bpftool", "-j", "prog", "list").start();
+        Process bpftool = new ProcessBuilder(bpftoolCommand(), "-j", "prog", "list").start();
         byte[] out = bpftool.getInputStream().readAllBytes();
         assertTrue(bpftool.waitFor(30, TimeUnit.SECONDS) && bpftool.exitValue() == 0, "bpftool prog list failed");
         Set<Integer> ids = new HashSet<>();
