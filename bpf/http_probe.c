@@ -184,6 +184,12 @@ struct iov_iter___pre_5_14 {
 
 #define ITER_IOVEC_PRE_5_14 4
 
+/*
+ * Stops clang from fusing two range checks on x into one on a derived value (`x - 1 > max - 1`): older verifiers
+ * (6.1) then know nothing about x itself and reject the memory access it sizes. Emits no instruction.
+ */
+#define keep_checks_apart(x) asm volatile("" : "+r"(x))
+
 static __always_inline void count(__u32 index, __u64 amount)
 {
 	__u64 *value = bpf_map_lookup_elem(&counters, &index);
@@ -357,7 +363,10 @@ __noinline int gather_chunk(__u64 src, __u64 at, __u64 len)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
-	if (!buf || at > MAX_GATHER_OFFSET || len > MAX_RECORD_DATA)
+	if (!buf || at > MAX_GATHER_OFFSET)
+		return 0;
+	keep_checks_apart(len);
+	if (len > MAX_RECORD_DATA)
 		return 0;
 	return bpf_probe_read_user(buf->header.data + at, len, (const void *)src) == 0;
 }
@@ -367,7 +376,10 @@ __noinline int flush_record(__u64 position, __u64 len, __u64 ring_flags)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
-	if (!buf || len == 0 || len > MAX_RECORD_DATA)
+	if (!buf || len == 0)
+		return 0;
+	keep_checks_apart(len);
+	if (len > MAX_RECORD_DATA)
 		return 0;
 	buf->header.position = position;
 	buf->header.data_len = len;
@@ -684,6 +696,7 @@ static __always_inline void learn_body(__u64 source, bool iovec, bool kernel_iov
 	}
 	if (avail > HEAD_SCAN)
 		avail = HEAD_SCAN;
+	keep_checks_apart(avail);
 	if (avail < 16 || bpf_probe_read_user(h->bytes, avail, (void *)base))
 		return;
 	h->avail = avail;

@@ -71,7 +71,9 @@ public final class KernelProbe implements AutoCloseable {
         try {
             object.load();
         } catch (BpfException e) {
-            if (e.errno() == 1 || e.errno() == 13) {
+            // The verifier rejects a program with EACCES too, but then libbpf has its log; seccomp leaves none.
+            boolean verifierSpoke = e.libbpfLog().contains("PROG LOAD LOG");
+            if ((e.errno() == 1 || e.errno() == 13) && !verifierSpoke) {
                 // Preflight saw the capabilities, so what is left is a seccomp profile that filters bpf() itself.
                 throw new CaptureStartException("the kernel refused bpf() (" + (e.errno() == 1 ? "EPERM" : "EACCES")
                         + ") although the capabilities are there: a seccomp profile blocks it; in a container add"

@@ -116,15 +116,34 @@ public final class ProfilerProcess implements AutoCloseable {
             command.add("--attach=" + attach);
         }
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // stdout stays empty unless a thread dump is asked for (see threadDump).
+        Path stdout = dir.resolve("profiler-stdout.txt");
+        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).start();
         Path keep = Path.of(System.getProperty("e2e.traces", "target/e2e-traces")).resolve(caller);
         ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines, keep);
         long readySeconds = 60L * E2e.SLOWDOWN;
         if (!profiler.ready.await(readySeconds, TimeUnit.SECONDS)) {
+            String state = process.isAlive() ? "still running; its threads:\n" + threadDump(process.pid(), stdout)
+                    : "exited with " + process.exitValue();
             process.destroyForcibly();
-            fail("profiler did not become ready within " + readySeconds + " s; stderr: " + profiler.stderr);
+            fail("profiler did not become ready within " + readySeconds + " s (" + state + "); stderr: "
+                    + profiler.stderr);
         }
         return profiler;
+    }
+
+    /**
+     * What a stuck profiler is doing, for the failure message: SIGQUIT makes the JVM print its threads to stdout (which
+     * goes to a file for this); works with a bare JRE, where there is no jcmd.
+     */
+    private static String threadDump(long pid, Path stdout) {
+        try {
+            new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+            Thread.sleep(2000);
+            return Files.readString(stdout, StandardCharsets.UTF_8);
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
     }
 
     public static String javaBinary() {
