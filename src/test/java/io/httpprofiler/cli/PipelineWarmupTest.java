@@ -67,4 +67,13 @@ class PipelineWarmupTest {
         assertEquals(0, result.passes());
         assertEquals(0, result.exchanges());
     }
+
+    @Test
+    void aPassCutShortByTheBudgetEndsTheWarmup() {
+        // 1 ms: the first pass (if it even starts) stops taking records once the budget is gone, and no second starts.
+        PipelineWarmup.Result result = new PipelineWarmup(SETTINGS, 1_000_000, Long.MAX_VALUE).call();
+
+        assertTrue(result.passes() <= 1, "passes " + result.passes());
+        assertTrue(result.exchanges() <= 2L * PipelineWarmup.CONNECTIONS * PipelineWarmup.ROUNDS);
+    }
 }
