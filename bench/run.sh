@@ -33,7 +33,7 @@ CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k
 OUT=${OUT:-$BENCH/results}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 # The container image's JVM flags (container/Dockerfile ENTRYPOINT): the profiler as shipped to run beside an app.
-JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC -Xms16m -Xmx128m -XX:MaxMetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"}
+JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2 -XX:FreqInlineSize=150 -XX:InlineSmallCode=1000 -XX:TrimNativeHeapInterval=2000 -Xss512k -XX:+ExitOnOutOfMemoryError"}
 PROFILER_ARGS=${PROFILER_ARGS:-}
 # Before each run wait (up to QUIET_WAIT s) until the machine is at most QUIET_MAX % busy: other work on a 2-core box
 # moves the numbers more than the profiler does.

@@ -10,10 +10,13 @@ import java.nio.ByteOrder;
  * production, plain buffers in tests).
  *
  * <p>Layout, from the kernel's kernel/bpf/ringbuf.c: a consumer page holding the consumer position (we write it), a producer
- * page holding the producer position (the kernel writes it), then the data area, mapped twice back to back so that a
- * record that wraps around the end still reads as one contiguous run. Each record starts with an 8-byte header
- * {@code {u32 len; u32 pg_off}}; {@code len} carries BUSY (still being written) and DISCARD (skip it) flags; records are
- * padded to 8 bytes. Positions only grow; {@code position & (size - 1)} is the offset into the data area.
+ * page holding the producer position (the kernel writes it), then the data area. Each record starts with an 8-byte
+ * header {@code {u32 len; u32 pg_off}}; {@code len} carries BUSY (still being written) and DISCARD (skip it) flags;
+ * records are padded to 8 bytes. Positions only grow; {@code position & (size - 1)} is the offset into the data area.
+ *
+ * <p>The kernel maps the data area twice back to back so that a record wrapping around the end reads as one run; we map
+ * it only once (the second copy cost as much resident memory as the ring itself) and copy the rare wrapping record into
+ * a scratch buffer instead. Headers never wrap: records start 8-byte aligned and the size is a multiple of 8.
  */
 public final class RingBuffer {
     static final int BUSY_BIT = 1 << 31;
@@ -29,19 +32,21 @@ public final class RingBuffer {
     private final long mask;
     private final int size;
     private long consumed;
+    /** Wrapping records are reassembled here; grows to the largest wrapping record seen (bounded by a record's size). */
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
 
     /**
      * @param consumerPage the consumer position lives at offset 0
      * @param producerPage the producer position lives at offset 0
-     * @param data         the data area mapped twice: {@code 2 * size} bytes
+     * @param data         the data area: at least {@code size} bytes (a double mapping works too; only the first copy is read)
      * @param size         data area size, a power of two
      */
     public RingBuffer(ByteBuffer consumerPage, ByteBuffer producerPage, ByteBuffer data, int size) {
         if (Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("ring buffer size must be a power of two: " + size);
         }
-        if (data.capacity() < 2L * size) {
-            throw new IllegalArgumentException("data area must be mapped twice (" + 2L * size + " bytes)");
+        if (data.capacity() < size) {
+            throw new IllegalArgumentException("data area smaller than the ring (" + data.capacity() + " < " + size + ")");
         }
         this.consumerPage = consumerPage;
         this.producerPage = producerPage;
@@ -74,9 +79,7 @@ public final class RingBuffer {
                         + length + " in a " + size + "-byte ring");
             }
             if ((header & DISCARD_BIT) == 0) {
-                ByteBuffer record = data.duplicate().order(ByteOrder.nativeOrder());
-                record.limit(offset + HEADER_SIZE + length).position(offset + HEADER_SIZE);
-                handler.onRecord(record);
+                handler.onRecord(record(offset + HEADER_SIZE, length));
                 delivered++;
             }
             consumed += (HEADER_SIZE + length + 7) & ~7L;
@@ -86,6 +89,28 @@ public final class RingBuffer {
             }
         }
         return delivered;
+    }
+
+    /**
+     * The record's bytes: a view in place, or, when they run past the end of the data area, a copy of the two parts in
+     * order. Either way read before the consumer position is released, so the kernel cannot overwrite them meanwhile.
+     */
+    private ByteBuffer record(int start, int length) {
+        int beforeEnd = size - start; // 0 when the header took the last 8 bytes of the area
+        if (length <= beforeEnd) {
+            ByteBuffer record = data.duplicate().order(ByteOrder.nativeOrder());
+            record.limit(start + length).position(start);
+            return record;
+        }
+        if (scratch.capacity() < length) {
+            // Direct like the mapping, so that the decoder's buffer accesses stay monomorphic for the JIT.
+            scratch = ByteBuffer.allocateDirect(Math.max(64, Integer.highestOneBit(length - 1) << 1))
+                    .order(ByteOrder.nativeOrder());
+        }
+        ByteBuffer copy = scratch.clear();
+        copy.put(data.duplicate().limit(size).position(size - beforeEnd));
+        copy.put(data.duplicate().limit(length - beforeEnd).position(0));
+        return copy.flip();
     }
 
     /** Bytes written by the kernel and not yet consumed. */

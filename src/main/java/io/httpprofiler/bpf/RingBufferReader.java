@@ -31,8 +31,10 @@ public final class RingBufferReader implements AutoCloseable {
         if (Pointer.nativeValue(consumerMapping) == MAP_FAILED) {
             throw new BpfException("mmap consumer page of ring buffer " + map.name(), Native.getLastError(), "");
         }
-        // The kernel maps the producer page and the data area (twice) read-only for user space.
-        producerMapping = libc.mmap(null, pageSize + 2L * size, LibC.PROT_READ, LibC.MAP_SHARED, fd, pageSize);
+        // The kernel offers the producer page and the data area twice, read-only. We map the data area once: the kernel
+        // fills in every page of the mapping at mmap time, so the second copy would be `size` more bytes resident;
+        // RingBuffer copies the rare record that wraps around the end instead.
+        producerMapping = libc.mmap(null, producerMappingBytes(), LibC.PROT_READ, LibC.MAP_SHARED, fd, pageSize);
         if (Pointer.nativeValue(producerMapping) == MAP_FAILED) {
             int errno = Native.getLastError();
             libc.munmap(consumerMapping, pageSize);
@@ -48,7 +50,7 @@ public final class RingBufferReader implements AutoCloseable {
         }
         ByteBuffer consumerPage = consumerMapping.getByteBuffer(0, pageSize);
         ByteBuffer producerPage = producerMapping.getByteBuffer(0, pageSize);
-        ByteBuffer data = producerMapping.getByteBuffer(pageSize, 2L * size);
+        ByteBuffer data = producerMapping.getByteBuffer(pageSize, size);
         ring = new RingBuffer(consumerPage, producerPage, data, size);
     }
 
@@ -86,7 +88,11 @@ public final class RingBufferReader implements AutoCloseable {
 
     private void unmap() {
         LibC.INSTANCE.munmap(consumerMapping, pageSize);
-        LibC.INSTANCE.munmap(producerMapping, pageSize + 2L * size);
+        LibC.INSTANCE.munmap(producerMapping, producerMappingBytes());
+    }
+
+    private long producerMappingBytes() {
+        return pageSize + (long) size;
     }
 
     @Override

@@ -349,8 +349,8 @@ public class PipelineBenchmark {
         Recording finish(int exchanges, long payloadBytes) {
             long used = out.position();
             int size = Integer.highestOneBit((int) Math.max(4096, used - 1)) << 1;
-            // The kernel maps the data area twice; nothing here wraps, so the second copy stays empty.
-            ByteBuffer ring = ByteBuffer.allocateDirect(2 * size).order(ByteOrder.nativeOrder());
+            // The reader maps the data area once; nothing here wraps.
+            ByteBuffer ring = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
             out.flip();
             ring.put(out);
             ring.clear();

@@ -15,9 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The consumer side of the BPF ring buffer protocol, against a simulated kernel producer over plain direct buffers laid
- * out like the real mapping: consumer page, producer page, and a data area of {@code 2 * size} bytes in which every byte
- * the "kernel" writes at offset {@code o} also appears at {@code o + size} (the kernel maps the data pages twice, which
- * is what lets a record that wraps around the end read as one contiguous run).
+ * out like the reader's mapping: consumer page, producer page, and a data area of {@code size} bytes mapped once (the
+ * kernel would also offer it twice back to back; the reader copies a record that wraps around the end instead).
  */
 class RingBufferTest {
     private static final int SIZE = 256;
@@ -52,7 +51,7 @@ class RingBufferTest {
     }
 
     @Test
-    void recordThatStraddlesTheEndReadsContiguously() {
+    void recordThatStraddlesTheEndIsDeliveredWhole() {
         // Start 24 bytes before the end of the data area, at a position past 2^32 so that masking of long positions is
         // exercised too. The first record (8 + 40 bytes) wraps; the second starts near the beginning of the area.
         long start = (1L << 33) + SIZE - 24;
@@ -202,8 +201,87 @@ class RingBufferTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new RingBuffer(kernel.consumerPage, kernel.producerPage, kernel.data, 3 * 64));
         assertThrows(IllegalArgumentException.class,
-                () -> new RingBuffer(kernel.consumerPage, kernel.producerPage, direct(SIZE), SIZE),
-                "a data area mapped once cannot serve wrapping records");
+                () -> new RingBuffer(kernel.consumerPage, kernel.producerPage, direct(SIZE / 2), SIZE),
+                "a data area smaller than the ring");
+    }
+
+    @Test
+    void everyRecordSizeWrapsCorrectlyAtEveryOffset() {
+        // Each (start offset, payload length) pair: the record may end before the end, exactly at it, or wrap with any
+        // split, including a header that fills the last 8 bytes so that the whole payload lies at the beginning.
+        for (int startOffset = 0; startOffset < SIZE; startOffset += 8) {
+            for (int length = 0; length <= SIZE - 8 - 24; length++) {
+                FakeKernel kernel = new FakeKernel(5L * SIZE + startOffset);
+                byte[] payload = bytes(length, startOffset + length);
+                byte[] next = bytes(9, length);
+                kernel.commit(payload);
+                kernel.commit(next);
+                Drained drained = drain(kernel);
+                assertRecordsEqual(List.of(payload, next), drained.records);
+                assertEquals(kernel.producerPosition(), kernel.consumerPosition(),
+                        "offset " + startOffset + " length " + length);
+            }
+        }
+    }
+
+    @Test
+    void wrappedRecordIsReadBeforeItsSpaceIsReleased() {
+        // The copy of a wrapping record must be complete while the consumer position still covers it: as soon as it is
+        // released the kernel may write the next record over it.
+        FakeKernel kernel = new FakeKernel(SIZE - 16);
+        byte[] wrapping = bytes(40, 3);
+        long start = kernel.commit(wrapping);
+        RingBuffer ring = kernel.consumer();
+        List<Long> consumerInHandler = new ArrayList<>();
+        List<byte[]> records = new ArrayList<>();
+
+        ring.drain(record -> {
+            consumerInHandler.add(kernel.consumerPosition());
+            records.add(copy(record));
+        });
+
+        assertEquals(List.of(start), consumerInHandler);
+        assertRecordsEqual(List.of(wrapping), records);
+    }
+
+    @Test
+    void wrappedRecordViewIsBoundedAndInNativeOrder() {
+        // Header in the last 16 bytes but 8; the payload's long field straddles the end of the data area.
+        FakeKernel kernel = new FakeKernel(SIZE - 16);
+        byte[] payload = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder()).putInt(7).putLong(0x0102030405060708L)
+                .array();
+        kernel.commit(payload);
+        kernel.commit(bytes(16, 9)); // a neighbour the copy must not reach into
+        List<Long> longs = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+
+        kernel.consumer().drain(record -> {
+            sizes.add(record.remaining());
+            if (longs.isEmpty()) {
+                longs.add(record.getLong(record.position() + 4));
+            }
+        });
+
+        assertEquals(List.of(12, 16), sizes);
+        assertEquals(List.of(0x0102030405060708L), longs);
+    }
+
+    @Test
+    void largeWrappingRecordsAfterSmallOnesAreWhole() {
+        // The scratch buffer grows with the records that need it.
+        FakeKernel kernel = new FakeKernel(SIZE - 16);
+        byte[] small = bytes(20, 1);
+        kernel.commit(small); // wraps: 8 + 20 bytes from 16 before the end
+        Drained first = drain(kernel);
+        assertRecordsEqual(List.of(small), first.records);
+        byte[] filler = bytes(SIZE - 8 - 32 - 8 - 8, 2);
+        kernel.commit(filler);
+        byte[] big = bytes(SIZE - 64, 4);
+        Drained second = drain(kernel);
+        assertRecordsEqual(List.of(filler), second.records);
+        kernel.commit(big);
+        Drained third = drain(kernel);
+        assertRecordsEqual(List.of(big), third.records);
     }
 
     // ---- the simulated kernel -----------------------------------------------------------------------------------
@@ -212,7 +290,7 @@ class RingBufferTest {
     private static final class FakeKernel {
         final ByteBuffer consumerPage = direct(PAGE);
         final ByteBuffer producerPage = direct(PAGE);
-        final ByteBuffer data = direct(2 * SIZE);
+        final ByteBuffer data = direct(SIZE);
         private long producer;
 
         FakeKernel(long startPosition) {
@@ -267,11 +345,8 @@ class RingBufferTest {
             }
         }
 
-        /** The double mapping: the same byte is visible at its offset and one data-area size later. */
         private void putByte(long position, byte value) {
-            int offset = (int) (position & (SIZE - 1));
-            data.put(offset, value);
-            data.put(offset + SIZE, value);
+            data.put((int) (position & (SIZE - 1)), value);
         }
     }
 

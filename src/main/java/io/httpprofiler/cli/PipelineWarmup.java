@@ -1,0 +1,99 @@
+package io.httpprofiler.cli;
+
+import io.httpprofiler.bpf.RingBuffer;
+import io.httpprofiler.capture.CaptureEvent;
+import io.httpprofiler.capture.EventDecoder;
+import io.httpprofiler.http.BodySkipListener;
+import io.httpprofiler.http.ExchangeSink;
+import io.httpprofiler.http.HttpPipeline;
+import io.httpprofiler.http.PipelineSettings;
+import io.httpprofiler.output.JsonLinesWriter;
+import io.httpprofiler.output.TranscriptWriter;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs synthetic traffic ({@link WarmupTraffic}) through the same code the capture loop runs: ring buffer drain ->
+ * {@link EventDecoder} -> {@link HttpPipeline} -> transcript and JSON Lines writers, into a null sink. Started while the
+ * kernel verifies the BPF programs, so that the JIT has compiled the hot paths before the first real record arrives: an
+ * interpreted pipeline fell so far behind at 10k req/s that the 16 MiB ring overflowed in the first second.
+ *
+ * <p>Each pass uses a fresh pipeline (nothing of the warm-up is left to be reported or to hold memory), and the passes
+ * stop at {@code targetExchanges} or when {@code budgetNanos} is used up, whichever comes first (a pass cut short by
+ * the budget ends its connections early; those exchanges are written as incomplete, which exercises that path too).
+ */
+final class PipelineWarmup implements Callable<PipelineWarmup.Result> {
+    /** One pass: 8 connections x 8 rounds (the whole mix on each), 128 exchanges, about 500 KiB of records. */
+    static final int CONNECTIONS = 8;
+    static final int ROUNDS = 8;
+
+    /**
+     * @param passes    passes over the recording
+     * @param exchanges exchanges written (to the null sink)
+     * @param nanos     time taken
+     */
+    record Result(int passes, long exchanges, long nanos) {
+    }
+
+    private final PipelineSettings settings;
+    private final long budgetNanos;
+    private final long targetExchanges;
+
+    PipelineWarmup(PipelineSettings settings, long budgetNanos, long targetExchanges) {
+        this.settings = settings;
+        this.budgetNanos = budgetNanos;
+        this.targetExchanges = targetExchanges;
+    }
+
+    @Override
+    public Result call() {
+        long start = System.nanoTime();
+        WarmupTraffic traffic = WarmupTraffic.of(CONNECTIONS, ROUNDS);
+        ByteBuffer consumerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        ByteBuffer producerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        long[] written = new long[1];
+        ExchangeSink sink = nullOutputs(written);
+        EventDecoder decoder = new EventDecoder(0);
+        int passes = 0;
+        while (written[0] < targetExchanges && System.nanoTime() - start < budgetNanos) {
+            HttpPipeline pipeline = new HttpPipeline(settings, sink, BodySkipListener.NONE);
+            consumerPage.putLong(0, 0);
+            producerPage.putLong(0, traffic.length());
+            new RingBuffer(consumerPage, producerPage, traffic.records(), traffic.ringSize()).drain(record -> {
+                // Checked per record, not per pass: on a starved machine the first (interpreted) pass alone took 2 s.
+                if (System.nanoTime() - start >= budgetNanos) {
+                    return;
+                }
+                CaptureEvent event = decoder.decode(record);
+                if (event != null) {
+                    pipeline.accept(event);
+                }
+            });
+            pipeline.finish();
+            passes++;
+        }
+        return new Result(passes, written[0], System.nanoTime() - start);
+    }
+
+    /** The writers as {@link Outputs} wires them (bytes through a batch), over a stream that keeps nothing. */
+    private static ExchangeSink nullOutputs(long[] written) {
+        try {
+            Outputs.Batch transcriptBatch = new Outputs.Batch(OutputStream.nullOutputStream());
+            Outputs.Batch jsonBatch = new Outputs.Batch(OutputStream.nullOutputStream());
+            TranscriptWriter transcript = new TranscriptWriter(transcriptBatch);
+            JsonLinesWriter json = new JsonLinesWriter(jsonBatch);
+            return exchange -> {
+                transcript.accept(exchange);
+                json.accept(exchange);
+                written[0]++;
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.httpprofiler.cli;
+
+import io.httpprofiler.bpf.RingBuffer;
+import io.httpprofiler.capture.CaptureEvent;
+import io.httpprofiler.capture.EventDecoder;
+import io.httpprofiler.capture.Role;
+import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.HttpPipeline;
+import io.httpprofiler.http.PipelineSettings;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The start-up warm-up: its synthetic traffic is what it claims to be, and it stops at its limits. */
+class PipelineWarmupTest {
+    private static final PipelineSettings SETTINGS = Session.pipelineSettings(64 * 1024, 64L << 20);
+
+    @Test
+    void warmupTrafficIsCleanExchangesSeenFromBothEnds() {
+        WarmupTraffic traffic = WarmupTraffic.of(PipelineWarmup.CONNECTIONS, PipelineWarmup.ROUNDS);
+        List<Exchange> seen = new ArrayList<>();
+        HttpPipeline pipeline = new HttpPipeline(SETTINGS, seen::add);
+        EventDecoder decoder = new EventDecoder(0);
+        ByteBuffer consumer = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        ByteBuffer producer = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, traffic.length());
+        new RingBuffer(consumer, producer, traffic.records(), traffic.ringSize()).drain(record -> {
+            CaptureEvent event = decoder.decode(record);
+            pipeline.accept(event);
+        });
+        pipeline.finish();
+
+        assertEquals(0, decoder.malformedRecords());
+        assertEquals(traffic.exchanges(), seen.size());
+        assertEquals(2 * PipelineWarmup.CONNECTIONS * PipelineWarmup.ROUNDS, seen.size());
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        for (Exchange exchange : seen) {
+            assertTrue(exchange.notes().isEmpty(), () -> "clean exchange expected: " + exchange);
+            assertTrue(exchange.request() != null && exchange.response() != null);
+            statuses.merge(exchange.response().status(), 1, Integer::sum);
+        }
+        assertEquals(seen.size() / 2, seen.stream().filter(e -> e.role() == Role.SERVER).count());
+        assertEquals(Map.of(200, 96, 201, 16, 304, 16), statuses, "the mix: GETs (one chunked), a POST, a 304");
+        assertTrue(seen.stream().anyMatch(e -> e.response().body().size() == 20 * 1024), "a multi-record body");
+    }
+
+    @Test
+    void stopsAtTheExchangeTarget() {
+        PipelineWarmup.Result result = new PipelineWarmup(SETTINGS, 60_000_000_000L, 1000).call();
+
+        int perPass = 2 * PipelineWarmup.CONNECTIONS * PipelineWarmup.ROUNDS;
+        assertEquals((1000 + perPass - 1) / perPass, result.passes());
+        assertEquals((long) result.passes() * perPass, result.exchanges(), "every pass writes all its exchanges");
+    }
+
+    @Test
+    void stopsAtTheTimeBudget() {
+        PipelineWarmup.Result result = new PipelineWarmup(SETTINGS, 0, Long.MAX_VALUE).call();
+
+        assertEquals(0, result.passes());
+        assertEquals(0, result.exchanges());
+    }
+
+    @Test
+    void aPassCutShortByTheBudgetEndsTheWarmup() {
+        // 1 ms: the first pass (if it even starts) stops taking records once the budget is gone, and no second starts.
+        PipelineWarmup.Result result = new PipelineWarmup(SETTINGS, 1_000_000, Long.MAX_VALUE).call();
+
+        assertTrue(result.passes() <= 1, "passes " + result.passes());
+        assertTrue(result.exchanges() <= 2L * PipelineWarmup.CONNECTIONS * PipelineWarmup.ROUNDS);
+    }
+}
