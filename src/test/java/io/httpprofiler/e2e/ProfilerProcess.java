@@ -116,8 +116,10 @@ public final class ProfilerProcess implements AutoCloseable {
             command.add("--attach=" + attach);
         }
         command.addAll(List.of(args));
-        // stdout stays empty unless a thread dump is asked for (see threadDump).
-        Path stdout = dir.resolve("profiler-stdout.txt");
+        // stdout stays empty unless a thread dump is asked for (see threadDump). Not in dir: the profiler makes that
+        // directory itself, and some tests watch what it does there.
+        Path stdout = Files.createTempFile("profiler-stdout", ".txt");
+        stdout.toFile().deleteOnExit();
         Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).start();
         Path keep = Path.of(System.getProperty("e2e.traces", "target/e2e-traces")).resolve(caller);
         ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines, keep);
