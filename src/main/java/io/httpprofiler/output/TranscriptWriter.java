@@ -38,6 +38,8 @@ public final class TranscriptWriter implements ExchangeWriter {
     private static final String BODY_LINE_INDENT = "       ";
     private static final byte[] REQUEST_ARROW = "  → ".getBytes(StandardCharsets.UTF_8);
     private static final byte[] RESPONSE_ARROW = "  ← ".getBytes(StandardCharsets.UTF_8);
+    /** Before each line of a multi-line body. */
+    private static final byte[] BODY_LINE_BREAK = ("\n" + BODY_LINE_INDENT).getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ELLIPSIS = "…".getBytes(StandardCharsets.UTF_8);
 
     private final OutputStream bytesOut;
@@ -194,17 +196,11 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
         block.ascii("):");
         int shown = textPrefixLength(content, previewBytes);
-        boolean singleLine = indexOfLineFeed(content, 0, shown) < 0;
+        boolean singleLine = ByteWords.indexOf(content, 0, shown, (byte) '\n') < 0;
         if (singleLine) {
             block.ascii(' ').safe(content, 0, shown);
         } else {
-            for (int lineStart = 0; lineStart <= shown; ) {
-                int lineFeed = indexOfLineFeed(content, lineStart, shown);
-                int lineEnd = lineFeed < 0 ? shown : lineFeed;
-                int textEnd = lineEnd > lineStart && content[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
-                block.ascii('\n').ascii(BODY_LINE_INDENT).safe(content, lineStart, textEnd);
-                lineStart = lineEnd + 1;
-            }
+            block.safeLines(content, 0, shown, BODY_LINE_BREAK);
         }
         if (shown < content.length) {
             if (singleLine) {
@@ -225,15 +221,6 @@ public final class TranscriptWriter implements ExchangeWriter {
         if (shown < content.length) {
             block.ascii(' ').raw(ELLIPSIS);
         }
-    }
-
-    private static int indexOfLineFeed(byte[] bytes, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (bytes[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** The longest prefix of at most {@code limit} bytes that does not cut a UTF-8 character in half. */

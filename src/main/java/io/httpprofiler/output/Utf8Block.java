@@ -96,14 +96,51 @@ final class Utf8Block {
         return this;
     }
 
-    /** Well-formed UTF-8 from the wire (a text body), copied as is but for controls. */
+    /**
+     * Well-formed UTF-8 from the wire (a text body), copied as is but for controls: copied in bulk, then the copy is
+     * checked a word at a time, since controls are rare in text.
+     */
     Utf8Block safe(byte[] utf8, int from, int to) {
-        ensure(to - from);
-        for (int i = from; i < to; i++) {
-            byte b = utf8[i];
-            bytes[length++] = b >= 0 && isControl((char) b) ? SAFE : b;
+        int n = to - from;
+        ensure(n);
+        System.arraycopy(utf8, from, bytes, length, n);
+        int end = length + n;
+        int i = length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            if (ByteWords.mayHoldControl(ByteWords.word(bytes, i))) {
+                neutraliseControls(i, i + Long.BYTES);
+            }
         }
+        neutraliseControls(i, end);
+        length = end;
         return this;
+    }
+
+    /**
+     * Text split at its line feeds, each line written after {@code lineBreak} without the carriage return that ends it
+     * (a CR at {@code to} counts as ending the last line).
+     */
+    Utf8Block safeLines(byte[] utf8, int from, int to, byte[] lineBreak) {
+        int lineStart = from;
+        while (true) {
+            int lineFeed = ByteWords.indexOf(utf8, lineStart, to, (byte) '\n');
+            int lineEnd = lineFeed < 0 ? to : lineFeed;
+            int textEnd = lineEnd > lineStart && utf8[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+            raw(lineBreak).safe(utf8, lineStart, textEnd);
+            if (lineFeed < 0) {
+                return this;
+            }
+            lineStart = lineFeed + 1;
+        }
+    }
+
+    private void neutraliseControls(int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = bytes[i];
+            if (b >= 0 && isControl((char) b)) {
+                bytes[i] = SAFE;
+            }
+        }
     }
 
     private static boolean isControl(char c) {
