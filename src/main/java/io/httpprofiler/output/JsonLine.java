@@ -137,20 +137,24 @@ final class JsonLine {
         int runStart = from;
         int i = from;
         while (i < to) {
-            if (i + Long.BYTES <= to && !ByteWords.mayNeedJsonEscape(ByteWords.word(utf8, i))) {
-                i += Long.BYTES;
-                continue;
+            int stop = to;
+            if (i + Long.BYTES <= to) {
+                if (!ByteWords.mayNeedJsonEscape(ByteWords.word(utf8, i))) {
+                    i += Long.BYTES;
+                    continue;
+                }
+                stop = i + Long.BYTES; // look at this word's bytes, then go back to whole words
             }
-            int b = utf8[i];
-            byte escape = b >= 0 ? ESCAPES[b] : 0;
-            if (escape == 0) {
-                i++;
-                continue;
+            for (; i < stop; i++) {
+                int b = utf8[i];
+                byte escape = b >= 0 ? ESCAPES[b] : 0;
+                if (escape != 0) {
+                    copy(utf8, runStart, i);
+                    ensure(6);
+                    length = escape(bytes, length, (char) b, escape);
+                    runStart = i + 1;
+                }
             }
-            copy(utf8, runStart, i);
-            ensure(6);
-            length = escape(bytes, length, (char) b, escape);
-            runStart = ++i;
         }
         copy(utf8, runStart, to);
         ensure(1);
