@@ -16,29 +16,37 @@ final class TextDetector {
         int i = 0;
         int n = bytes.length;
         while (i < n) {
-            if (i + Long.BYTES <= n && isPrintableAscii(Ascii.word(bytes, i))) {
-                i += Long.BYTES;
-                continue;
+            int stop = n;
+            if (i + Long.BYTES <= n) {
+                if (isPrintableAscii(Ascii.word(bytes, i))) {
+                    i += Long.BYTES;
+                    continue;
+                }
+                // Look at this word's bytes one by one, then go back to whole words: testing the word at every
+                // following byte would look at each byte up to eight times around every line feed.
+                stop = i + Long.BYTES;
             }
-            int b = bytes[i];
-            if (b >= 0) {
-                if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f) {
+            while (i < stop) {
+                int b = bytes[i];
+                if (b >= 0) {
+                    if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f) {
+                        return -1;
+                    }
+                    i++;
+                    continue;
+                }
+                int length = sequenceLength(b & 0xff);
+                if (length == 0) {
                     return -1;
                 }
-                i++;
-                continue;
+                if (i + length > n) {
+                    return mayBeCut && continuationsValid(bytes, i + 1, n) ? i : -1;
+                }
+                if (!continuationsValid(bytes, i + 1, i + length) || !shortestForm(bytes, i, length)) {
+                    return -1;
+                }
+                i += length;
             }
-            int length = sequenceLength(b & 0xff);
-            if (length == 0) {
-                return -1;
-            }
-            if (i + length > n) {
-                return mayBeCut && continuationsValid(bytes, i + 1, n) ? i : -1;
-            }
-            if (!continuationsValid(bytes, i + 1, i + length) || !shortestForm(bytes, i, length)) {
-                return -1;
-            }
-            i += length;
         }
         return n;
     }
