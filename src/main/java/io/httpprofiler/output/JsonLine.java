@@ -23,6 +23,7 @@ final class JsonLine {
 
     private byte[] bytes = new byte[8192];
     private int length;
+    private char[] chars = new char[256];
 
     void clear() {
         length = 0;
@@ -91,18 +92,30 @@ final class JsonLine {
         return this;
     }
 
+    /** Our own timestamp, unquoted, as {@link Timestamps#isoUtcMicros} writes it. */
+    JsonLine isoUtcMicros(Timestamps timestamps, long epochNanos) {
+        ensure(Timestamps.MAX_LENGTH);
+        length = timestamps.isoUtcMicros(epochNanos, bytes, length);
+        return this;
+    }
+
     /** A quoted, escaped string; null writes {@code null}. */
     JsonLine string(String text) {
         if (text == null) {
             return nullValue();
         }
         int n = text.length();
+        // One bulk copy out of the String, then a plain array loop: cheaper than charAt's per-char checks.
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        text.getChars(0, n, chars, 0);
         ensure(6 * n + 2); // at worst every char becomes a six-byte escape
         byte[] out = bytes;
         int at = length;
         out[at++] = '"';
         for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
+            char c = chars[i];
             if (c < 0x80) {
                 byte escape = ESCAPES[c];
                 if (escape == 0) {

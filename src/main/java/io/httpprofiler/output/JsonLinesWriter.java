@@ -68,7 +68,6 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private final JsonLine line = new JsonLine();
     /** Renders a connection's constant members once for the cache. */
     private final JsonLine connectionLine = new JsonLine();
-    private final StringBuilder time = new StringBuilder(32);
 
     public JsonLinesWriter(OutputStream out) throws IOException {
         this.out = out;
@@ -77,10 +76,7 @@ public final class JsonLinesWriter implements ExchangeWriter {
     @Override
     public void write(Exchange exchange) throws IOException {
         line.clear();
-        line.raw(TIME).raw('"');
-        time.setLength(0);
-        timestamps.appendIsoUtcMicros(time, exchange.startNanos());
-        line.ascii(time).raw('"');
+        line.raw(TIME).raw('"').isoUtcMicros(timestamps, exchange.startNanos()).raw('"');
         line.raw(DURATION_MS);
         long duration = exchange.durationNanos();
         if (duration >= 0) {

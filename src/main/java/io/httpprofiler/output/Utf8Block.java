@@ -11,8 +11,12 @@ import java.util.Arrays;
 final class Utf8Block {
     private static final byte SAFE = '?';
 
+    /** Each ASCII byte as shown: itself, or {@code ?} for a control. */
+    private static final byte[] SHOWN_ASCII = shownAscii();
+
     private byte[] bytes = new byte[4096];
     private int length;
+    private char[] chars = new char[256];
 
     void clear() {
         length = 0;
@@ -70,29 +74,44 @@ final class Utf8Block {
     /** Text from the wire, encoded as UTF-8, controls neutralised. */
     Utf8Block safe(String text) {
         int n = text.length();
-        ensure(3 * n);
+        // One bulk copy out of the String, then a plain array loop: cheaper than charAt's per-char checks.
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        text.getChars(0, n, chars, 0);
+        ensure(3 * n); // a surrogate pair takes 4 of its 6
+
+        byte[] out = bytes;
+        int at = length;
         for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
+            char c = chars[i];
             if (c < 0x80) {
-                bytes[length++] = isControl(c) ? SAFE : (byte) c;
+                out[at++] = SHOWN_ASCII[c];
             } else if (c < 0x800) {
-                bytes[length++] = (byte) (0xc0 | c >> 6);
-                bytes[length++] = (byte) (0x80 | c & 0x3f);
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-                ensure(1);
-                int codePoint = Character.toCodePoint(c, text.charAt(++i));
-                bytes[length++] = (byte) (0xf0 | codePoint >> 18);
-                bytes[length++] = (byte) (0x80 | codePoint >> 12 & 0x3f);
-                bytes[length++] = (byte) (0x80 | codePoint >> 6 & 0x3f);
-                bytes[length++] = (byte) (0x80 | codePoint & 0x3f);
+                out[at++] = (byte) (0xc0 | c >> 6);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
+                int codePoint = Character.toCodePoint(c, chars[++i]);
+                out[at++] = (byte) (0xf0 | codePoint >> 18);
+                out[at++] = (byte) (0x80 | codePoint >> 12 & 0x3f);
+                out[at++] = (byte) (0x80 | codePoint >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | codePoint & 0x3f);
             } else if (Character.isSurrogate(c)) {
-                bytes[length++] = SAFE;
+                out[at++] = SAFE;
             } else {
-                bytes[length++] = (byte) (0xe0 | c >> 12);
-                bytes[length++] = (byte) (0x80 | c >> 6 & 0x3f);
-                bytes[length++] = (byte) (0x80 | c & 0x3f);
+                out[at++] = (byte) (0xe0 | c >> 12);
+                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | c & 0x3f);
             }
         }
+        length = at;
+        return this;
+    }
+
+    /** Our own timestamp, as {@link Timestamps#localMillis} writes it. */
+    Utf8Block localMillis(Timestamps timestamps, long epochNanos) {
+        ensure(Timestamps.MAX_LENGTH);
+        length = timestamps.localMillis(epochNanos, bytes, length);
         return this;
     }
 
@@ -141,6 +160,14 @@ final class Utf8Block {
                 bytes[i] = SAFE;
             }
         }
+    }
+
+    private static byte[] shownAscii() {
+        byte[] table = new byte[128];
+        for (int c = 0; c < 128; c++) {
+            table[c] = isControl((char) c) ? SAFE : (byte) c;
+        }
+        return table;
     }
 
     private static boolean isControl(char c) {
