@@ -114,7 +114,17 @@ final class JsonLine {
         byte[] out = bytes;
         int at = length;
         out[at++] = '"';
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        // The common case first, text that needs no escaping: a loop without an output index to carry.
+        for (; i < n; i++) {
+            char c = chars[i];
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            out[at + i] = (byte) c;
+        }
+        at += i;
+        for (; i < n; i++) {
             char c = chars[i];
             if (c < 0x80) {
                 byte escape = ESCAPES[c];

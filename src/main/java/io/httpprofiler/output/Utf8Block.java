@@ -83,7 +83,17 @@ final class Utf8Block {
 
         byte[] out = bytes;
         int at = length;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        // The common case first, header text that is all printable ASCII: a loop without an output index to carry.
+        for (; i < n; i++) {
+            char c = chars[i];
+            if (c < 0x20 || c > 0x7e) {
+                break;
+            }
+            out[at + i] = (byte) c;
+        }
+        at += i;
+        for (; i < n; i++) {
             char c = chars[i];
             if (c < 0x80) {
                 out[at++] = SHOWN_ASCII[c];
