@@ -45,9 +45,14 @@ final class ByteWords {
      * one; may report a word that has none (borrows and carries spill into higher bytes), so callers check bytes.
      */
     static boolean mayHoldControl(long word) {
+        return controlFlags(word) != 0;
+    }
+
+    /** The high bit of each byte that may be a control (see {@link #mayHoldControl}). */
+    private static long controlFlags(long word) {
         long belowSpace = word - 0x2020202020202020L;
         long delete = word + ONES; // 0x7f becomes 0x80
-        return ((belowSpace | delete) & ~word & HIGH_BITS) != 0;
+        return (belowSpace | delete) & ~word & HIGH_BITS;
     }
 
     /**
@@ -55,10 +60,67 @@ final class ByteWords {
      * escape. Never misses one; may report a word that has none, so callers check bytes.
      */
     static boolean mayNeedJsonEscape(long word) {
+        return jsonEscapeFlags(word) != 0;
+    }
+
+    /** The high bit of each byte that may need escaping (see {@link #mayNeedJsonEscape}). */
+    private static long jsonEscapeFlags(long word) {
         long belowSpace = word - 0x2020202020202020L;
         long quote = word ^ 0x2222222222222222L;
         long backslash = word ^ 0x5c5c5c5c5c5c5c5cL;
         long zeroBytes = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash);
-        return (((belowSpace & ~word) | zeroBytes) & HIGH_BITS) != 0;
+        return ((belowSpace & ~word) | zeroBytes) & HIGH_BITS;
+    }
+
+    /**
+     * The index of the first {@link #isControl control} in {@code bytes[from, to)}, or {@code to}: whole words are
+     * skipped while {@link #mayHoldControl} clears them, a flagged word is looked at byte by byte.
+     */
+    static int indexOfControl(byte[] bytes, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            if (mayHoldControl(word(bytes, i))) {
+                for (int k = i; k < i + Long.BYTES; k++) {
+                    if (isControl(bytes[k])) {
+                        return k;
+                    }
+                }
+            }
+        }
+        for (; i < to; i++) {
+            if (isControl(bytes[i])) {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    /** The index of the first byte in {@code bytes[from, to)} a JSON string must escape, or {@code to}. */
+    static int indexOfJsonEscape(byte[] bytes, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            if (mayNeedJsonEscape(word(bytes, i))) {
+                for (int k = i; k < i + Long.BYTES; k++) {
+                    if (needsJsonEscape(bytes[k])) {
+                        return k;
+                    }
+                }
+            }
+        }
+        for (; i < to; i++) {
+            if (needsJsonEscape(bytes[i])) {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    /** An ASCII control character, tab excepted (a tab is harmless on a terminal). */
+    static boolean isControl(byte b) {
+        return b >= 0 && b < 0x20 && b != '\t' || b == 0x7f;
+    }
+
+    static boolean needsJsonEscape(byte b) {
+        return b >= 0 && b < 0x20 || b == '"' || b == '\\';
     }
 }

@@ -157,29 +157,18 @@ final class JsonLine {
     JsonLine utf8String(byte[] utf8, int from, int to) {
         ensure(2);
         bytes[length++] = '"';
-        int runStart = from;
         int i = from;
-        while (i < to) {
-            int stop = to;
-            if (i + Long.BYTES <= to) {
-                if (!ByteWords.mayNeedJsonEscape(ByteWords.word(utf8, i))) {
-                    i += Long.BYTES;
-                    continue;
-                }
-                stop = i + Long.BYTES; // look at this word's bytes, then go back to whole words
+        while (true) {
+            int escapeAt = ByteWords.indexOfJsonEscape(utf8, i, to);
+            copy(utf8, i, escapeAt);
+            if (escapeAt == to) {
+                break;
             }
-            for (; i < stop; i++) {
-                int b = utf8[i];
-                byte escape = b >= 0 ? ESCAPES[b] : 0;
-                if (escape != 0) {
-                    copy(utf8, runStart, i);
-                    ensure(6);
-                    length = escape(bytes, length, (char) b, escape);
-                    runStart = i + 1;
-                }
-            }
+            int b = utf8[escapeAt];
+            ensure(6);
+            length = escape(bytes, length, (char) b, ESCAPES[b]);
+            i = escapeAt + 1;
         }
-        copy(utf8, runStart, to);
         ensure(1);
         bytes[length++] = '"';
         return this;

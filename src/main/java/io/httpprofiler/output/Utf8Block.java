@@ -147,20 +147,33 @@ final class Utf8Block {
 
     /**
      * Text split at its line feeds, each line written after {@code lineBreak} without the carriage return that ends it
-     * (a CR at {@code to} counts as ending the last line).
+     * (a CR at {@code to} counts as ending the last line). One scan for controls finds the line feeds too; the runs
+     * between them are copied in bulk.
      */
     Utf8Block safeLines(byte[] utf8, int from, int to, byte[] lineBreak) {
-        int lineStart = from;
+        raw(lineBreak);
+        int i = from;
         while (true) {
-            int lineFeed = ByteWords.indexOf(utf8, lineStart, to, (byte) '\n');
-            int lineEnd = lineFeed < 0 ? to : lineFeed;
-            int textEnd = lineEnd > lineStart && utf8[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
-            raw(lineBreak).safe(utf8, lineStart, textEnd);
-            if (lineFeed < 0) {
+            int control = ByteWords.indexOfControl(utf8, i, to);
+            copy(utf8, i, control);
+            if (control == to) {
                 return this;
             }
-            lineStart = lineFeed + 1;
+            byte b = utf8[control];
+            if (b == '\n') {
+                raw(lineBreak);
+            } else if (b != '\r' || control + 1 < to && utf8[control + 1] != '\n') {
+                ascii((char) SAFE);
+            } // else: the CR that ends a line, dropped
+            i = control + 1;
         }
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        int n = end - start;
+        ensure(n);
+        System.arraycopy(from, start, bytes, length, n);
+        length += n;
     }
 
     private void neutraliseControls(int from, int to) {
