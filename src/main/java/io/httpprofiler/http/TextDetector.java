@@ -18,7 +18,8 @@ final class TextDetector {
         while (i < n) {
             int stop = n;
             if (i + Long.BYTES <= n) {
-                if (isPrintableAscii(Ascii.word(bytes, i))) {
+                long word = Ascii.word(bytes, i);
+                if (isPrintableAscii(word) || isAsciiText(word)) {
                     i += Long.BYTES;
                     continue;
                 }
@@ -56,6 +57,26 @@ final class TextDetector {
         long belowSpace = word - 0x2020202020202020L;
         long delete = word + Ascii.ONES; // 0x7f becomes 0x80
         return ((word | belowSpace | delete) & Ascii.HIGH_BITS) == 0;
+    }
+
+    /**
+     * All eight bytes are ASCII text, line feeds and the like included: the word that ends a line, which would otherwise
+     * be looked at byte by byte once a line. Only the bytes flagged as below 0x20 are looked at.
+     */
+    private static boolean isAsciiText(long word) {
+        if ((word & Ascii.HIGH_BITS) != 0 || ((word + Ascii.ONES) & Ascii.HIGH_BITS) != 0) {
+            return false; // not ASCII, or a DEL (with no high bits set, adding one carries into no other byte)
+        }
+        // Every byte below 0x20 is flagged; a borrow may flag the byte above one too, which the check then passes.
+        long below = (word - 0x2020202020202020L) & Ascii.HIGH_BITS;
+        while (below != 0) {
+            int b = (int) (word >>> (Long.numberOfTrailingZeros(below) - 7)) & 0xff;
+            if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f') {
+                return false;
+            }
+            below &= below - 1;
+        }
+        return true;
     }
 
     private static int sequenceLength(int lead) {
