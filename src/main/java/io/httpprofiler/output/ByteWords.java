@@ -79,11 +79,11 @@ final class ByteWords {
     static int indexOfControl(byte[] bytes, int from, int to) {
         int i = from;
         for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            if (mayHoldControl(word(bytes, i))) {
-                for (int k = i; k < i + Long.BYTES; k++) {
-                    if (isControl(bytes[k])) {
-                        return k;
-                    }
+            // Flags may be spurious (a tab; a carry out of 0xff), so each flagged byte is checked, lowest first.
+            for (long flags = controlFlags(word(bytes, i)); flags != 0; flags &= flags - 1) {
+                int k = i + (Long.numberOfTrailingZeros(flags) >>> 3);
+                if (isControl(bytes[k])) {
+                    return k;
                 }
             }
         }
@@ -99,12 +99,10 @@ final class ByteWords {
     static int indexOfJsonEscape(byte[] bytes, int from, int to) {
         int i = from;
         for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            if (mayNeedJsonEscape(word(bytes, i))) {
-                for (int k = i; k < i + Long.BYTES; k++) {
-                    if (needsJsonEscape(bytes[k])) {
-                        return k;
-                    }
-                }
+            long flags = jsonEscapeFlags(word(bytes, i));
+            if (flags != 0) {
+                // The lowest flag is never spurious: borrows only spill upwards from a byte that truly needs escaping.
+                return i + (Long.numberOfTrailingZeros(flags) >>> 3);
             }
         }
         for (; i < to; i++) {
