@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -68,6 +69,11 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private final JsonLine line = new JsonLine();
     /** Renders a connection's constant members once for the cache. */
     private final JsonLine connectionLine = new JsonLine();
+    private final RenderedNames names = new RenderedNames(name -> {
+        JsonLine rendering = new JsonLine();
+        rendering.string(name);
+        return Arrays.copyOf(rendering.array(), rendering.length());
+    });
 
     public JsonLinesWriter(OutputStream out) throws IOException {
         this.out = out;
@@ -112,7 +118,7 @@ public final class JsonLinesWriter implements ExchangeWriter {
             connectionLine.raw(ROLE).string(exchange.role().label());
             connectionLine.raw(LOCAL).string(Addresses.format(exchange.local()));
             connectionLine.raw(REMOTE).string(Addresses.format(exchange.remote()));
-            members = java.util.Arrays.copyOf(connectionLine.array(), connectionLine.length());
+            members = Arrays.copyOf(connectionLine.array(), connectionLine.length());
             connections.put(exchange, members);
         }
         return members;
@@ -163,7 +169,14 @@ public final class JsonLinesWriter implements ExchangeWriter {
             if (i > 0) {
                 line.comma();
             }
-            line.raw('[').string(header.name()).comma().string(header.value()).raw(']');
+            line.raw('[');
+            byte[] name = names.get(header.name());
+            if (name != null) {
+                line.raw(name);
+            } else {
+                line.string(header.name());
+            }
+            line.comma().string(header.value()).raw(']');
         }
         line.raw(']');
     }

@@ -56,6 +56,11 @@ public final class TranscriptWriter implements ExchangeWriter {
     private final Utf8Block block = new Utf8Block();
     /** Renders a connection's part of the summary line once for the cache. */
     private final Utf8Block connectionBlock = new Utf8Block();
+    private final RenderedNames names = new RenderedNames(name -> {
+        Utf8Block rendering = new Utf8Block();
+        rendering.safe(name);
+        return Arrays.copyOf(rendering.array(), rendering.length());
+    });
 
     /** UTF-8 to {@code out}, times in UTC, text bodies previewed up to {@value #DEFAULT_PREVIEW_BYTES} bytes. */
     public TranscriptWriter(OutputStream out) {
@@ -186,7 +191,14 @@ public final class TranscriptWriter implements ExchangeWriter {
     private void appendHeaders(List<HttpHeader> headers, byte[] indent) {
         for (int i = 0; i < headers.size(); i++) {
             HttpHeader header = headers.get(i);
-            block.raw(indent).safe(header.name()).raw(COLON_SPACE).safe(header.value()).ascii('\n');
+            block.raw(indent);
+            byte[] name = names.get(header.name());
+            if (name != null) {
+                block.raw(name);
+            } else {
+                block.safe(header.name());
+            }
+            block.raw(COLON_SPACE).safe(header.value()).ascii('\n');
         }
     }
 
