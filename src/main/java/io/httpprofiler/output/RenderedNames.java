@@ -10,7 +10,7 @@ import java.util.function.Function;
  * once per header. Any other String (an uncommon name, an equal String from elsewhere) misses and is rendered as usual.
  */
 final class RenderedNames {
-    private static final int SLOTS = 512;
+    private static final int SLOTS = 1024;
 
     private final String[] names = new String[SLOTS];
     private final byte[][] renderings = new byte[SLOTS][];
@@ -28,9 +28,6 @@ final class RenderedNames {
 
     /** The rendering of {@code name} if it is one of the shared names (the same object), else null. */
     byte[] get(String name) {
-        if (name.isEmpty()) {
-            return null;
-        }
         for (int slot = slot(name); names[slot] != null; slot = (slot + 1) & (SLOTS - 1)) {
             if (names[slot] == name) {
                 return renderings[slot];
@@ -39,8 +36,9 @@ final class RenderedNames {
         return null;
     }
 
+    /** From the String's own hash, which a shared name computes once and then keeps. */
     private static int slot(String name) {
-        int length = name.length();
-        return (length * 31 + name.charAt(0) * 7 + name.charAt(length - 1)) & (SLOTS - 1);
+        int hash = name.hashCode();
+        return (hash ^ hash >>> 16) & (SLOTS - 1);
     }
 }
