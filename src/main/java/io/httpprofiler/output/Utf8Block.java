@@ -179,7 +179,7 @@ final class Utf8Block {
     private void neutraliseControls(int from, int to) {
         for (int i = from; i < to; i++) {
             byte b = bytes[i];
-            if (b >= 0 && isControl((char) b)) {
+            if (ByteWords.isControl(b)) {
                 bytes[i] = SAFE;
             }
         }
@@ -188,13 +188,9 @@ final class Utf8Block {
     private static byte[] shownAscii() {
         byte[] table = new byte[128];
         for (int c = 0; c < 128; c++) {
-            table[c] = isControl((char) c) ? SAFE : (byte) c;
+            table[c] = ByteWords.isControl((byte) c) ? SAFE : (byte) c;
         }
         return table;
-    }
-
-    private static boolean isControl(char c) {
-        return c < 0x20 && c != '\t' || c == 0x7f;
     }
 
     private void ensure(int more) {
