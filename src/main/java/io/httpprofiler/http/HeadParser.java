@@ -121,7 +121,7 @@ final class HeadParser {
                 if (framing && !readFraming(bytes, i, colon - i, valueStart, valueEnd)) {
                     return null;
                 }
-                fields.add(new HttpHeader(Ascii.string(bytes, i, colon), Ascii.string(bytes, valueStart, valueEnd)));
+                fields.add(new HttpHeader(name(bytes, i, colon), Ascii.string(bytes, valueStart, valueEnd)));
             }
             i = lineFeed + 1;
         }
@@ -219,6 +219,12 @@ final class HeadParser {
             return "POST";
         }
         return Ascii.string(bytes, from, to);
+    }
+
+    /** A common name as its shared String (no copy, and writers recognise it), any other as read. */
+    private static String name(byte[] bytes, int from, int to) {
+        String shared = HeaderNames.shared(bytes, from, to);
+        return shared != null ? shared : Ascii.string(bytes, from, to);
     }
 
     /**

@@ -16,29 +16,38 @@ final class TextDetector {
         int i = 0;
         int n = bytes.length;
         while (i < n) {
-            if (i + Long.BYTES <= n && isPrintableAscii(Ascii.word(bytes, i))) {
-                i += Long.BYTES;
-                continue;
+            int stop = n;
+            if (i + Long.BYTES <= n) {
+                long word = Ascii.word(bytes, i);
+                if (isPrintableAscii(word) || isAsciiText(word)) {
+                    i += Long.BYTES;
+                    continue;
+                }
+                // Look at this word's bytes one by one, then go back to whole words: testing the word at every
+                // following byte would look at each byte up to eight times around every line feed.
+                stop = i + Long.BYTES;
             }
-            int b = bytes[i];
-            if (b >= 0) {
-                if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f) {
+            while (i < stop) {
+                int b = bytes[i];
+                if (b >= 0) {
+                    if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f) {
+                        return -1;
+                    }
+                    i++;
+                    continue;
+                }
+                int length = sequenceLength(b & 0xff);
+                if (length == 0) {
                     return -1;
                 }
-                i++;
-                continue;
+                if (i + length > n) {
+                    return mayBeCut && continuationsValid(bytes, i + 1, n) ? i : -1;
+                }
+                if (!continuationsValid(bytes, i + 1, i + length) || !shortestForm(bytes, i, length)) {
+                    return -1;
+                }
+                i += length;
             }
-            int length = sequenceLength(b & 0xff);
-            if (length == 0) {
-                return -1;
-            }
-            if (i + length > n) {
-                return mayBeCut && continuationsValid(bytes, i + 1, n) ? i : -1;
-            }
-            if (!continuationsValid(bytes, i + 1, i + length) || !shortestForm(bytes, i, length)) {
-                return -1;
-            }
-            i += length;
         }
         return n;
     }
@@ -48,6 +57,26 @@ final class TextDetector {
         long belowSpace = word - 0x2020202020202020L;
         long delete = word + Ascii.ONES; // 0x7f becomes 0x80
         return ((word | belowSpace | delete) & Ascii.HIGH_BITS) == 0;
+    }
+
+    /**
+     * All eight bytes are ASCII text, line feeds and the like included: the word that ends a line, which would otherwise
+     * be looked at byte by byte once a line. Only the bytes flagged as below 0x20 are looked at.
+     */
+    private static boolean isAsciiText(long word) {
+        if ((word & Ascii.HIGH_BITS) != 0 || ((word + Ascii.ONES) & Ascii.HIGH_BITS) != 0) {
+            return false; // not ASCII, or a DEL (with no high bits set, adding one carries into no other byte)
+        }
+        // Every byte below 0x20 is flagged; a borrow may flag the byte above one too, which the check then passes.
+        long below = (word - 0x2020202020202020L) & Ascii.HIGH_BITS;
+        while (below != 0) {
+            int b = (int) (word >>> (Long.numberOfTrailingZeros(below) - 7)) & 0xff;
+            if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f') {
+                return false;
+            }
+            below &= below - 1;
+        }
+        return true;
     }
 
     private static int sequenceLength(int lead) {

@@ -4,31 +4,9 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/**
- * {@code ip:port}, IPv6 as {@code [addr]:port} in its shortest form (RFC 5952). Never resolves names. Remembers the
- * last address of each side it formatted: consecutive exchanges usually come from the same connection, whose address
- * objects are the same.
- */
+/** {@code ip:port}, IPv6 as {@code [addr]:port} in its shortest form (RFC 5952). Never resolves names. */
 final class Addresses {
-    private InetSocketAddress lastLocal;
-    private String lastLocalText;
-    private InetSocketAddress lastRemote;
-    private String lastRemoteText;
-
-    String local(InetSocketAddress address) {
-        if (address != lastLocal) {
-            lastLocal = address;
-            lastLocalText = format(address);
-        }
-        return lastLocalText;
-    }
-
-    String remote(InetSocketAddress address) {
-        if (address != lastRemote) {
-            lastRemote = address;
-            lastRemoteText = format(address);
-        }
-        return lastRemoteText;
+    private Addresses() {
     }
 
     /** Null for an unknown address. */

@@ -1,10 +1,7 @@
 package io.httpprofiler.output;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.Base64Variant;
+import com.fasterxml.jackson.core.Base64Variants;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.HttpHeader;
@@ -13,7 +10,9 @@ import io.httpprofiler.http.HttpResponse;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,170 +25,193 @@ import java.util.List;
  * </pre>
  * {@code request} or {@code response} is null when not seen; headers and trailers are {@code [name, value]} pairs in
  * wire order; {@code body_encoding} is {@code text} (UTF-8 string) or {@code base64}; {@code body_decoded} names the
- * content coding undone for display ({@code gzip}, {@code deflate}) or is null. Streaming generator, no object mapping.
+ * content coding undone for display ({@code gzip}, {@code deflate}) or is null.
+ *
+ * <p>The record has a fixed shape, so it is written straight into a reusable buffer ({@link JsonLine}) rather than
+ * through a generator: the generator's per-value bookkeeping and char-by-char escaping of bodies cost more than all the
+ * rest of the pipeline. The bytes are those Jackson's generator wrote (GoldenOutputTest, JsonLineTest); base64 is
+ * still Jackson's.
  */
 public final class JsonLinesWriter implements ExchangeWriter {
-    // Field names and fixed values, encoded once rather than on every exchange.
-    private static final SerializableString TIME = new SerializedString("time");
-    private static final SerializableString DURATION_MS = new SerializedString("duration_ms");
-    private static final SerializableString PID = new SerializedString("pid");
-    private static final SerializableString TID = new SerializedString("tid");
-    private static final SerializableString COMM = new SerializedString("comm");
-    private static final SerializableString FD = new SerializedString("fd");
-    private static final SerializableString ROLE = new SerializedString("role");
-    private static final SerializableString LOCAL = new SerializedString("local");
-    private static final SerializableString REMOTE = new SerializedString("remote");
-    private static final SerializableString REQUEST = new SerializedString("request");
-    private static final SerializableString RESPONSE = new SerializedString("response");
-    private static final SerializableString NOTES = new SerializedString("notes");
-    private static final SerializableString METHOD = new SerializedString("method");
-    private static final SerializableString TARGET = new SerializedString("target");
-    private static final SerializableString VERSION = new SerializedString("version");
-    private static final SerializableString STATUS = new SerializedString("status");
-    private static final SerializableString REASON = new SerializedString("reason");
-    private static final SerializableString HEADERS = new SerializedString("headers");
-    private static final SerializableString TRAILERS = new SerializedString("trailers");
-    private static final SerializableString BODY_SIZE = new SerializedString("body_size");
-    private static final SerializableString BODY = new SerializedString("body");
-    private static final SerializableString BODY_ENCODING = new SerializedString("body_encoding");
-    private static final SerializableString BODY_TRUNCATED = new SerializedString("body_truncated");
-    private static final SerializableString BODY_DECODED = new SerializedString("body_decoded");
-    private static final SerializableString TEXT = new SerializedString("text");
-    private static final SerializableString BASE64 = new SerializedString("base64");
+    // Members as they appear, opening quote to colon, encoded once; all but the first of an object carry the comma.
+    private static final byte[] TIME = name("{", "time");
+    private static final byte[] DURATION_MS = name(",", "duration_ms");
+    private static final byte[] PID = name(",", "pid");
+    private static final byte[] TID = name(",", "tid");
+    private static final byte[] COMM = name(",", "comm");
+    private static final byte[] FD = name(",", "fd");
+    private static final byte[] ROLE = name(",", "role");
+    private static final byte[] LOCAL = name(",", "local");
+    private static final byte[] REMOTE = name(",", "remote");
+    private static final byte[] REQUEST = name(",", "request");
+    private static final byte[] RESPONSE = name(",", "response");
+    private static final byte[] NOTES = name(",", "notes");
+    private static final byte[] METHOD = name("{", "method");
+    private static final byte[] TARGET = name(",", "target");
+    private static final byte[] FIRST_VERSION = name("{", "version");
+    private static final byte[] VERSION = name(",", "version");
+    private static final byte[] STATUS = name(",", "status");
+    private static final byte[] REASON = name(",", "reason");
+    private static final byte[] HEADERS = name(",", "headers");
+    private static final byte[] TRAILERS = name(",", "trailers");
+    private static final byte[] BODY_SIZE = name(",", "body_size");
+    private static final byte[] BODY = name(",", "body");
+    private static final byte[] TEXT_ENCODING = ascii(",\"body_encoding\":\"text\"");
+    private static final byte[] BASE64_ENCODING = ascii(",\"body_encoding\":\"base64\"");
+    private static final byte[] BODY_TRUNCATED = name(",", "body_truncated");
+    private static final byte[] BODY_DECODED = name(",", "body_decoded");
+    /** What Jackson's {@code writeBinary} uses by default. */
+    private static final Base64Variant BASE64 = Base64Variants.getDefaultVariant();
 
-    private final JsonGenerator json;
+    private final OutputStream out;
     private final Timestamps timestamps = new Timestamps(ZoneOffset.UTC);
-    private final Addresses addresses = new Addresses();
-    private final StringBuilder time = new StringBuilder(32);
+    private final ConnectionTextCache connections = new ConnectionTextCache();
+    private final JsonLine line = new JsonLine();
+    /** Renders a connection's constant members once for the cache. */
+    private final JsonLine connectionLine = new JsonLine();
+    private final RenderedNames names = new RenderedNames(name -> {
+        JsonLine rendering = new JsonLine();
+        rendering.string(name);
+        return Arrays.copyOf(rendering.array(), rendering.length());
+    });
 
     public JsonLinesWriter(OutputStream out) throws IOException {
-        this.json = new JsonFactory().createGenerator(out, JsonEncoding.UTF8);
-        json.setRootValueSeparator(null);
+        this.out = out;
     }
 
     @Override
     public void write(Exchange exchange) throws IOException {
-        json.writeStartObject();
-        time.setLength(0);
-        timestamps.appendIsoUtcMicros(time, exchange.startNanos());
-        string(TIME, time.toString());
-        json.writeFieldName(DURATION_MS);
+        line.clear();
+        line.raw(TIME).raw('"').isoUtcMicros(timestamps, exchange.startNanos()).raw('"');
+        line.raw(DURATION_MS);
         long duration = exchange.durationNanos();
         if (duration >= 0) {
-            json.writeNumber(millisWithMicros(duration));
+            millisWithMicros(duration);
         } else {
-            json.writeNull();
+            line.nullValue();
         }
-        number(PID, exchange.pid());
-        number(TID, exchange.tid());
-        string(COMM, exchange.command());
-        number(FD, exchange.fd());
-        string(ROLE, exchange.role().label());
-        string(LOCAL, addresses.local(exchange.local()));
-        string(REMOTE, addresses.remote(exchange.remote()));
+        line.raw(PID).number(exchange.pid());
+        line.raw(TID).number(exchange.tid());
+        line.raw(connectionMembers(exchange));
         writeRequest(exchange.request());
         writeResponse(exchange.response());
-        json.writeFieldName(NOTES);
-        json.writeStartArray();
-        for (String note : exchange.notes()) {
-            json.writeString(note);
+        line.raw(NOTES).raw('[');
+        List<String> notes = exchange.notes();
+        for (int i = 0; i < notes.size(); i++) {
+            if (i > 0) {
+                line.comma();
+            }
+            line.string(notes.get(i));
         }
-        json.writeEndArray();
-        json.writeEndObject();
-        json.writeRaw('\n');
-        json.flush();
+        line.raw(']').raw('}').raw('\n');
+        out.write(line.array(), 0, line.length());
+        out.flush();
+    }
+
+    /** comm, fd, role, local and remote: the same for every exchange of a connection, so rendered once per connection. */
+    private byte[] connectionMembers(Exchange exchange) {
+        byte[] members = connections.get(exchange);
+        if (members == null) {
+            connectionLine.clear();
+            connectionLine.raw(COMM).string(exchange.command());
+            connectionLine.raw(FD).number(exchange.fd());
+            connectionLine.raw(ROLE).string(exchange.role().label());
+            connectionLine.raw(LOCAL).string(Addresses.format(exchange.local()));
+            connectionLine.raw(REMOTE).string(Addresses.format(exchange.remote()));
+            members = Arrays.copyOf(connectionLine.array(), connectionLine.length());
+            connections.put(exchange, members);
+        }
+        return members;
     }
 
     /** {@code 1.234} for 1234567 ns: exact to the microsecond, with no binary floating point detour. */
-    private String millisWithMicros(long nanos) {
+    private void millisWithMicros(long nanos) {
         long micros = nanos / 1000;
-        time.setLength(0);
-        time.append(micros / 1000).append('.');
+        line.number(micros / 1000).raw('.');
         long fraction = micros % 1000;
-        time.append((char) ('0' + fraction / 100)).append((char) ('0' + fraction / 10 % 10))
-                .append((char) ('0' + fraction % 10));
-        return time.toString();
+        line.raw((char) ('0' + fraction / 100)).raw((char) ('0' + fraction / 10 % 10)).raw((char) ('0' + fraction % 10));
     }
 
-    private void writeRequest(HttpRequest request) throws IOException {
-        json.writeFieldName(REQUEST);
+    private void writeRequest(HttpRequest request) {
+        line.raw(REQUEST);
         if (request == null) {
-            json.writeNull();
+            line.nullValue();
             return;
         }
-        json.writeStartObject();
-        string(METHOD, request.method());
-        string(TARGET, request.target());
-        string(VERSION, request.version());
+        line.raw(METHOD).string(request.method());
+        line.raw(TARGET).string(request.target());
+        line.raw(VERSION).string(request.version());
         writeHeaders(HEADERS, request.headers());
         writeHeaders(TRAILERS, request.trailers());
         writeBody(request.body());
-        json.writeEndObject();
+        line.raw('}');
     }
 
-    private void writeResponse(HttpResponse response) throws IOException {
-        json.writeFieldName(RESPONSE);
+    private void writeResponse(HttpResponse response) {
+        line.raw(RESPONSE);
         if (response == null) {
-            json.writeNull();
+            line.nullValue();
             return;
         }
-        json.writeStartObject();
-        string(VERSION, response.version());
-        number(STATUS, response.status());
-        string(REASON, response.reason());
+        line.raw(FIRST_VERSION).string(response.version());
+        line.raw(STATUS).number(response.status());
+        line.raw(REASON).string(response.reason());
         writeHeaders(HEADERS, response.headers());
         writeHeaders(TRAILERS, response.trailers());
         writeBody(response.body());
-        json.writeEndObject();
+        line.raw('}');
     }
 
-    private void writeHeaders(SerializableString field, List<HttpHeader> headers) throws IOException {
-        json.writeFieldName(field);
-        json.writeStartArray();
-        for (HttpHeader header : headers) {
-            json.writeStartArray();
-            json.writeString(header.name());
-            json.writeString(header.value());
-            json.writeEndArray();
+    private void writeHeaders(byte[] field, List<HttpHeader> headers) {
+        line.raw(field).raw('[');
+        for (int i = 0; i < headers.size(); i++) {
+            HttpHeader header = headers.get(i);
+            if (i > 0) {
+                line.comma();
+            }
+            line.raw('[');
+            byte[] name = names.get(header.name());
+            if (name != null) {
+                line.raw(name);
+            } else {
+                line.string(header.name());
+            }
+            line.comma().string(header.value()).raw(']');
         }
-        json.writeEndArray();
+        line.raw(']');
     }
 
-    private void writeBody(Body body) throws IOException {
-        number(BODY_SIZE, body.size());
-        json.writeFieldName(BODY);
+    private void writeBody(Body body) {
+        line.raw(BODY_SIZE).number(body.size());
+        line.raw(BODY);
         byte[] content = body.content();
         if (body.text()) {
-            json.writeUTF8String(content, 0, content.length);
+            line.utf8String(content, 0, content.length);
+            line.raw(TEXT_ENCODING);
         } else {
-            json.writeBinary(content);
+            line.raw('"').ascii(BASE64.encode(content)).raw('"');
+            line.raw(BASE64_ENCODING);
         }
-        json.writeFieldName(BODY_ENCODING);
-        json.writeString(body.text() ? TEXT : BASE64);
-        json.writeFieldName(BODY_TRUNCATED);
-        json.writeBoolean(body.truncated());
-        string(BODY_DECODED, body.decodedFrom());
+        line.raw(BODY_TRUNCATED).bool(body.truncated());
+        line.raw(BODY_DECODED).string(body.decodedFrom());
     }
 
-    /** A string field; null writes JSON null. */
-    private void string(SerializableString field, String value) throws IOException {
-        json.writeFieldName(field);
-        json.writeString(value);
+    private static byte[] name(String before, String name) {
+        return ascii(before + "\"" + name + "\":");
     }
 
-    private void number(SerializableString field, long value) throws IOException {
-        json.writeFieldName(field);
-        json.writeNumber(value);
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
     public void flush() throws IOException {
-        json.flush();
+        out.flush();
     }
 
-    /** Closes the generator and the stream under it. */
+    /** Closes the stream under it. */
     @Override
     public void close() throws IOException {
-        json.close();
+        out.close();
     }
 }

@@ -12,6 +12,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -38,15 +39,28 @@ public final class TranscriptWriter implements ExchangeWriter {
     private static final String BODY_LINE_INDENT = "       ";
     private static final byte[] REQUEST_ARROW = "  → ".getBytes(StandardCharsets.UTF_8);
     private static final byte[] RESPONSE_ARROW = "  ← ".getBytes(StandardCharsets.UTF_8);
+    /** Before each line of a multi-line body. */
+    private static final byte[] BODY_LINE_BREAK = ("\n" + BODY_LINE_INDENT).getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEADER_INDENT_BYTES = HEADER_INDENT.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRAILER_INDENT = (HEADER_INDENT + "Trailer ").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COLON_SPACE = {':', ' '};
+    private static final byte[] MILLISECONDS = " ms".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SECONDS = " s".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ELLIPSIS = "…".getBytes(StandardCharsets.UTF_8);
 
     private final OutputStream bytesOut;
     private final Writer charsOut;
     private final Timestamps timestamps;
     private final int previewBytes;
-    private final Addresses addresses = new Addresses();
+    private final ConnectionTextCache connections = new ConnectionTextCache();
     private final Utf8Block block = new Utf8Block();
-    private final StringBuilder scratch = new StringBuilder(32);
+    /** Renders a connection's part of the summary line once for the cache. */
+    private final Utf8Block connectionBlock = new Utf8Block();
+    private final RenderedNames names = new RenderedNames(name -> {
+        Utf8Block rendering = new Utf8Block();
+        rendering.safe(name);
+        return Arrays.copyOf(rendering.array(), rendering.length());
+    });
 
     /** UTF-8 to {@code out}, times in UTC, text bodies previewed up to {@value #DEFAULT_PREVIEW_BYTES} bytes. */
     public TranscriptWriter(OutputStream out) {
@@ -101,9 +115,9 @@ public final class TranscriptWriter implements ExchangeWriter {
         } else {
             block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
                     .safe(request.version()).ascii('\n');
-            appendHeaders(request.headers(), "");
+            appendHeaders(request.headers(), HEADER_INDENT_BYTES);
             appendBody(request.body());
-            appendHeaders(request.trailers(), "Trailer ");
+            appendHeaders(request.trailers(), TRAILER_INDENT);
         }
         HttpResponse response = exchange.response();
         if (response == null) {
@@ -114,9 +128,9 @@ public final class TranscriptWriter implements ExchangeWriter {
                 block.ascii(' ').safe(response.reason());
             }
             block.ascii('\n');
-            appendHeaders(response.headers(), "");
+            appendHeaders(response.headers(), HEADER_INDENT_BYTES);
             appendBody(response.body());
-            appendHeaders(response.trailers(), "Trailer ");
+            appendHeaders(response.trailers(), TRAILER_INDENT);
         }
         for (String note : exchange.notes()) {
             block.ascii("  [").safe(note).ascii("]\n");
@@ -125,46 +139,66 @@ public final class TranscriptWriter implements ExchangeWriter {
     }
 
     private void appendSummary(Exchange exchange) {
-        scratch.setLength(0);
-        timestamps.appendLocalMillis(scratch, exchange.startNanos());
-        block.ascii('[').ascii(scratch).ascii("] PID ").number(exchange.pid()).ascii(" (")
-                .safe(exchange.command() == null ? "?" : exchange.command()).ascii(") ")
-                .ascii(exchange.role().label()).ascii(' ');
-        block.safe(orUnknown(addresses.local(exchange.local())));
-        block.ascii(switch (exchange.role()) {
-            case SERVER -> " <- ";
-            case CLIENT -> " -> ";
-            case UNKNOWN -> " <-> ";
-        });
-        block.safe(orUnknown(addresses.remote(exchange.remote()))).ascii(" fd ").number(exchange.fd());
+        block.ascii('[').localMillis(timestamps, exchange.startNanos()).raw(connectionSummary(exchange));
         long duration = exchange.durationNanos();
         if (duration >= 0) {
-            scratch.setLength(0);
+            block.ascii("  ");
             appendDuration(duration);
-            block.ascii("  ").ascii(scratch);
         }
         block.ascii('\n');
+    }
+
+    /**
+     * {@code ] PID 1234 (nginx) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7}: the same for every exchange of a
+     * connection, so rendered once per connection.
+     */
+    private byte[] connectionSummary(Exchange exchange) {
+        byte[] summary = connections.get(exchange);
+        if (summary == null) {
+            connectionBlock.clear();
+            connectionBlock.ascii("] PID ").number(exchange.pid()).ascii(" (")
+                    .safe(exchange.command() == null ? "?" : exchange.command()).ascii(") ")
+                    .ascii(exchange.role().label()).ascii(' ');
+            connectionBlock.safe(orUnknown(Addresses.format(exchange.local())));
+            connectionBlock.ascii(switch (exchange.role()) {
+                case SERVER -> " <- ";
+                case CLIENT -> " -> ";
+                case UNKNOWN -> " <-> ";
+            });
+            connectionBlock.safe(orUnknown(Addresses.format(exchange.remote()))).ascii(" fd ").number(exchange.fd());
+            summary = Arrays.copyOf(connectionBlock.array(), connectionBlock.length());
+            connections.put(exchange, summary);
+        }
+        return summary;
     }
 
     /** 0.153 ms, 12.3 ms, 1.53 s: three significant digits where it matters. */
     private void appendDuration(long nanos) {
         long micros = nanos / 1000;
         if (micros < 1000) {
-            scratch.append("0.").append((char) ('0' + micros / 100)).append((char) ('0' + micros / 10 % 10))
-                    .append((char) ('0' + micros % 10)).append(" ms");
+            block.ascii("0.").ascii((char) ('0' + micros / 100)).ascii((char) ('0' + micros / 10 % 10))
+                    .ascii((char) ('0' + micros % 10)).raw(MILLISECONDS);
         } else if (micros < 1_000_000) {
             long tenths = (micros + 50) / 100;
-            scratch.append(tenths / 10).append('.').append(tenths % 10).append(" ms");
+            block.number(tenths / 10).ascii('.').ascii((char) ('0' + tenths % 10)).raw(MILLISECONDS);
         } else {
             long hundredths = (micros + 5000) / 10_000;
-            scratch.append(hundredths / 100).append('.').append((char) ('0' + hundredths / 10 % 10))
-                    .append((char) ('0' + hundredths % 10)).append(" s");
+            block.number(hundredths / 100).ascii('.').ascii((char) ('0' + hundredths / 10 % 10))
+                    .ascii((char) ('0' + hundredths % 10)).raw(SECONDS);
         }
     }
 
-    private void appendHeaders(List<HttpHeader> headers, String prefix) {
-        for (HttpHeader header : headers) {
-            block.ascii(HEADER_INDENT).ascii(prefix).safe(header.name()).ascii(": ").safe(header.value()).ascii('\n');
+    private void appendHeaders(List<HttpHeader> headers, byte[] indent) {
+        for (int i = 0; i < headers.size(); i++) {
+            HttpHeader header = headers.get(i);
+            block.raw(indent);
+            byte[] name = names.get(header.name());
+            if (name != null) {
+                block.raw(name);
+            } else {
+                block.safe(header.name());
+            }
+            block.raw(COLON_SPACE).safe(header.value()).ascii('\n');
         }
     }
 
@@ -194,17 +228,11 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
         block.ascii("):");
         int shown = textPrefixLength(content, previewBytes);
-        boolean singleLine = indexOfLineFeed(content, 0, shown) < 0;
+        boolean singleLine = ByteWords.indexOf(content, 0, shown, (byte) '\n') < 0;
         if (singleLine) {
             block.ascii(' ').safe(content, 0, shown);
         } else {
-            for (int lineStart = 0; lineStart <= shown; ) {
-                int lineFeed = indexOfLineFeed(content, lineStart, shown);
-                int lineEnd = lineFeed < 0 ? shown : lineFeed;
-                int textEnd = lineEnd > lineStart && content[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
-                block.ascii('\n').ascii(BODY_LINE_INDENT).safe(content, lineStart, textEnd);
-                lineStart = lineEnd + 1;
-            }
+            block.safeLines(content, 0, shown, BODY_LINE_BREAK);
         }
         if (shown < content.length) {
             if (singleLine) {
@@ -225,15 +253,6 @@ public final class TranscriptWriter implements ExchangeWriter {
         if (shown < content.length) {
             block.ascii(' ').raw(ELLIPSIS);
         }
-    }
-
-    private static int indexOfLineFeed(byte[] bytes, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (bytes[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** The longest prefix of at most {@code limit} bytes that does not cut a UTF-8 character in half. */

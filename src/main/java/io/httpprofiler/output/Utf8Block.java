@@ -11,8 +11,12 @@ import java.util.Arrays;
 final class Utf8Block {
     private static final byte SAFE = '?';
 
+    /** Each ASCII byte as shown: itself, or {@code ?} for a control. */
+    private static final byte[] SHOWN_ASCII = shownAscii();
+
     private byte[] bytes = new byte[4096];
     private int length;
+    private char[] chars = new char[256];
 
     void clear() {
         length = 0;
@@ -70,44 +74,123 @@ final class Utf8Block {
     /** Text from the wire, encoded as UTF-8, controls neutralised. */
     Utf8Block safe(String text) {
         int n = text.length();
-        ensure(3 * n);
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
+        // One bulk copy out of the String, then a plain array loop: cheaper than charAt's per-char checks.
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        text.getChars(0, n, chars, 0);
+        ensure(3 * n); // a surrogate pair takes 4 of its 6
+
+        byte[] out = bytes;
+        int at = length;
+        int i = 0;
+        // The common case first, header text that is all printable ASCII: a loop without an output index to carry.
+        for (; i < n; i++) {
+            char c = chars[i];
+            if (c < 0x20 || c > 0x7e) {
+                break;
+            }
+            out[at + i] = (byte) c;
+        }
+        at += i;
+        for (; i < n; i++) {
+            char c = chars[i];
             if (c < 0x80) {
-                bytes[length++] = isControl(c) ? SAFE : (byte) c;
+                out[at++] = SHOWN_ASCII[c];
             } else if (c < 0x800) {
-                bytes[length++] = (byte) (0xc0 | c >> 6);
-                bytes[length++] = (byte) (0x80 | c & 0x3f);
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-                ensure(1);
-                int codePoint = Character.toCodePoint(c, text.charAt(++i));
-                bytes[length++] = (byte) (0xf0 | codePoint >> 18);
-                bytes[length++] = (byte) (0x80 | codePoint >> 12 & 0x3f);
-                bytes[length++] = (byte) (0x80 | codePoint >> 6 & 0x3f);
-                bytes[length++] = (byte) (0x80 | codePoint & 0x3f);
+                out[at++] = (byte) (0xc0 | c >> 6);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
+                int codePoint = Character.toCodePoint(c, chars[++i]);
+                out[at++] = (byte) (0xf0 | codePoint >> 18);
+                out[at++] = (byte) (0x80 | codePoint >> 12 & 0x3f);
+                out[at++] = (byte) (0x80 | codePoint >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | codePoint & 0x3f);
             } else if (Character.isSurrogate(c)) {
-                bytes[length++] = SAFE;
+                out[at++] = SAFE;
             } else {
-                bytes[length++] = (byte) (0xe0 | c >> 12);
-                bytes[length++] = (byte) (0x80 | c >> 6 & 0x3f);
-                bytes[length++] = (byte) (0x80 | c & 0x3f);
+                out[at++] = (byte) (0xe0 | c >> 12);
+                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | c & 0x3f);
             }
         }
+        length = at;
         return this;
     }
 
-    /** Well-formed UTF-8 from the wire (a text body), copied as is but for controls. */
+    /** Our own timestamp, as {@link Timestamps#localMillis} writes it. */
+    Utf8Block localMillis(Timestamps timestamps, long epochNanos) {
+        ensure(Timestamps.MAX_LENGTH);
+        length = timestamps.localMillis(epochNanos, bytes, length);
+        return this;
+    }
+
+    /**
+     * Well-formed UTF-8 from the wire (a text body), copied as is but for controls: copied in bulk, then the copy is
+     * checked a word at a time, since controls are rare in text.
+     */
     Utf8Block safe(byte[] utf8, int from, int to) {
-        ensure(to - from);
-        for (int i = from; i < to; i++) {
-            byte b = utf8[i];
-            bytes[length++] = b >= 0 && isControl((char) b) ? SAFE : b;
+        int n = to - from;
+        ensure(n);
+        System.arraycopy(utf8, from, bytes, length, n);
+        int end = length + n;
+        int i = length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            if (ByteWords.mayHoldControl(ByteWords.word(bytes, i))) {
+                neutraliseControls(i, i + Long.BYTES);
+            }
         }
+        neutraliseControls(i, end);
+        length = end;
         return this;
     }
 
-    private static boolean isControl(char c) {
-        return c < 0x20 && c != '\t' || c == 0x7f;
+    /**
+     * Text split at its line feeds, each line written after {@code lineBreak} without the carriage return that ends it
+     * (a CR at {@code to} counts as ending the last line). One scan for controls finds the line feeds too; the runs
+     * between them are copied in bulk.
+     */
+    Utf8Block safeLines(byte[] utf8, int from, int to, byte[] lineBreak) {
+        raw(lineBreak);
+        int i = from;
+        while (true) {
+            int control = ByteWords.indexOfControl(utf8, i, to);
+            copy(utf8, i, control);
+            if (control == to) {
+                return this;
+            }
+            byte b = utf8[control];
+            if (b == '\n') {
+                raw(lineBreak);
+            } else if (b != '\r' || control + 1 < to && utf8[control + 1] != '\n') {
+                ascii((char) SAFE);
+            } // else: the CR that ends a line, dropped
+            i = control + 1;
+        }
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        int n = end - start;
+        ensure(n);
+        System.arraycopy(from, start, bytes, length, n);
+        length += n;
+    }
+
+    private void neutraliseControls(int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = bytes[i];
+            if (ByteWords.isControl(b)) {
+                bytes[i] = SAFE;
+            }
+        }
+    }
+
+    private static byte[] shownAscii() {
+        byte[] table = new byte[128];
+        for (int c = 0; c < 128; c++) {
+            table[c] = ByteWords.isControl((byte) c) ? SAFE : (byte) c;
+        }
+        return table;
     }
 
     private void ensure(int more) {

@@ -39,7 +39,7 @@ class ByteScanTest {
         Random random = new Random(12);
         byte[][] pieces = {"a".getBytes(StandardCharsets.UTF_8), "é".getBytes(StandardCharsets.UTF_8),
                 "€".getBytes(StandardCharsets.UTF_8), "😀".getBytes(StandardCharsets.UTF_8), {'\n'}, {'\t'}, {0x7f},
-                {0x01}, {(byte) 0x80}, {(byte) 0xc3}, {(byte) 0xf8}, {'~'}, {' '}};
+                {0x01}, {(byte) 0x80}, {(byte) 0xc3}, {(byte) 0xf8}, {'~'}, {' '}, {'\r'}, {'\f'}, {0x1f}, {0}};
         for (int round = 0; round < 50_000; round++) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             int count = random.nextInt(30);
@@ -50,6 +50,22 @@ class ByteScanTest {
             byte[] bytes = out.toByteArray();
             assertEquals(naiveIsText(bytes), TextDetector.textLength(bytes, false) == bytes.length,
                     java.util.HexFormat.of().formatHex(bytes));
+        }
+    }
+
+    @Test
+    void everyAsciiByteAtEveryPlaceOfAWordBesideLineEnds() {
+        // Words holding a line end take their own path: each ASCII byte, at each of the eight places, next to CR/LF.
+        String[] contexts = {"abcdefgh", "abc\r\nfgh", "\n\n\n\n\n\n\n\n", "a\tb\fc d ", "        "};
+        for (String context : contexts) {
+            for (int place = 0; place < 8; place++) {
+                for (int b = 0; b < 0x80; b++) {
+                    byte[] bytes = ("0123456789abcdef" + context + "tail").getBytes(StandardCharsets.US_ASCII);
+                    bytes[16 + place] = (byte) b;
+                    assertEquals(naiveIsText(bytes), TextDetector.textLength(bytes, false) == bytes.length,
+                            java.util.HexFormat.of().formatHex(bytes));
+                }
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Random;
@@ -44,6 +45,22 @@ class FormattingTest {
             StringBuilder b = new StringBuilder();
             timestamps.appendLocalMillis(b, nanos);
             assertEquals(text.format(instant), b.toString());
+        }
+    }
+
+    @Test
+    void cachedSecondsFollowTheZoneAcrossOffsetChanges() {
+        // Many exchanges per second, seconds going back and forth, around a daylight saving change.
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        Timestamps timestamps = new Timestamps(berlin);
+        DateTimeFormatter text = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(berlin);
+        long change = Instant.parse("2026-03-29T01:00:00Z").getEpochSecond() * 1_000_000_000L;
+        Random random = new Random(9);
+        for (int i = 0; i < 20_000; i++) {
+            long nanos = change + (random.nextInt(7) - 3) * 1_000_000_000L + random.nextInt(1_000_000_000);
+            StringBuilder local = new StringBuilder();
+            timestamps.appendLocalMillis(local, nanos);
+            assertEquals(text.format(Instant.ofEpochSecond(0, nanos)), local.toString());
         }
     }
 }

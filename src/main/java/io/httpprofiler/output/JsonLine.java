@@ -1,0 +1,236 @@
+package io.httpprofiler.output;
+
+import java.util.Arrays;
+
+/**
+ * A reusable byte buffer that one JSON line is built in, as UTF-8. Strings are escaped exactly as Jackson's UTF-8
+ * generator escapes them (the output was Jackson's before, and stays byte for byte the same): {@code "} and {@code \},
+ * the short forms {@code \b \t \n \f \r}, other controls as {@code &#92;u00XX} (upper-case hex), UTF-16 surrogates (paired
+ * or not) as {@code &#92;uXXXX} each, everything else as its UTF-8 bytes. Runs that need no escaping are copied in bulk.
+ *
+ * <p>Separators are the caller's: {@link #comma()} before every member but the first, as the fixed shape of the record
+ * dictates; field names are passed pre-encoded (quotes and colon included).
+ */
+final class JsonLine {
+    private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    /**
+     * For each ASCII byte: 0 to copy it, the letter of its short escape ({@code \n}), or 'u' for {@code &#92;u00XX}.
+     */
+    private static final byte[] ESCAPES = escapes();
+
+    private byte[] bytes = new byte[8192];
+    private int length;
+    private char[] chars = new char[256];
+
+    void clear() {
+        length = 0;
+    }
+
+    int length() {
+        return length;
+    }
+
+    byte[] array() {
+        return bytes;
+    }
+
+    /** Bytes that are already JSON: field names with their colon, punctuation. */
+    JsonLine raw(byte[] json) {
+        ensure(json.length);
+        System.arraycopy(json, 0, bytes, length, json.length);
+        length += json.length;
+        return this;
+    }
+
+    JsonLine raw(char asciiPunctuation) {
+        ensure(1);
+        bytes[length++] = (byte) asciiPunctuation;
+        return this;
+    }
+
+    JsonLine comma() {
+        return raw(',');
+    }
+
+    JsonLine nullValue() {
+        return raw(NULL);
+    }
+
+    JsonLine bool(boolean value) {
+        return raw(value ? TRUE : FALSE);
+    }
+
+    JsonLine number(long value) {
+        ensure(20);
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) {
+                return ascii(Long.toString(value));
+            }
+            bytes[length++] = '-';
+            value = -value;
+        }
+        int digits = digits(value);
+        int end = length + digits;
+        for (int i = end - 1; i >= length; i--) {
+            bytes[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        length = end;
+        return this;
+    }
+
+    /** Our own ASCII that needs no escaping (timestamps, numbers with a fraction), unquoted. */
+    JsonLine ascii(CharSequence text) {
+        int n = text.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            bytes[length++] = (byte) text.charAt(i);
+        }
+        return this;
+    }
+
+    /** Our own timestamp, unquoted, as {@link Timestamps#isoUtcMicros} writes it. */
+    JsonLine isoUtcMicros(Timestamps timestamps, long epochNanos) {
+        ensure(Timestamps.MAX_LENGTH);
+        length = timestamps.isoUtcMicros(epochNanos, bytes, length);
+        return this;
+    }
+
+    /** A quoted, escaped string; null writes {@code null}. */
+    JsonLine string(String text) {
+        if (text == null) {
+            return nullValue();
+        }
+        int n = text.length();
+        // One bulk copy out of the String, then a plain array loop: cheaper than charAt's per-char checks.
+        if (chars.length < n) {
+            chars = new char[Math.max(n, 2 * chars.length)];
+        }
+        text.getChars(0, n, chars, 0);
+        ensure(6 * n + 2); // at worst every char becomes a six-byte escape
+        byte[] out = bytes;
+        int at = length;
+        out[at++] = '"';
+        int i = 0;
+        // The common case first, text that needs no escaping: a loop without an output index to carry.
+        for (; i < n; i++) {
+            char c = chars[i];
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            out[at + i] = (byte) c;
+        }
+        at += i;
+        for (; i < n; i++) {
+            char c = chars[i];
+            if (c < 0x80) {
+                byte escape = ESCAPES[c];
+                if (escape == 0) {
+                    out[at++] = (byte) c;
+                } else {
+                    at = escape(out, at, c, escape);
+                }
+            } else if (c < 0x800) {
+                out[at++] = (byte) (0xc0 | c >> 6);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isSurrogate(c)) {
+                at = unicodeEscape(out, at, c);
+            } else {
+                out[at++] = (byte) (0xe0 | c >> 12);
+                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                out[at++] = (byte) (0x80 | c & 0x3f);
+            }
+        }
+        out[at++] = '"';
+        length = at;
+        return this;
+    }
+
+    /**
+     * A quoted string from bytes taken to be UTF-8: ASCII is escaped as in {@link #string}, every other byte is copied
+     * as is (as Jackson's {@code writeUTF8String} does; a text body is valid UTF-8 already). Runs of bytes that need
+     * no escaping are found a word at a time and copied in bulk.
+     */
+    JsonLine utf8String(byte[] utf8, int from, int to) {
+        ensure(2);
+        bytes[length++] = '"';
+        int i = from;
+        while (true) {
+            int escapeAt = ByteWords.indexOfJsonEscape(utf8, i, to);
+            copy(utf8, i, escapeAt);
+            if (escapeAt == to) {
+                break;
+            }
+            int b = utf8[escapeAt];
+            ensure(6);
+            length = escape(bytes, length, (char) b, ESCAPES[b]);
+            i = escapeAt + 1;
+        }
+        ensure(1);
+        bytes[length++] = '"';
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        int n = end - start;
+        ensure(n);
+        System.arraycopy(from, start, bytes, length, n);
+        length += n;
+    }
+
+    private static int escape(byte[] out, int at, char c, byte escape) {
+        if (escape == 'u') {
+            return unicodeEscape(out, at, c);
+        }
+        out[at] = '\\';
+        out[at + 1] = escape;
+        return at + 2;
+    }
+
+    private static int unicodeEscape(byte[] out, int at, char c) {
+        out[at] = '\\';
+        out[at + 1] = 'u';
+        out[at + 2] = HEX[c >> 12];
+        out[at + 3] = HEX[c >> 8 & 0xf];
+        out[at + 4] = HEX[c >> 4 & 0xf];
+        out[at + 5] = HEX[c & 0xf];
+        return at + 6;
+    }
+
+    private static int digits(long value) {
+        int digits = 1;
+        for (long limit = 10; digits < 19 && value >= limit; limit *= 10) {
+            digits++;
+        }
+        return digits;
+    }
+
+    private static byte[] escapes() {
+        byte[] table = new byte[128];
+        for (int c = 0; c < 0x20; c++) {
+            table[c] = 'u';
+        }
+        table['\b'] = 'b';
+        table['\t'] = 't';
+        table['\n'] = 'n';
+        table['\f'] = 'f';
+        table['\r'] = 'r';
+        table['"'] = '"';
+        table['\\'] = '\\';
+        return table;
+    }
+
+    private void ensure(int more) {
+        if (length + more > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
+        }
+    }
+}
