@@ -52,9 +52,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The recording is what the kernel side produces for nginx serving static files with {@code sendfile off} to wrk's 32
  * keep-alive connections (see bench/run.sh): each connection opens (accept), then round after round every connection
- * reads its request ({@code recvfrom}, one record) and writes its response with {@code writev(headers, body)}: one record
- * per iovec segment, a body of more than 32 KiB in 32 KiB writes (nginx's output buffers), every record cut at
- * {@code MAX_RECORD_DATA} (16 KiB). Then every connection closes. Bodies are text (as bench/run.sh's files), kept whole
+ * reads its request ({@code recvfrom}, one record) and writes its response with {@code writev(headers, body)}, a body of
+ * more than 32 KiB in 32 KiB writes (nginx's output buffers); the kernel gathers each call's segments into records of up
+ * to {@code MAX_RECORD_DATA} (16 KiB). Then every connection closes. Bodies are text (as bench/run.sh's files), kept whole
  * (the default {@code --max-body} of 64 KiB).
  *
  * <p>Run with {@code make bench-jmh}; {@link #main} prints payload MB/s and exchanges/s (one thread) after JMH's table.
@@ -227,25 +227,24 @@ public class PipelineBenchmark {
                 }
                 for (int c = 0; c < CONNECTIONS; c++) {
                     byte[] head = responseHead(bodySize);
-                    // writev(head, body[0:32k]), then writev(body[32k:64k]) ...: one record per segment, cut at 16 KiB.
+                    // writev(head, body[0:32k]), then writev(body[32k:64k]) ...: the kernel gathers each call's
+                    // segments into records of up to 16 KiB.
                     int bodyDone = 0;
                     boolean first = true;
                     while (first || bodyDone < bodySize) {
                         int bodyPart = Math.min(NGINX_OUTPUT_BUFFER, bodySize - bodyDone);
-                        long callSize = (first ? head.length : 0) + bodyPart;
-                        if (first) {
-                            w.data(c, generations[c], EventLayout.DIRECTION_EGRESS, positions[c][0], callSize,
-                                    head, 0, head.length);
-                            positions[c][0] += head.length;
-                        }
-                        for (int off = 0; off < bodyPart; off += EventLayout.MAX_RECORD_DATA) {
-                            int len = Math.min(EventLayout.MAX_RECORD_DATA, bodyPart - off);
-                            w.data(c, generations[c], EventLayout.DIRECTION_EGRESS, positions[c][0], callSize,
-                                    body, bodyDone + off, len);
+                        byte[] call = new byte[(first ? head.length : 0) + bodyPart];
+                        int at = first ? head.length : 0;
+                        System.arraycopy(head, 0, call, 0, at);
+                        System.arraycopy(body, bodyDone, call, at, bodyPart);
+                        for (int off = 0; off < call.length; off += EventLayout.MAX_RECORD_DATA) {
+                            int len = Math.min(EventLayout.MAX_RECORD_DATA, call.length - off);
+                            w.data(c, generations[c], EventLayout.DIRECTION_EGRESS, positions[c][0], call.length,
+                                    call, off, len);
                             positions[c][0] += len;
                         }
                         bodyDone += bodyPart;
-                        payload += callSize;
+                        payload += call.length;
                         first = false;
                     }
                 }
