@@ -1,8 +1,5 @@
 package io.httpprofiler.http;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /** Byte-level helpers for protocol text, working in place on the capture buffers. */
@@ -13,34 +10,6 @@ final class Ascii {
     static final byte HT = '\t';
 
     private Ascii() {
-    }
-
-    /** Reads 8 bytes at once, for scans that test a whole word per step (SWAR). */
-    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    static final long ONES = 0x0101010101010101L;
-    static final long HIGH_BITS = 0x8080808080808080L;
-
-    static long word(byte[] bytes, int index) {
-        return (long) WORDS.get(bytes, index);
-    }
-
-    static int indexOf(byte[] bytes, int from, int to, byte value) {
-        int i = from;
-        long pattern = ONES * (value & 0xff);
-        for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            long word = word(bytes, i) ^ pattern;
-            // The lowest byte that was zero (equal to value) sets its high bit here; higher ones may be spurious.
-            long found = (word - ONES) & ~word & HIGH_BITS;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
-            }
-        }
-        for (; i < to; i++) {
-            if (bytes[i] == value) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     static boolean isWhitespace(byte b) {

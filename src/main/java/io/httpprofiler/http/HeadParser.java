@@ -27,9 +27,9 @@ final class HeadParser {
 
     MessageHead parseRequest(byte[] bytes, int from, int to) {
         resetFraming();
-        int lineEnd = Ascii.indexOf(bytes, from, to, Ascii.LF);
+        int lineEnd = SwarBytes.indexOf(bytes, from, to, Ascii.LF);
         int end = withoutCr(bytes, from, lineEnd);
-        int firstSpace = Ascii.indexOf(bytes, from, end, Ascii.SP);
+        int firstSpace = SwarBytes.indexOf(bytes, from, end, Ascii.SP);
         int lastSpace = lastIndexOf(bytes, firstSpace + 1, end, Ascii.SP);
         if (firstSpace <= from || lastSpace <= firstSpace + 1 || !isToken(bytes, from, firstSpace)) {
             return fail("invalid request line");
@@ -50,7 +50,7 @@ final class HeadParser {
 
     MessageHead parseResponse(byte[] bytes, int from, int to) {
         resetFraming();
-        int lineEnd = Ascii.indexOf(bytes, from, to, Ascii.LF);
+        int lineEnd = SwarBytes.indexOf(bytes, from, to, Ascii.LF);
         int end = withoutCr(bytes, from, lineEnd);
         String version = end - from >= 8 ? version(bytes, from, from + 8) : null;
         int codeStart = from + 9;
@@ -88,7 +88,7 @@ final class HeadParser {
         List<HttpHeader> fields = null;
         int i = from;
         while (i < to) {
-            int lineFeed = Ascii.indexOf(bytes, i, to, Ascii.LF);
+            int lineFeed = SwarBytes.indexOf(bytes, i, to, Ascii.LF);
             if (lineFeed < 0) {
                 lineFeed = to;
             }
@@ -109,7 +109,7 @@ final class HeadParser {
                 String continuation = Ascii.string(bytes, valueStart, trimEnd(bytes, valueStart, end));
                 fields.add(new HttpHeader(previous.name(), previous.value() + " " + continuation));
             } else {
-                int colon = Ascii.indexOf(bytes, i, end, (byte) ':');
+                int colon = SwarBytes.indexOf(bytes, i, end, (byte) ':');
                 if (colon < 0) {
                     return fail("header line without colon");
                 }
@@ -166,7 +166,7 @@ final class HeadParser {
     private boolean readContentLength(byte[] bytes, int from, int to) {
         int i = from;
         do {
-            int elementEnd = Ascii.indexOf(bytes, i, to, (byte) ',');
+            int elementEnd = SwarBytes.indexOf(bytes, i, to, (byte) ',');
             if (elementEnd < 0) {
                 elementEnd = to;
             }

@@ -221,7 +221,7 @@ final class MessageParser {
                     return i;
                 }
             }
-            int lineFeed = Ascii.indexOf(data, i, end, Ascii.LF);
+            int lineFeed = SwarBytes.indexOf(data, i, end, Ascii.LF);
             if (lineFeed < 0) {
                 return end;
             }
@@ -372,7 +372,7 @@ final class MessageParser {
     }
 
     private int readChunkSize(byte[] data, int from, int end) {
-        int lineFeed = Ascii.indexOf(data, from, end, Ascii.LF);
+        int lineFeed = SwarBytes.indexOf(data, from, end, Ascii.LF);
         if (lineFeed < 0) {
             if (pending.length() + end - from > MAX_CHUNK_LINE || !pending.append(data, from, end - from)) {
                 return cutMalformed("chunk size line too long", end);
@@ -497,7 +497,7 @@ final class MessageParser {
     private int findBlockEnd(byte[] data, int from, int end, boolean trailers) {
         int i = from;
         while (i < end) {
-            int lineFeed = Ascii.indexOf(data, i, end, Ascii.LF);
+            int lineFeed = SwarBytes.indexOf(data, i, end, Ascii.LF);
             if (lineFeed < 0) {
                 lineLength += end - i;
                 blockLength += end - i;

@@ -42,7 +42,7 @@ final class RoleSniffer {
                 heldLength = end - i;
                 return -1;
             }
-            int lineFeed = Ascii.indexOf(data, i, end, Ascii.LF);
+            int lineFeed = SwarBytes.indexOf(data, i, end, Ascii.LF);
             if (lineFeed < 0) {
                 return -1;
             }

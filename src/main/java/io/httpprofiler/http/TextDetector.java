@@ -18,7 +18,7 @@ final class TextDetector {
         while (i < n) {
             int stop = n;
             if (i + Long.BYTES <= n) {
-                long word = Ascii.word(bytes, i);
+                long word = SwarBytes.word(bytes, i);
                 if (isPrintableAscii(word) || isAsciiText(word)) {
                     i += Long.BYTES;
                     continue;
@@ -55,8 +55,8 @@ final class TextDetector {
     /** All eight bytes are in 0x20..0x7e: the common case, decided without looking at each byte. */
     private static boolean isPrintableAscii(long word) {
         long belowSpace = word - 0x2020202020202020L;
-        long delete = word + Ascii.ONES; // 0x7f becomes 0x80
-        return ((word | belowSpace | delete) & Ascii.HIGH_BITS) == 0;
+        long delete = word + SwarBytes.ONES; // 0x7f becomes 0x80
+        return ((word | belowSpace | delete) & SwarBytes.HIGH_BITS) == 0;
     }
 
     /**
@@ -64,11 +64,11 @@ final class TextDetector {
      * be looked at byte by byte once a line. Only the bytes flagged as below 0x20 are looked at.
      */
     private static boolean isAsciiText(long word) {
-        if ((word & Ascii.HIGH_BITS) != 0 || ((word + Ascii.ONES) & Ascii.HIGH_BITS) != 0) {
+        if ((word & SwarBytes.HIGH_BITS) != 0 || ((word + SwarBytes.ONES) & SwarBytes.HIGH_BITS) != 0) {
             return false; // not ASCII, or a DEL (with no high bits set, adding one carries into no other byte)
         }
         // Every byte below 0x20 is flagged; a borrow may flag the byte above one too, which the check then passes.
-        long below = (word - 0x2020202020202020L) & Ascii.HIGH_BITS;
+        long below = (word - 0x2020202020202020L) & SwarBytes.HIGH_BITS;
         while (below != 0) {
             int b = (int) (word >>> (Long.numberOfTrailingZeros(below) - 7)) & 0xff;
             if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f') {

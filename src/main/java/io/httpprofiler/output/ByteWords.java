@@ -1,43 +1,20 @@
 package io.httpprofiler.output;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import io.httpprofiler.http.SwarBytes;
 
 /**
- * Byte scans that test eight bytes per step (SWAR): bodies are mostly long runs of printable ASCII, and deciding a whole
- * word at once is what lets the writers copy such runs in bulk instead of byte by byte.
+ * The writers' byte scans, eight bytes per step ({@link SwarBytes}): bodies are mostly long runs of printable ASCII,
+ * and deciding a whole word at once is what lets the writers copy such runs in bulk instead of byte by byte.
  */
 final class ByteWords {
-    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = SwarBytes.ONES;
+    private static final long HIGH_BITS = SwarBytes.HIGH_BITS;
 
     private ByteWords() {
     }
 
     static long word(byte[] bytes, int index) {
-        return (long) WORDS.get(bytes, index);
-    }
-
-    /** The index of the first {@code value} in {@code bytes[from, to)}, or -1. */
-    static int indexOf(byte[] bytes, int from, int to, byte value) {
-        int i = from;
-        long pattern = ONES * (value & 0xff);
-        for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            long word = word(bytes, i) ^ pattern;
-            // The lowest byte that was zero (equal to value) sets its high bit here; higher ones may be spurious.
-            long found = (word - ONES) & ~word & HIGH_BITS;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
-            }
-        }
-        for (; i < to; i++) {
-            if (bytes[i] == value) {
-                return i;
-            }
-        }
-        return -1;
+        return SwarBytes.word(bytes, index);
     }
 
     /**

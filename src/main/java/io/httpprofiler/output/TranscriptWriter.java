@@ -5,6 +5,7 @@ import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
+import io.httpprofiler.http.SwarBytes;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -228,7 +229,7 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
         block.ascii("):");
         int shown = textPrefixLength(content, previewBytes);
-        boolean singleLine = ByteWords.indexOf(content, 0, shown, (byte) '\n') < 0;
+        boolean singleLine = SwarBytes.indexOf(content, 0, shown, (byte) '\n') < 0;
         if (singleLine) {
             block.ascii(' ').safe(content, 0, shown);
         } else {

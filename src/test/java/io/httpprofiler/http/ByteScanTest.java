@@ -30,7 +30,7 @@ class ByteScanTest {
                     break;
                 }
             }
-            assertEquals(expected, Ascii.indexOf(bytes, from, to, value));
+            assertEquals(expected, SwarBytes.indexOf(bytes, from, to, value));
         }
     }
 
