@@ -1,7 +1,5 @@
 package io.httpprofiler.output;
 
-import java.util.Arrays;
-
 /**
  * A reusable byte buffer that one JSON line is built in, as UTF-8. Strings are escaped exactly as Jackson's UTF-8
  * generator escapes them (the output was Jackson's before, and stays byte for byte the same): {@code "} and {@code \},
@@ -11,7 +9,7 @@ import java.util.Arrays;
  * <p>Separators are the caller's: {@link #comma()} before every member but the first, as the fixed shape of the record
  * dictates; field names are passed pre-encoded (quotes and colon included).
  */
-final class JsonLine {
+final class JsonLine extends ByteBlock {
     private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
@@ -21,33 +19,18 @@ final class JsonLine {
      */
     private static final byte[] ESCAPES = escapes();
 
-    private byte[] bytes = new byte[8192];
-    private int length;
-    private char[] chars = new char[256];
-
-    void clear() {
-        length = 0;
-    }
-
-    int length() {
-        return length;
-    }
-
-    byte[] array() {
-        return bytes;
+    JsonLine() {
+        super(8192);
     }
 
     /** Bytes that are already JSON: field names with their colon, punctuation. */
     JsonLine raw(byte[] json) {
-        ensure(json.length);
-        System.arraycopy(json, 0, bytes, length, json.length);
-        length += json.length;
+        put(json);
         return this;
     }
 
     JsonLine raw(char asciiPunctuation) {
-        ensure(1);
-        bytes[length++] = (byte) asciiPunctuation;
+        putAscii(asciiPunctuation);
         return this;
     }
 
@@ -84,11 +67,7 @@ final class JsonLine {
 
     /** Our own ASCII that needs no escaping (timestamps, numbers with a fraction), unquoted. */
     JsonLine ascii(CharSequence text) {
-        int n = text.length();
-        ensure(n);
-        for (int i = 0; i < n; i++) {
-            bytes[length++] = (byte) text.charAt(i);
-        }
+        putAscii(text);
         return this;
     }
 
@@ -105,11 +84,7 @@ final class JsonLine {
             return nullValue();
         }
         int n = text.length();
-        // One bulk copy out of the String, then a plain array loop: cheaper than charAt's per-char checks.
-        if (chars.length < n) {
-            chars = new char[Math.max(n, 2 * chars.length)];
-        }
-        text.getChars(0, n, chars, 0);
+        char[] chars = charsOf(text);
         ensure(6 * n + 2); // at worst every char becomes a six-byte escape
         byte[] out = bytes;
         int at = length;
@@ -160,7 +135,7 @@ final class JsonLine {
         int i = from;
         while (true) {
             int escapeAt = ByteWords.indexOfJsonEscape(utf8, i, to);
-            copy(utf8, i, escapeAt);
+            put(utf8, i, escapeAt);
             if (escapeAt == to) {
                 break;
             }
@@ -172,18 +147,6 @@ final class JsonLine {
         ensure(1);
         bytes[length++] = '"';
         return this;
-    }
-
-    @Override
-    public String toString() {
-        return new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    private void copy(byte[] from, int start, int end) {
-        int n = end - start;
-        ensure(n);
-        System.arraycopy(from, start, bytes, length, n);
-        length += n;
     }
 
     private static int escape(byte[] out, int at, char c, byte escape) {
@@ -226,11 +189,5 @@ final class JsonLine {
         table['"'] = '"';
         table['\\'] = '\\';
         return table;
-    }
-
-    private void ensure(int more) {
-        if (length + more > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
-        }
     }
 }

@@ -1,61 +1,34 @@
 package io.httpprofiler.output;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-
 /**
  * A reusable byte buffer that one transcript block is built in, straight as UTF-8: bodies arrive as UTF-8 and are
  * copied, not decoded and encoded again. Everything from the wire goes through the "safe" appends, which show control
  * characters (but tab) as {@code ?} so that captured bytes cannot drive the reader's terminal.
  */
-final class Utf8Block {
+final class Utf8Block extends ByteBlock {
     private static final byte SAFE = '?';
 
     /** Each ASCII byte as shown: itself, or {@code ?} for a control. */
     private static final byte[] SHOWN_ASCII = shownAscii();
 
-    private byte[] bytes = new byte[4096];
-    private int length;
-    private char[] chars = new char[256];
-
-    void clear() {
-        length = 0;
-    }
-
-    int length() {
-        return length;
-    }
-
-    byte[] array() {
-        return bytes;
-    }
-
-    @Override
-    public String toString() {
-        return new String(bytes, 0, length, StandardCharsets.UTF_8);
+    Utf8Block() {
+        super(4096);
     }
 
     /** Our own ASCII text (labels, numbers, indentation). */
     Utf8Block ascii(CharSequence text) {
-        int n = text.length();
-        ensure(n);
-        for (int i = 0; i < n; i++) {
-            bytes[length++] = (byte) text.charAt(i);
-        }
+        putAscii(text);
         return this;
     }
 
     Utf8Block ascii(char c) {
-        ensure(1);
-        bytes[length++] = (byte) c;
+        putAscii(c);
         return this;
     }
 
     /** Bytes that are already UTF-8 and safe, such as the arrows. */
     Utf8Block raw(byte[] utf8) {
-        ensure(utf8.length);
-        System.arraycopy(utf8, 0, bytes, length, utf8.length);
-        length += utf8.length;
+        put(utf8);
         return this;
     }
 
@@ -74,11 +47,7 @@ final class Utf8Block {
     /** Text from the wire, encoded as UTF-8, controls neutralised. */
     Utf8Block safe(String text) {
         int n = text.length();
-        // One bulk copy out of the String, then a plain array loop: cheaper than charAt's per-char checks.
-        if (chars.length < n) {
-            chars = new char[Math.max(n, 2 * chars.length)];
-        }
-        text.getChars(0, n, chars, 0);
+        char[] chars = charsOf(text);
         ensure(3 * n); // a surrogate pair takes 4 of its 6
 
         byte[] out = bytes;
@@ -155,7 +124,7 @@ final class Utf8Block {
         int i = from;
         while (true) {
             int control = ByteWords.indexOfControl(utf8, i, to);
-            copy(utf8, i, control);
+            put(utf8, i, control);
             if (control == to) {
                 return this;
             }
@@ -167,13 +136,6 @@ final class Utf8Block {
             } // else: the CR that ends a line, dropped
             i = control + 1;
         }
-    }
-
-    private void copy(byte[] from, int start, int end) {
-        int n = end - start;
-        ensure(n);
-        System.arraycopy(from, start, bytes, length, n);
-        length += n;
     }
 
     private void neutraliseControls(int from, int to) {
@@ -191,11 +153,5 @@ final class Utf8Block {
             table[c] = ByteWords.isControl((byte) c) ? SAFE : (byte) c;
         }
         return table;
-    }
-
-    private void ensure(int more) {
-        if (length + more > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
-        }
     }
 }
