@@ -277,7 +277,8 @@ def results_md(out_dir, target, setup):
         "status 200 and the exact `body_size`, over the requests wrk completed (warm-up included); a few requests still "
         "in flight when wrk stops are answered by nginx but not counted by wrk, so it can exceed 100% by a hair. Drops "
         "come from the profiler's totals line (ring buffer full; capture gaps not explained by sendfile or skipped "
-        "bytes).",
+        "bytes). 'Wrong size' counts exchanges without the exact body size; without drops those are the exchanges "
+        "still in flight when the profiler is stopped (one per connection at most, reported as incomplete).",
         "",
         f"Fixed rate: wrk paced by `bench/pace.lua` at {setup.get('rate', '10000')} req/s offered, "
         f"{setup.get('rate_pairs', '2')} pairs; CPU seconds per 10k requests from /proc/PID/stat (nginx + wrk + "
