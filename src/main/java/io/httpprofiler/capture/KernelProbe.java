@@ -250,7 +250,7 @@ public final class KernelProbe implements AutoCloseable {
         config.putLong(EventLayout.Config.NETNS_INODE, settings.netnsInode());
         config.putInt(EventLayout.Config.MAX_CAPTURE_PER_CALL, settings.maxCapturePerCall());
         config.putInt(EventLayout.Config.WAKEUP_BYTES, settings.wakeupBytes());
-        PidNamespace pids = PidNamespace.self();
+        PidNamespace pids = PidNamespace.forKernel();
         config.putLong(EventLayout.Config.PIDNS_DEV, pids.device());
         config.putLong(EventLayout.Config.PIDNS_INODE, pids.inode());
         config.putLong(EventLayout.Config.BODY_KEEP, settings.bodyKeep());
