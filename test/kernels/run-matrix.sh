@@ -37,9 +37,16 @@ for kernel in "${kernels[@]}"; do
   mkdir -p "$(dirname "$out")"
   start=$(date +%s)
   # -Dhttpprofiler.slowdown: the guest runs without KVM, so deadlines (never assertions) are stretched.
-  if "$KERNELS_DIR/junit-in-guest.sh" -k "$kernel" --attach "$expect" -J "-Dhttpprofiler.expect.auto=$expect" \
-      -J -Dhttpprofiler.slowdown=4 \
-      -- "${TEST_SELECTION[@]}" >"$out" 2>&1; then
+  run_guest() {
+    "$KERNELS_DIR/junit-in-guest.sh" -k "$kernel" --attach "$expect" -J "-Dhttpprofiler.expect.auto=$expect" \
+      -J -Dhttpprofiler.slowdown=4 -- "${TEST_SELECTION[@]}" >"$out" 2>&1
+  }
+  # Once in six runs here the guest's own JVM (the test runner, before any of our code ran) died of a SIGSEGV in its
+  # JIT-compiled code under qemu 7.2's CPU emulation. That crash, and only that one, earns one more run, said aloud.
+  # Anchored at line start: the runner's own crash report, not a profiler's (the tests print its stderr prefixed).
+  jvm_crashed() { grep -q '^# A fatal error has been detected by the Java Runtime Environment' "$out" && cp "$out" "$out.crashed"; }
+  if run_guest || { jvm_crashed && log "kernel $kernel: the guest's JVM crashed (qemu emulation); running it once more (first log: $out.crashed):" \
+      && { grep -m1 -A1 'Problematic frame' "$out" >&2 || true; } && run_guest; }; then
     result=PASS
   else
     result=FAIL
