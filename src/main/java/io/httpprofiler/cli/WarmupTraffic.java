@@ -1,5 +1,6 @@
 package io.httpprofiler.cli;
 
+import io.httpprofiler.bpf.RingImage;
 import io.httpprofiler.capture.EventLayout;
 
 import java.nio.ByteBuffer;
@@ -119,7 +120,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
 
     /** Appends records in the ring's framing: an 8-byte header {@code {u32 len; u32 pg_off}}, padded to 8 bytes. */
     private static final class Recorder {
-        private ByteBuffer out = ByteBuffer.allocate(64 * 1024).order(ByteOrder.nativeOrder());
+        private final RingImage ring = new RingImage();
         private long time = START_NANOS;
 
         void open(int connection, int role) {
@@ -132,7 +133,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
             e.put(EventLayout.LOCAL_ADDR, loopback);
             e.put(EventLayout.REMOTE_ADDR, loopback);
             e.put(EventLayout.COMM, ascii(server ? "nginx" : "wrk"));
-            append(e);
+            ring.add(e);
         }
 
         /**
@@ -155,7 +156,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
                         e.putLong(EventLayout.CALL_SIZE, call);
                         e.putInt(EventLayout.DATA_LEN, len);
                         e.put(EventLayout.DATA, bytes, callStart + off, len);
-                        append(e);
+                        ring.add(e);
                     }
                 }
             }
@@ -166,7 +167,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
             ByteBuffer e = event(EventLayout.EVENT_CLOSE, connection, role, 0);
             e.putLong(EventLayout.POSITION, egress);
             e.putLong(EventLayout.CALL_SIZE, ingress);
-            append(e);
+            ring.add(e);
         }
 
         private ByteBuffer event(int kind, int connection, int role, int dataLength) {
@@ -183,27 +184,9 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
             return e;
         }
 
-        private void append(ByteBuffer record) {
-            int length = record.capacity();
-            int padded = (8 + length + 7) & ~7;
-            if (out.remaining() < padded) {
-                ByteBuffer bigger = ByteBuffer.allocate(Math.max(2 * out.capacity(), out.position() + padded))
-                        .order(ByteOrder.nativeOrder());
-                bigger.put(out.flip());
-                out = bigger;
-            }
-            int start = out.position();
-            out.putInt(length).putInt(0).put(record.array(), 0, length);
-            out.position(start + padded);
-        }
-
         WarmupTraffic finish(int exchanges) {
-            int length = out.position();
-            int ringSize = Math.max(4096, Integer.highestOneBit(Math.max(1, length - 1)) << 1);
             // Direct, like the kernel's mapping: the decoder then runs on the buffer type it will see in production.
-            ByteBuffer records = ByteBuffer.allocateDirect(ringSize).order(ByteOrder.nativeOrder());
-            records.put(out.flip()).clear();
-            return new WarmupTraffic(records, length, ringSize, exchanges);
+            return new WarmupTraffic(ring.toDirect(), ring.length(), ring.ringSize(), exchanges);
         }
 
         private static int clientPort(int connection) {

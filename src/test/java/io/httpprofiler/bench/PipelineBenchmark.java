@@ -1,6 +1,7 @@
 package io.httpprofiler.bench;
 
 import io.httpprofiler.bpf.RingBuffer;
+import io.httpprofiler.bpf.RingImage;
 import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.EventLayout;
@@ -277,10 +278,9 @@ public class PipelineBenchmark {
         }
     }
 
-    /** Appends {@code struct probe_event} records in the kernel ring buffer's framing (8-byte header, 8-byte padding). */
+    /** Appends {@code struct probe_event} records in the kernel ring buffer's framing ({@link RingImage}). */
     static final class Writer {
-        private ByteBuffer out = ByteBuffer.allocate(1 << 20).order(ByteOrder.nativeOrder());
-        private int records;
+        private final RingImage ring = new RingImage();
         long time = T0;
 
         void open(int connection, long generation) {
@@ -293,7 +293,7 @@ public class PipelineBenchmark {
             e.put(EventLayout.LOCAL_ADDR, loopback);
             e.put(EventLayout.REMOTE_ADDR, loopback);
             e.put(EventLayout.COMM, "nginx".getBytes(StandardCharsets.US_ASCII));
-            append(e);
+            ring.add(e);
         }
 
         void data(int connection, long generation, int direction, long position, long callSize, byte[] src, int off,
@@ -305,7 +305,7 @@ public class PipelineBenchmark {
             e.putLong(EventLayout.CALL_SIZE, callSize);
             e.putInt(EventLayout.DATA_LEN, len);
             e.put(EventLayout.DATA, src, off, len);
-            append(e);
+            ring.add(e);
         }
 
         void close(int connection, long generation, long egress, long ingress) {
@@ -313,7 +313,7 @@ public class PipelineBenchmark {
             e.put(EventLayout.ROLE, (byte) EventLayout.ROLE_SERVER);
             e.putLong(EventLayout.POSITION, egress);
             e.putLong(EventLayout.CALL_SIZE, ingress);
-            append(e);
+            ring.add(e);
         }
 
         private ByteBuffer header(int kind, int connection, long generation, int dataLength) {
@@ -328,32 +328,10 @@ public class PipelineBenchmark {
             return e;
         }
 
-        private void append(ByteBuffer record) {
-            int length = record.capacity();
-            int padded = (8 + length + 7) & ~7;
-            if (out.remaining() < padded) {
-                ByteBuffer bigger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + padded))
-                        .order(ByteOrder.nativeOrder());
-                out.flip();
-                bigger.put(out);
-                out = bigger;
-            }
-            int start = out.position();
-            out.putInt(length).putInt(0);
-            out.put(record.array(), 0, length);
-            out.position(start + padded);
-            records++;
-        }
-
         Recording finish(int exchanges, long payloadBytes) {
-            long used = out.position();
-            int size = Integer.highestOneBit((int) Math.max(4096, used - 1)) << 1;
             // The reader maps the data area once; nothing here wraps.
-            ByteBuffer ring = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
-            out.flip();
-            ring.put(out);
-            ring.clear();
-            return new Recording(ring, size, used, exchanges, payloadBytes, records);
+            return new Recording(ring.toDirect(), ring.ringSize(), ring.length(), exchanges, payloadBytes,
+                    ring.records());
         }
     }
 
