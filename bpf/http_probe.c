@@ -476,6 +476,7 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 			c->wanted -= step;
 			continue;
 		}
+		/* Too far into the record to append to it (a full record is too): send it, start the next. */
 		if (c->gathered > MAX_GATHER_OFFSET) {
 			flush_record(position + c->done - c->gathered, c->gathered, flags);
 			c->gathered = 0;
@@ -496,10 +497,6 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 		c->base += chunk;
 		c->left -= chunk;
 		c->done += chunk;
-		if (c->gathered >= MAX_RECORD_DATA) {
-			flush_record(position + c->done - c->gathered, c->gathered, flags);
-			c->gathered = 0;
-		}
 	}
 	flush_record(position + c->done - c->gathered, c->gathered, flags);
 	if (c->done < len) {
