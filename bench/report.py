@@ -109,6 +109,17 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+REFERENCES = {
+    "floor": "empty programs on the profiler's tracepoints",
+    "tcpdump": "tcpdump writing the port's packets",
+}
+
+
+def reference(summary_row):
+    """What ran instead of the profiler (bench/run.sh's floor and tcpdump cases), or None for the profiler."""
+    return REFERENCES.get(summary_row["traced"])
+
+
 def summarize(runs_csv, out_dir):
     out = Path(out_dir)
     rows = list(csv.DictReader(open(runs_csv)))
@@ -196,12 +207,15 @@ def summarize(runs_csv, out_dir):
             drops += f", gaps {int(s['gap_bytes_unexplained'])} B"
         if s["wrong_size"] > 0:
             drops += f", wrong size {int(s['wrong_size'])}"
+        profiler_columns = (
+            f"{fmt(s['profiler_cpu_s_per_10k'], 3)} | {fmt(s['peak_rss_mb'])} | {int(s['server_recorded']):,} / "
+            f"{int(s['requests_completed']):,} = {fmt(100 * s['completeness'], 2)}% | {drops}")
+        if reference(s):
+            profiler_columns = f"{fmt(s['profiler_cpu_s_per_10k'], 3)} | {fmt(s['peak_rss_mb'])} | not an HTTP record | "
         lines.append(
             f"| {s['body']} | {s['sendfile']} | {s['max_body']} | {s['traced']} | **{fmt(s['throughput_ratio'], 2)}** "
             f"({fmt(s['ratio_min'], 2)}-{fmt(s['ratio_max'], 2)}) | {fmt(s['rps_without'])} / {fmt(s['rps_with'])} "
-            f"| {fmt(s['p99_ms_without'], 2)} / {fmt(s['p99_ms_with'], 2)} | {fmt(s['profiler_cpu_s_per_10k'], 3)} "
-            f"| {fmt(s['peak_rss_mb'])} | {int(s['server_recorded']):,} / {int(s['requests_completed']):,} "
-            f"= {fmt(100 * s['completeness'], 2)}% | {drops} |")
+            f"| {fmt(s['p99_ms_without'], 2)} / {fmt(s['p99_ms_with'], 2)} | {profiler_columns} |")
     lines += [
         "",
         "| body | sendfile | `--max-body` | traced | offered 10k req/s: achieved without / with | CPU s per 10k req, nginx + wrk + "
@@ -210,23 +224,31 @@ def summarize(runs_csv, out_dir):
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in summary:
+        profiler_columns = (
+            f"{fmt(s['paced_profiler_cpu_s_per_10k'], 3)} | {fmt(s['paced_peak_rss_mb'])} | "
+            f"{fmt(100 * s['paced_completeness'], 2)}%, ring full {int(s['paced_ring_full_records'])}")
+        if reference(s):
+            profiler_columns = (f"{fmt(s['paced_profiler_cpu_s_per_10k'], 3)} | {fmt(s['paced_peak_rss_mb'])} | "
+                                "not an HTTP record")
         lines.append(
             f"| {s['body']} | {s['sendfile']} | {s['max_body']} | {s['traced']} | {fmt(s['paced_rps_without'])} / "
             f"{fmt(s['paced_rps_with'])} | {fmt(s['workload_cpu_s_per_10k_without'], 3)} / "
             f"{fmt(s['workload_cpu_s_per_10k_with'], 3)} (**{fmt(100 * s['workload_cpu_increase'], 0)}%**) | "
             f"{fmt(s['machine_cpu_s_per_10k_without'], 3)} / {fmt(s['machine_cpu_s_per_10k_with'], 3)} "
-            f"({fmt(100 * s['machine_cpu_increase'], 0)}%) | {fmt(s['paced_profiler_cpu_s_per_10k'], 3)} "
-            f"| {fmt(s['paced_peak_rss_mb'])} | {fmt(100 * s['paced_completeness'], 2)}%, ring full "
-            f"{int(s['paced_ring_full_records'])} |")
+            f"({fmt(100 * s['machine_cpu_increase'], 0)}%) | {profiler_columns} |")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
 
     with open(out / "chart.dat", "w") as f:
         f.write("# label rps_without rps_with ratio cpu_without cpu_with line1 line2\n")
         for s in summary:
             line1 = f"{s['body'].replace('k', ' KiB')}, sendfile {s['sendfile']}"
-            line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else f"{s['traced']} side only"
-            label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "64k" else f" max-body {s['max_body']}") \
-                + ("" if s["traced"] == "both" else f" {s['traced']} only")
+            if reference(s):
+                line2 = "empty programs" if s["traced"] == "floor" else "tcpdump"
+                label = f"{s['body']} sendfile {s['sendfile']} {line2}"
+            else:
+                line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else f"{s['traced']} side only"
+                label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "64k" else f" max-body {s['max_body']}") \
+                    + ("" if s["traced"] == "both" else f" {s['traced']} only")
             f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']:.3f} "
                     f"{s['workload_cpu_s_per_10k_without']:.4f} {s['workload_cpu_s_per_10k_with']:.4f} "
                     f"\"{line1}\" \"{line2}\"\n")
@@ -238,6 +260,15 @@ def results_md(out_dir, target, setup):
     f = lambda s, k: float(s[k])
     checks = []
     for s in summary:
+        if reference(s):
+            name = f"{s['body']} sendfile {s['sendfile']}, {reference(s)}"
+            ratio, inc = f(s, "throughput_ratio"), f(s, "workload_cpu_increase")
+            floor = s["traced"] == "floor"
+            checks.append((name, "throughput kept >= 0.90", f"{ratio:.2f}",
+                           "the most any tracepoint-mode profiler can keep here" if floor else "reference"))
+            checks.append((name, "CPU at 10k req/s within +10%", f"{100 * inc:+.0f}%",
+                           "the least any tracepoint-mode profiler can add here" if floor else "reference"))
+            continue
         name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}" + (
             "" if s["traced"] == "both" else f", {s['traced']} side only")
         ratio = f(s, "throughput_ratio")
@@ -269,7 +300,11 @@ def results_md(out_dir, target, setup):
         f"--json ... -o ...` {setup.get('profiler_args', '')} (the JVM flags are the container image's), attached with "
         "syscall tracepoints (this kernel has no kprobes). *traced* `both`: `--port` matches both ends of each loopback "
         "connection, so every request is recorded twice, once for nginx (server) and once for wrk (client); `server`: "
-        "`--pid <nginx worker>` as well, only nginx's side, as beside a server whose clients are on other machines.",
+        "`--pid <nginx worker>` as well, only nginx's side, as beside a server whose clients are on other machines; "
+        "`floor`: no profiler, but a program that returns at once on each syscall tracepoint the profiler attaches "
+        "(`bench/floor/`): what tracepoint mode costs before any program or user-space work, the floor under every other "
+        "row; `tcpdump`: no profiler, `tcpdump -i lo -s 0 -U -w FILE 'tcp port <nginx port>'` as a reference (both ends "
+        "of each loopback connection, every packet whole, no HTTP parsing); its CPU and RSS columns are tcpdump's.",
         "",
         f"Saturation: {setup.get('pairs', '3')} interleaved pairs (without, then with the profiler) of "
         f"{setup.get('duration', '10')} s runs after {setup.get('warmup', '3')} s of warm-up; 'throughput kept' is the "

@@ -29,7 +29,11 @@ RATE_PAIRS=${RATE_PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
 # --max-body 4k the kernel copies only the first 4 KiB of each body and counts the rest (the skip map). traced: "both"
 # (default: --port matches nginx's and wrk's ends of every connection, so each request is recorded twice) or "server"
 # (--pid of the nginx worker as well: only nginx's side, as beside a server whose clients are elsewhere).
-CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k 1k:off:64k:server"}
+# Two references run instead of the profiler (their max-body field is unused): "floor", empty BPF programs on the same
+# syscall tracepoints (bench/floor/), the cost of tracepoint mode itself, which no work inside the programs or in user
+# space can remove; "tcpdump", full packets of the port written to a file (`tcpdump -i lo -s 0 -w`), the usual way to
+# see HTTP without a profiler.
+CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k 1k:off:64k:server 1k:on:-:floor 64k:on:-:floor 1k:on:-:tcpdump 64k:on:-:tcpdump"}
 OUT=${OUT:-$BENCH/results}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 # The container image's JVM flags (container/Dockerfile ENTRYPOINT): the profiler as shipped to run beside an app.
@@ -49,17 +53,27 @@ die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (the profiler loads BPF programs): sudo make bench"
 
-need() { # command package
-    command -v "$1" >/dev/null 2>&1 && return
-    log "installing $2"
+install_package() { # package
+    log "installing $1"
     if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+need() { # command package
+    command -v "$1" >/dev/null 2>&1 || install_package "$2"
 }
 need nginx nginx-light
 need wrk wrk
 need gnuplot gnuplot-nox
 need python3 python3
 command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
+
+case " $CASES " in *:floor\ *) FLOOR=1 ;; *) FLOOR=0 ;; esac
+case " $CASES " in *:tcpdump\ *) need tcpdump tcpdump ;; esac
+if [ "$FLOOR" = 1 ]; then
+    need clang clang
+    need readelf binutils
+    [ -f /usr/include/bpf/libbpf.h ] || install_package libbpf-dev
+fi
 
 if [ ! -f "$JAR" ]; then
     log "building $JAR"
@@ -75,6 +89,18 @@ NGINX_PREFIX=$WORK/nginx
 mkdir -p "$NGINX_PREFIX/html" "$NGINX_PREFIX/tmp"
 TICK=$(getconf CLK_TCK)
 PROFILER_PID=
+
+# The floor's empty programs, checked to sit on exactly the tracepoints the profiler attaches in tracepoint mode.
+build_floor() {
+    clang -g -O2 -target bpf -I "$REPO/bpf" -c "$BENCH/floor/floor_probe.c" -o "$WORK/floor_probe.bpf.o"
+    clang -O2 -Wall "$BENCH/floor/floor_loader.c" -o "$WORK/floor_loader" -lbpf
+    python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("bpf/http_probe.bpf.o"))' \
+        "$WORK/http-profiler.jar" > "$WORK/http_probe.bpf.o"
+    local theirs ours
+    theirs=$(readelf -SW "$WORK/http_probe.bpf.o" | grep -o 'tracepoint/syscalls/sys_[a-z0-9_]*' | sort -u)
+    ours=$(readelf -SW "$WORK/floor_probe.bpf.o" | grep -o 'tracepoint/syscalls/sys_[a-z0-9_]*' | sort -u)
+    [ "$theirs" = "$ours" ] || die "bench/floor/floor_probe.c does not attach the profiler's tracepoints: $(diff <(echo "$theirs") <(echo "$ours") | grep '^[<>]' | tr '\n' ' ')"
+}
 
 cleanup() {
     if [ -n "$PROFILER_PID" ] && kill -0 "$PROFILER_PID" 2>/dev/null; then
@@ -165,18 +191,34 @@ run_wrk() { # output-file wrk-args... ; wrk's CPU ticks go to output-file.cpu
 
 start_profiler() { # dir max-body traced
     local dir=$1 only=()
+    if [ "$3" = floor ]; then
+        "$WORK/floor_loader" "$WORK/floor_probe.bpf.o" 2> "$dir/profiler.err" &
+        PROFILER_PID=$!
+        wait_ready "$dir"
+        return
+    elif [ "$3" = tcpdump ]; then
+        # -U: each packet reaches the file as it is captured, as the profiler's exchanges do.
+        tcpdump -Z root -i lo -s 0 -U -w "$dir/trace.pcap" "tcp port $PORT" 2> "$dir/profiler.err" &
+        PROFILER_PID=$!
+        wait_ready "$dir" # tcpdump says "listening on lo" once capturing
+        return
+    fi
     [ "$3" = server ] && only=(--pid "$NGINX_WORKER")
     # shellcheck disable=SC2086
     java $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" "${only[@]}" \
         -o "$dir/trace.txt" --json "$dir/trace.jsonl" $PROFILER_ARGS 2> "$dir/profiler.err" &
     PROFILER_PID=$!
-    local start=$SECONDS i
+    wait_ready "$dir"
+}
+
+wait_ready() { # dir
+    local dir=$1 i
     for i in $(seq 600); do
-        grep -q ready "$dir/profiler.err" 2>/dev/null && break
+        grep -q 'ready\|listening on' "$dir/profiler.err" 2>/dev/null && break
         kill -0 "$PROFILER_PID" 2>/dev/null || { cat "$dir/profiler.err" >&2; die "the profiler exited"; }
         sleep 0.05
     done
-    grep -q ready "$dir/profiler.err" || die "the profiler did not get ready in 30 s"
+    grep -q 'ready\|listening on' "$dir/profiler.err" || die "the profiler did not get ready in 30 s"
     READY_S=$(awk -v n="$i" 'BEGIN { printf "%.2f", n * 0.05 }')
 }
 
@@ -215,9 +257,11 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     if [ "$profiler" = on ]; then
         vmhwm=$(awk '/VmHWM/ { print $2 }' "/proc/$PROFILER_PID/status")
         stop_profiler
-        totals=$(python3 "$BENCH/report.py" totals-fields "$dir/profiler.err")
-        trace=$(python3 "$BENCH/report.py" trace-fields "$dir/trace.jsonl" "$([ "$body" = 1k ] && echo 1024 || echo 65536)")
-        [ "$KEEP_TRACES" = 1 ] || rm -f "$dir/trace.jsonl" "$dir/trace.txt"
+        if [ "$traced" = both ] || [ "$traced" = server ]; then
+            totals=$(python3 "$BENCH/report.py" totals-fields "$dir/profiler.err")
+            trace=$(python3 "$BENCH/report.py" trace-fields "$dir/trace.jsonl" "$([ "$body" = 1k ] && echo 1024 || echo 65536)")
+        fi
+        [ "$KEEP_TRACES" = 1 ] || rm -f "$dir/trace.jsonl" "$dir/trace.txt" "$dir/trace.pcap"
     fi
     local requests seconds rps p99 non2xx warm
     read -r requests seconds rps p99 non2xx < <(python3 "$BENCH/report.py" wrk "$dir/wrk.txt")
@@ -228,9 +272,10 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     row=$(awk -v t="$TICK" -v n=$((n1 - n0)) -v p=$((p1 - p0)) -v w="$wrk_cpu" -v m=$((m1 - m0)) \
         'BEGIN { printf "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", p/t, n/t, w/t, (n+p+w)/t, m/t, (m-n-p-w)/t }')
     echo "$case,$kind,$pair,$profiler,$body,$sendfile,$maxbody,$traced,$requests,$seconds,$rps,$p99,$non2xx,$((requests + warm)),$row,$busy,$vmhwm,${READY_S:-},${totals// /,},${trace// /,}" >> "$RUNS"
-    log "$case $kind pair $pair profiler $profiler: $rps req/s, p99 $p99 ms$([ "$profiler" = on ] && echo ", totals: $(grep -o 'stopped: .*' "$dir/profiler.err")")"
+    log "$case $kind pair $pair profiler $profiler: $rps req/s, p99 $p99 ms$([ "$profiler" = on ] && grep -q stopped: "$dir/profiler.err" && echo ", totals: $(grep -o 'stopped: .*' "$dir/profiler.err")")"
 }
 
+[ "$FLOOR" = 1 ] && build_floor
 log "environment: $(nproc) cores, kernel $(uname -r), $(nginx -v 2>&1), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for case in $CASES; do
     IFS=: read -r body sendfile maxbody traced <<< "$case"
