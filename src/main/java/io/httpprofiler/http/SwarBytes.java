@@ -43,4 +43,17 @@ public final class SwarBytes {
         }
         return -1;
     }
+
+    /** The high bits of {@code bytes[from, to)} or-ed together (not only): zero exactly when every byte is ASCII. */
+    public static long highBits(byte[] bytes, int from, int to) {
+        long bits = 0;
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            bits |= word(bytes, i);
+        }
+        for (; i < to; i++) {
+            bits |= bytes[i];
+        }
+        return bits & HIGH_BITS; // a tail byte above 0x7f is sign-extended, so it sets high bits too
+    }
 }
