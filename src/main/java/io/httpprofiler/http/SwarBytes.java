@@ -24,6 +24,11 @@ public final class SwarBytes {
         return (long) WORDS.get(bytes, index);
     }
 
+    /** Stores {@code word} as the 8 bytes at {@code index}, little-endian, as {@link #word} reads them. */
+    public static void putWord(byte[] bytes, int index, long word) {
+        WORDS.set(bytes, index, word);
+    }
+
     /** The index of the first {@code value} in {@code bytes[from, to)}, or -1. */
     public static int indexOf(byte[] bytes, int from, int to, byte value) {
         int i = from;
