@@ -39,7 +39,7 @@ final class ByteWords {
 
     /**
      * The high bit of each byte of {@code word} that may be below {@code 0x20}, a quote or a backslash: what a JSON
-     * string must escape. Never misses one; a flag above a flagged byte may be spurious (a borrow), the lowest never is.
+     * string must escape. Never misses one; a flag above a flagged byte may be spurious (a borrow), the lowest is not.
      */
     static long jsonEscapeFlags(long word) {
         long belowSpace = word - 0x2020202020202020L;
