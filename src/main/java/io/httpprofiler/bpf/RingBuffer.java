@@ -34,6 +34,11 @@ public final class RingBuffer {
     private long consumed;
     /** Wrapping records are reassembled here; grows to the largest wrapping record seen (bounded by a record's size). */
     private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
+    /**
+     * The view each record in place is handed out through, re-bounded per record: a record is only valid during its
+     * handler's call, so one view serves them all instead of a new buffer object per record.
+     */
+    private final ByteBuffer view;
 
     /**
      * @param consumerPage the consumer position lives at offset 0
@@ -51,6 +56,7 @@ public final class RingBuffer {
         this.consumerPage = consumerPage;
         this.producerPage = producerPage;
         this.data = data.duplicate().order(ByteOrder.nativeOrder());
+        this.view = this.data.duplicate().order(ByteOrder.nativeOrder());
         this.mask = size - 1L;
         this.size = size;
         this.consumed = (long) LONGS.getAcquire(consumerPage, 0);
@@ -98,9 +104,9 @@ public final class RingBuffer {
     private ByteBuffer record(int start, int length) {
         int beforeEnd = size - start; // 0 when the header took the last 8 bytes of the area
         if (length <= beforeEnd) {
-            ByteBuffer record = data.duplicate().order(ByteOrder.nativeOrder());
-            record.limit(start + length).position(start);
-            return record;
+            view.limit(start + length); // moves the position back too, if it lay beyond
+            view.position(start);
+            return view;
         }
         if (scratch.capacity() < length) {
             // Direct like the mapping, so that the decoder's buffer accesses stay monomorphic for the JIT.

@@ -18,39 +18,45 @@ public final class EventDecoder {
         this.wallClockOffsetNanos = wallClockOffsetNanos;
     }
 
-    /** Decodes the record between the buffer's position and limit; returns null (and counts it) if it is malformed. */
+    /**
+     * Decodes the record between the buffer's position and limit; returns null (and counts it) if it is malformed.
+     * Reads at absolute offsets from the record's position, so a record in native byte order (as the ring hands them
+     * out) is read in place, without a sliced view per record.
+     */
     public CaptureEvent decode(ByteBuffer record) {
-        ByteBuffer in = record.slice().order(ByteOrder.nativeOrder());
+        ByteBuffer in = record.order() == ByteOrder.nativeOrder()
+                ? record : record.slice().order(ByteOrder.nativeOrder());
+        int at = in.position();
         if (in.remaining() < EventLayout.HEADER_SIZE) {
             malformedRecords++;
             return null;
         }
-        long time = in.getLong(EventLayout.TIMESTAMP_NS) + wallClockOffsetNanos;
-        ConnectionId id = new ConnectionId(in.getInt(EventLayout.TGID), in.getInt(EventLayout.FD),
-                in.getLong(EventLayout.GENERATION));
-        int tid = in.getInt(EventLayout.TID);
-        switch (in.get(EventLayout.KIND)) {
+        long time = in.getLong(at + EventLayout.TIMESTAMP_NS) + wallClockOffsetNanos;
+        ConnectionId id = new ConnectionId(in.getInt(at + EventLayout.TGID), in.getInt(at + EventLayout.FD),
+                in.getLong(at + EventLayout.GENERATION));
+        int tid = in.getInt(at + EventLayout.TID);
+        switch (in.get(at + EventLayout.KIND)) {
             case EventLayout.EVENT_DATA -> {
-                int length = in.getInt(EventLayout.DATA_LEN);
+                int length = in.getInt(at + EventLayout.DATA_LEN);
                 if (length < 0 || length > in.remaining() - EventLayout.HEADER_SIZE) {
                     malformedRecords++;
                     return null;
                 }
                 byte[] data = new byte[length];
-                in.get(EventLayout.DATA, data);
-                Direction direction = in.get(EventLayout.DIRECTION) == EventLayout.DIRECTION_EGRESS
+                in.get(at + EventLayout.DATA, data);
+                Direction direction = in.get(at + EventLayout.DIRECTION) == EventLayout.DIRECTION_EGRESS
                         ? Direction.EGRESS : Direction.INGRESS;
-                return new DataEvent(time, id, tid, direction, in.getLong(EventLayout.POSITION),
-                        in.getLong(EventLayout.CALL_SIZE), data);
+                return new DataEvent(time, id, tid, direction, in.getLong(at + EventLayout.POSITION),
+                        in.getLong(at + EventLayout.CALL_SIZE), data);
             }
             case EventLayout.EVENT_OPEN -> {
-                return new ConnectionOpened(time, id, tid, comm(in), role(in.get(EventLayout.ROLE)),
-                        address(in, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
-                        address(in, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
+                return new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),
+                        address(in, at, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
+                        address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
             }
             case EventLayout.EVENT_CLOSE -> {
-                return new ConnectionClosed(time, id, tid, in.getLong(EventLayout.POSITION),
-                        in.getLong(EventLayout.CALL_SIZE));
+                return new ConnectionClosed(time, id, tid, in.getLong(at + EventLayout.POSITION),
+                        in.getLong(at + EventLayout.CALL_SIZE));
             }
             default -> {
                 malformedRecords++;
@@ -72,9 +78,9 @@ public final class EventDecoder {
         };
     }
 
-    private static String comm(ByteBuffer in) {
+    private static String comm(ByteBuffer in, int at) {
         byte[] raw = new byte[EventLayout.COMM_BYTES];
-        in.get(EventLayout.COMM, raw);
+        in.get(at + EventLayout.COMM, raw);
         int end = 0;
         while (end < raw.length && raw[end] != 0) {
             end++;
@@ -82,11 +88,11 @@ public final class EventDecoder {
         return new String(raw, 0, end, StandardCharsets.UTF_8);
     }
 
-    private static InetSocketAddress address(ByteBuffer in, int addressOffset, int portOffset) {
-        int family = in.get(EventLayout.FAMILY);
+    private static InetSocketAddress address(ByteBuffer in, int at, int addressOffset, int portOffset) {
+        int family = in.get(at + EventLayout.FAMILY);
         byte[] raw = new byte[EventLayout.ADDR_BYTES];
-        in.get(addressOffset, raw);
-        int port = Short.toUnsignedInt(in.getShort(portOffset));
+        in.get(at + addressOffset, raw);
+        int port = Short.toUnsignedInt(in.getShort(at + portOffset));
         try {
             InetAddress address = InetAddress.getByAddress(family == EventLayout.AF_INET ? Arrays.copyOf(raw, 4) : raw);
             return new InetSocketAddress(address, port);

@@ -1,7 +1,5 @@
 package io.httpprofiler.http;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,6 +17,8 @@ final class HeadParser {
     private boolean transferCoded;
     private String contentEncoding;
     private String upgrade;
+    /** Where the fields of the section being parsed are collected. */
+    private final HeaderFields.Builder fields = new HeaderFields.Builder();
 
     /** Why the last parse returned null. */
     String error() {
@@ -85,7 +85,7 @@ final class HeadParser {
     }
 
     private List<HttpHeader> parseFields(byte[] bytes, int from, int to, boolean framing) {
-        List<HttpHeader> fields = null;
+        fields.clear();
         int i = from;
         while (i < to) {
             int lineFeed = SwarBytes.indexOf(bytes, i, to, Ascii.LF);
@@ -96,18 +96,13 @@ final class HeadParser {
             if (end == i) {
                 break;
             }
-            if (fields == null) {
-                fields = new ArrayList<>(12);
-            }
             if (Ascii.isWhitespace(bytes[i])) {
                 // obs-fold: a continuation of the previous field's value
                 if (fields.isEmpty()) {
                     return fail("continuation line without a header");
                 }
-                HttpHeader previous = fields.remove(fields.size() - 1);
                 int valueStart = skipWhitespace(bytes, i, end);
-                String continuation = Ascii.string(bytes, valueStart, trimEnd(bytes, valueStart, end));
-                fields.add(new HttpHeader(previous.name(), previous.value() + " " + continuation));
+                fields.continueLast(bytes, valueStart, trimEnd(bytes, valueStart, end));
             } else {
                 int colon = SwarBytes.indexOf(bytes, i, end, (byte) ':');
                 if (colon < 0) {
@@ -121,11 +116,11 @@ final class HeadParser {
                 if (framing && !readFraming(bytes, i, colon - i, valueStart, valueEnd)) {
                     return null;
                 }
-                fields.add(new HttpHeader(name(bytes, i, colon), Ascii.string(bytes, valueStart, valueEnd)));
+                fields.add(HeaderNames.sharedIndex(bytes, i, colon), bytes, i, colon, valueStart, valueEnd);
             }
             i = lineFeed + 1;
         }
-        return fields == null ? List.of() : Collections.unmodifiableList(fields);
+        return fields.isEmpty() ? List.of() : fields.build();
     }
 
     private boolean readFraming(byte[] bytes, int name, int nameLength, int value, int valueEnd) {
@@ -219,12 +214,6 @@ final class HeadParser {
             return "POST";
         }
         return Ascii.string(bytes, from, to);
-    }
-
-    /** A common name as its shared String (no copy, and writers recognise it), any other as read. */
-    private static String name(byte[] bytes, int from, int to) {
-        String shared = HeaderNames.shared(bytes, from, to);
-        return shared != null ? shared : Ascii.string(bytes, from, to);
     }
 
     /**

@@ -14,8 +14,8 @@ public final class HeaderNames {
     /** Every shared name; the writers render these once. */
     public static final List<String> SHARED = sharedNames();
     private static final int SLOTS = 512;
-    /** Open addressing on {@link #hash}, filled once; lookups only read it. */
-    private static final String[] TABLE = table();
+    /** Open addressing on {@link #hash} to indexes in {@link #SHARED}, filled once; lookups only read it. */
+    private static final int[] TABLE = table();
     private static final byte[][] TABLE_BYTES = tableBytes();
 
     private HeaderNames() {
@@ -23,14 +23,20 @@ public final class HeaderNames {
 
     /** The shared String for {@code bytes[from, to)} when it is one of {@link #SHARED}, exactly; otherwise null. */
     static String shared(byte[] bytes, int from, int to) {
+        int index = sharedIndex(bytes, from, to);
+        return index >= 0 ? SHARED.get(index) : null;
+    }
+
+    /** The index in {@link #SHARED} of {@code bytes[from, to)} when it is one of them, exactly; otherwise -1. */
+    static int sharedIndex(byte[] bytes, int from, int to) {
         int length = to - from;
         if (length == 0 || length > 40) {
-            return null;
+            return -1;
         }
         for (int slot = hash(length, bytes[from], bytes[to - 1]); ; slot = (slot + 1) & (SLOTS - 1)) {
             byte[] candidate = TABLE_BYTES[slot];
             if (candidate == null) {
-                return null;
+                return -1;
             }
             if (candidate.length == length && Arrays.equals(candidate, 0, length, bytes, from, to)) {
                 return TABLE[slot];
@@ -62,14 +68,16 @@ public final class HeaderNames {
         return List.of(Arrays.stream(all).distinct().toArray(String[]::new));
     }
 
-    private static String[] table() {
-        String[] table = new String[SLOTS];
-        for (String name : SHARED) {
+    private static int[] table() {
+        int[] table = new int[SLOTS];
+        Arrays.fill(table, -1);
+        for (int index = 0; index < SHARED.size(); index++) {
+            String name = SHARED.get(index);
             int slot = hash(name.length(), name.charAt(0), name.charAt(name.length() - 1));
-            while (table[slot] != null) {
+            while (table[slot] >= 0) {
                 slot = (slot + 1) & (SLOTS - 1);
             }
-            table[slot] = name;
+            table[slot] = index;
         }
         return table;
     }
@@ -77,8 +85,8 @@ public final class HeaderNames {
     private static byte[][] tableBytes() {
         byte[][] bytes = new byte[SLOTS][];
         for (int slot = 0; slot < SLOTS; slot++) {
-            if (TABLE[slot] != null) {
-                bytes[slot] = TABLE[slot].getBytes(StandardCharsets.US_ASCII);
+            if (TABLE[slot] >= 0) {
+                bytes[slot] = SHARED.get(TABLE[slot]).getBytes(StandardCharsets.US_ASCII);
             }
         }
         return bytes;

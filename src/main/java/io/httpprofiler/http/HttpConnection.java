@@ -148,10 +148,10 @@ final class HttpConnection implements StreamListener {
         role = knownRole;
         Direction requestDirection = requestDirection();
         int maxBody = context.settings().maxBody();
-        requestParser = new MessageParser(StartLines.Kind.REQUEST, new RequestEvents(), maxBody, control.budget(),
-                startSeen && position(requestDirection) == 0);
-        responseParser = new MessageParser(StartLines.Kind.RESPONSE, new ResponseEvents(), maxBody, control.budget(),
-                startSeen && position(requestDirection.opposite()) == 0);
+        requestParser = new MessageParser(StartLines.Kind.REQUEST, new RequestEvents(), context.heads(), maxBody,
+                control.budget(), startSeen && position(requestDirection) == 0);
+        responseParser = new MessageParser(StartLines.Kind.RESPONSE, new ResponseEvents(), context.heads(), maxBody,
+                control.budget(), startSeen && position(requestDirection.opposite()) == 0);
         egressSniffer = null;
         ingressSniffer = null;
     }

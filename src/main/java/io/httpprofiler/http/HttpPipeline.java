@@ -32,8 +32,8 @@ public final class HttpPipeline {
 
     public HttpPipeline(PipelineSettings settings, ExchangeSink sink, BodySkipListener skipListener) {
         this.sink = sink;
-        PipelineContext context = new PipelineContext(settings, counters, new BodyRenderer(settings.maxBody()),
-                skipListener, completed::add);
+        PipelineContext context = new PipelineContext(settings, counters, new HeadParser(),
+                new BodyRenderer(settings.maxBody()), skipListener, completed::add);
         this.reassembler = new Reassembler(settings.reassembly(),
                 (id, control) -> new HttpConnection(id, control, context));
     }

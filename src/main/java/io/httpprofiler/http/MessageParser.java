@@ -58,7 +58,8 @@ final class MessageParser {
     private final MessageEvents events;
     private final int maxBody;
     private final ConnectionBudget budget;
-    private final HeadParser heads = new HeadParser();
+    /** Shared by every parser of the pipeline (one thread): a head is parsed in one go, nothing kept between heads. */
+    private final HeadParser heads;
     private final ByteAccumulator pending;
     private final byte[] prefixScratch = new byte[2 * StartLines.PREFIX_BYTES];
 
@@ -103,9 +104,10 @@ final class MessageParser {
      * @param atMessageBoundary the stream starts at a message start (the connection's start was seen); otherwise the
      *                          parser first seeks a plausible one
      */
-    MessageParser(StartLines.Kind kind, MessageEvents events, int maxBody, ConnectionBudget budget,
+    MessageParser(StartLines.Kind kind, MessageEvents events, HeadParser heads, int maxBody, ConnectionBudget budget,
                   boolean atMessageBoundary) {
         this.kind = kind;
+        this.heads = heads;
         this.events = events;
         this.maxBody = maxBody;
         this.budget = budget;

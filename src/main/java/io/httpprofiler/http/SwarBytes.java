@@ -24,6 +24,11 @@ public final class SwarBytes {
         return (long) WORDS.get(bytes, index);
     }
 
+    /** Stores {@code word} as the 8 bytes at {@code index}, little-endian, as {@link #word} reads them. */
+    public static void putWord(byte[] bytes, int index, long word) {
+        WORDS.set(bytes, index, word);
+    }
+
     /** The index of the first {@code value} in {@code bytes[from, to)}, or -1. */
     public static int indexOf(byte[] bytes, int from, int to, byte value) {
         int i = from;
@@ -42,5 +47,18 @@ public final class SwarBytes {
             }
         }
         return -1;
+    }
+
+    /** The high bits of {@code bytes[from, to)} or-ed together (not only): zero exactly when every byte is ASCII. */
+    public static long highBits(byte[] bytes, int from, int to) {
+        long bits = 0;
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            bits |= word(bytes, i);
+        }
+        for (; i < to; i++) {
+            bits |= bytes[i];
+        }
+        return bits & HIGH_BITS; // a tail byte above 0x7f is sign-extended, so it sets high bits too
     }
 }

@@ -17,6 +17,11 @@ final class ByteWords {
         return SwarBytes.word(bytes, index);
     }
 
+    /** Stores {@code word} as the 8 bytes at {@code index}, little-endian, as {@link #word} reads them. */
+    static void putWord(byte[] bytes, int index, long word) {
+        SwarBytes.putWord(bytes, index, word);
+    }
+
     /**
      * Whether any byte of {@code word} may be below {@code 0x20} or be {@code 0x7f} (an ASCII control). Never misses
      * one; may report a word that has none (borrows and carries spill into higher bytes), so callers check bytes.
@@ -33,15 +38,10 @@ final class ByteWords {
     }
 
     /**
-     * Whether any byte of {@code word} may be below {@code 0x20}, a quote or a backslash: what a JSON string must
-     * escape. Never misses one; may report a word that has none, so callers check bytes.
+     * The high bit of each byte of {@code word} that may be below {@code 0x20}, a quote or a backslash: what a JSON
+     * string must escape. Never misses one; a flag above a flagged byte may be spurious (a borrow), the lowest is not.
      */
-    static boolean mayNeedJsonEscape(long word) {
-        return jsonEscapeFlags(word) != 0;
-    }
-
-    /** The high bit of each byte that may need escaping (see {@link #mayNeedJsonEscape}). */
-    private static long jsonEscapeFlags(long word) {
+    static long jsonEscapeFlags(long word) {
         long belowSpace = word - 0x2020202020202020L;
         long quote = word ^ 0x2222222222222222L;
         long backslash = word ^ 0x5c5c5c5c5c5c5c5cL;
@@ -66,24 +66,6 @@ final class ByteWords {
         }
         for (; i < to; i++) {
             if (isControl(bytes[i])) {
-                return i;
-            }
-        }
-        return to;
-    }
-
-    /** The index of the first byte in {@code bytes[from, to)} a JSON string must escape, or {@code to}. */
-    static int indexOfJsonEscape(byte[] bytes, int from, int to) {
-        int i = from;
-        for (; i + Long.BYTES <= to; i += Long.BYTES) {
-            long flags = jsonEscapeFlags(word(bytes, i));
-            if (flags != 0) {
-                // The lowest flag is never spurious: borrows only spill upwards from a byte that truly needs escaping.
-                return i + (Long.numberOfTrailingZeros(flags) >>> 3);
-            }
-        }
-        for (; i < to; i++) {
-            if (needsJsonEscape(bytes[i])) {
                 return i;
             }
         }

@@ -126,26 +126,47 @@ final class JsonLine extends ByteBlock {
 
     /**
      * A quoted string from bytes taken to be UTF-8: ASCII is escaped as in {@link #string}, every other byte is copied
-     * as is (as Jackson's {@code writeUTF8String} does; a text body is valid UTF-8 already). Runs of bytes that need
-     * no escaping are found a word at a time and copied in bulk.
+     * as is (as Jackson's {@code writeUTF8String} does; a text body is valid UTF-8 already). One pass, a word at a
+     * time: each word is stored to the output as it is tested, and only the bytes up to an escape are kept of it, so
+     * runs that need no escaping cost neither a second scan nor a copy call per run.
      */
     JsonLine utf8String(byte[] utf8, int from, int to) {
-        ensure(2);
-        bytes[length++] = '"';
+        ensure(to - from + 2); // the bytes and the quotes; an escape makes room for itself
+        byte[] out = bytes;
+        int at = length;
+        out[at++] = '"';
         int i = from;
         while (true) {
-            int escapeAt = ByteWords.indexOfJsonEscape(utf8, i, to);
-            put(utf8, i, escapeAt);
-            if (escapeAt == to) {
-                break;
+            for (; i + Long.BYTES <= to; i += Long.BYTES, at += Long.BYTES) {
+                long word = ByteWords.word(utf8, i);
+                ByteWords.putWord(out, at, word); // room: at least as many bytes left as input, plus the quote
+                long flags = ByteWords.jsonEscapeFlags(word);
+                if (flags != 0) {
+                    // The lowest flag is never spurious: borrows only spill upwards from a byte that needs escaping.
+                    int k = Long.numberOfTrailingZeros(flags) >>> 3;
+                    i += k;
+                    at += k;
+                    break;
+                }
             }
-            int b = utf8[escapeAt];
-            ensure(6);
-            length = escape(bytes, length, (char) b, ESCAPES[b]);
-            i = escapeAt + 1;
+            if (i + Long.BYTES > to) {
+                for (; i < to && !ByteWords.needsJsonEscape(utf8[i]); i++) {
+                    out[at++] = utf8[i];
+                }
+                if (i == to) {
+                    break;
+                }
+            }
+            // utf8[i] needs escaping: up to six bytes where the input had one
+            length = at;
+            ensure(to - i + 6);
+            out = bytes;
+            int b = utf8[i];
+            at = escape(out, at, (char) b, ESCAPES[b]);
+            i++;
         }
-        ensure(1);
-        bytes[length++] = '"';
+        out[at++] = '"';
+        length = at;
         return this;
     }
 

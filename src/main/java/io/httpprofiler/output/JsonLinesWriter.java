@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.Base64Variant;
 import com.fasterxml.jackson.core.Base64Variants;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.HeaderFields;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
@@ -164,21 +165,52 @@ public final class JsonLinesWriter implements ExchangeWriter {
 
     private void writeHeaders(byte[] field, List<HttpHeader> headers) {
         line.raw(field).raw('[');
-        for (int i = 0; i < headers.size(); i++) {
-            HttpHeader header = headers.get(i);
+        if (headers instanceof HeaderFields fields) {
+            writeFields(fields);
+        } else {
+            for (int i = 0; i < headers.size(); i++) {
+                HttpHeader header = headers.get(i);
+                if (i > 0) {
+                    line.comma();
+                }
+                line.raw('[');
+                byte[] name = names.get(header.name());
+                if (name != null) {
+                    line.raw(name);
+                } else {
+                    line.string(header.name());
+                }
+                line.comma().string(header.value()).raw(']');
+            }
+        }
+        line.raw(']');
+    }
+
+    /** Parsed fields, from their bytes: ASCII escapes the same from a byte as from the char it is. */
+    private void writeFields(HeaderFields fields) {
+        byte[] text = fields.text();
+        boolean ascii = fields.isAscii();
+        for (int i = 0; i < fields.size(); i++) {
             if (i > 0) {
                 line.comma();
             }
             line.raw('[');
-            byte[] name = names.get(header.name());
-            if (name != null) {
-                line.raw(name);
+            int shared = fields.sharedName(i);
+            if (shared >= 0) {
+                line.raw(names.get(shared));
+            } else if (ascii) {
+                line.utf8String(text, fields.nameStart(i), fields.nameEnd(i));
             } else {
-                line.string(header.name());
+                line.string(fields.name(i));
             }
-            line.comma().string(header.value()).raw(']');
+            line.comma();
+            if (ascii) {
+                line.utf8String(text, fields.valueStart(i), fields.valueEnd(i));
+            } else {
+                line.string(fields.value(i));
+            }
+            line.raw(']');
         }
-        line.raw(']');
     }
 
     private void writeBody(Body body) {

@@ -14,16 +14,25 @@ final class RenderedNames {
 
     private final String[] names = new String[SLOTS];
     private final byte[][] renderings = new byte[SLOTS][];
+    /** By index in {@link HeaderNames#SHARED}, as {@link io.httpprofiler.http.HeaderFields} names them. */
+    private final byte[][] bySharedIndex = new byte[HeaderNames.SHARED.size()][];
 
     RenderedNames(Function<String, byte[]> render) {
-        for (String name : HeaderNames.SHARED) {
+        for (int index = 0; index < HeaderNames.SHARED.size(); index++) {
+            String name = HeaderNames.SHARED.get(index);
             int slot = slot(name);
             while (names[slot] != null) {
                 slot = (slot + 1) & (SLOTS - 1);
             }
             names[slot] = name;
             renderings[slot] = render.apply(name);
+            bySharedIndex[index] = renderings[slot];
         }
+    }
+
+    /** The rendering of the shared name with this index in {@link HeaderNames#SHARED}. */
+    byte[] get(int sharedIndex) {
+        return bySharedIndex[sharedIndex];
     }
 
     /** The rendering of {@code name} if it is one of the shared names (the same object), else null. */

@@ -2,6 +2,7 @@ package io.httpprofiler.output;
 
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.HeaderFields;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
@@ -190,6 +191,10 @@ public final class TranscriptWriter implements ExchangeWriter {
     }
 
     private void appendHeaders(List<HttpHeader> headers, byte[] indent) {
+        if (headers instanceof HeaderFields fields) {
+            appendFields(fields, indent);
+            return;
+        }
         for (int i = 0; i < headers.size(); i++) {
             HttpHeader header = headers.get(i);
             block.raw(indent);
@@ -200,6 +205,30 @@ public final class TranscriptWriter implements ExchangeWriter {
                 block.safe(header.name());
             }
             block.raw(COLON_SPACE).safe(header.value()).ascii('\n');
+        }
+    }
+
+    /** Parsed fields, from their bytes: ASCII is shown the same from a byte as from the char it is. */
+    private void appendFields(HeaderFields fields, byte[] indent) {
+        byte[] text = fields.text();
+        boolean ascii = fields.isAscii();
+        for (int i = 0; i < fields.size(); i++) {
+            block.raw(indent);
+            int shared = fields.sharedName(i);
+            if (shared >= 0) {
+                block.raw(names.get(shared));
+            } else if (ascii) {
+                block.safe(text, fields.nameStart(i), fields.nameEnd(i));
+            } else {
+                block.safe(fields.name(i));
+            }
+            block.raw(COLON_SPACE);
+            if (ascii) {
+                block.safe(text, fields.valueStart(i), fields.valueEnd(i));
+            } else {
+                block.safe(fields.value(i));
+            }
+            block.ascii('\n');
         }
     }
 
