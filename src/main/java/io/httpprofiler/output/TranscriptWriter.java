@@ -262,7 +262,12 @@ public final class TranscriptWriter implements ExchangeWriter {
         if (singleLine) {
             block.ascii(' ').safe(content, 0, shown);
         } else {
-            block.safeLines(content, 0, shown, BODY_LINE_BREAK);
+            // The line feed that ends the last line is where the transcript's line ends anyway: shown as a line break
+            // it would leave a line of nothing but indentation after the body. The byte count still tells it was there.
+            int linesEnd = content[shown - 1] == '\n' ? shown - 1 : shown;
+            if (linesEnd > 0 && !(linesEnd == 1 && content[0] == '\r')) {
+                block.safeLines(content, 0, linesEnd, BODY_LINE_BREAK);
+            }
         }
         if (shown < content.length) {
             if (singleLine) {

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * were optimised: any change to what they write, however small, changes a digest.
  */
 class GoldenOutputTest {
-    private static final String TRANSCRIPT_SHA256 = "1e990a9134371c7c305b50d59ddfc134ed06e1e3b92782e128fd03bfb6bde12f";
+    /** Since session 3: a body's final line feed no longer leaves a line of bare indentation (166 lines fewer). */
+    private static final String TRANSCRIPT_SHA256 = "ace5ddb63585da77a07afffd7c7b8753bc5eea7ebf5b6a0c2a19ebc779071c0f";
     private static final String JSON_SHA256 = "194728146b9f3081722bea89b8731892755cd0f86de8cd178b76f32e8f5f09b1";
     private static final int EXCHANGES = 4000;
 

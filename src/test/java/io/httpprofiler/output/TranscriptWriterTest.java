@@ -96,6 +96,23 @@ class TranscriptWriterTest {
     }
 
     @Test
+    void theLineFeedEndingABodyEndsItsLastLineWithoutAnEmptyIndentedLine() {
+        String endsInLineFeed = writer.format(withResponseBody(Samples.text("one\ntwo\n")));
+        assertTrue(endsInLineFeed.contains("     Body (8 bytes):\n       one\n       two\n\n"), endsInLineFeed);
+        String endsInCrLf = writer.format(withResponseBody(Samples.text("one\r\ntwo\r\n")));
+        assertTrue(endsInCrLf.contains("     Body (10 bytes):\n       one\n       two\n\n"), endsInCrLf);
+        String blankLineInside = writer.format(withResponseBody(Samples.text("one\n\ntwo\n")));
+        assertTrue(blankLineInside.contains("     Body (9 bytes):\n       one\n       \n       two\n\n"),
+                blankLineInside); // a blank line inside a body stays indented: the block never looks finished early
+        String onlyLineFeeds = writer.format(withResponseBody(Samples.text("\r\n")));
+        assertTrue(onlyLineFeeds.contains("     Body (2 bytes):\n\n"), onlyLineFeeds);
+        TranscriptWriter shortPreview = new TranscriptWriter(out, ZoneId.of("UTC"), 8);
+        String cutAfterLineFeed = shortPreview.format(withResponseBody(Samples.text("one\ntwo\nthree")));
+        assertTrue(cutAfterLineFeed.contains("     Body (13 bytes):\n       one\n       two\n       … (5 more bytes)\n"),
+                cutAfterLineFeed);
+    }
+
+    @Test
     void controlCharactersFromTheWireAreNeutralised() {
         HttpRequest request = new HttpRequest("GET", "/", "HTTP/1.1",
                 List.of(new HttpHeader("X-Evil", "a\u001b[2Jb\rc")), List.of(), Body.EMPTY);
