@@ -258,16 +258,14 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
         block.ascii("):");
         int shown = textPrefixLength(content, previewBytes);
-        boolean singleLine = SwarBytes.indexOf(content, 0, shown, (byte) '\n') < 0;
-        if (singleLine) {
-            block.ascii(' ').safe(content, 0, shown);
-        } else {
-            // The line feed that ends the last line is where the transcript's line ends anyway: shown as a line break
-            // it would leave a line of nothing but indentation after the body. The byte count still tells it was there.
-            int linesEnd = content[shown - 1] == '\n' ? shown - 1 : shown;
-            if (linesEnd > 0 && !(linesEnd == 1 && content[0] == '\r')) {
-                block.safeLines(content, 0, linesEnd, BODY_LINE_BREAK);
-            }
+        // The line break that ends the text's last line is where the transcript's line ends anyway: shown as a break
+        // it would leave a line of bare indentation (or turn a one-line body into two). The byte count still has it.
+        int linesEnd = endOfLastLine(content, shown);
+        boolean singleLine = SwarBytes.indexOf(content, 0, linesEnd, (byte) '\n') < 0;
+        if (!singleLine) {
+            block.safeLines(content, 0, linesEnd, BODY_LINE_BREAK);
+        } else if (linesEnd > 0) { // (a body of just a line break shows nothing)
+            block.ascii(' ').safe(content, 0, linesEnd);
         }
         if (shown < content.length) {
             if (singleLine) {
@@ -288,6 +286,18 @@ public final class TranscriptWriter implements ExchangeWriter {
         if (shown < content.length) {
             block.ascii(' ').raw(ELLIPSIS);
         }
+    }
+
+    /** Where the text's lines end: before a final LF or CR LF of the first {@code length} bytes. */
+    private static int endOfLastLine(byte[] content, int length) {
+        int end = length;
+        if (end > 0 && content[end - 1] == '\n') {
+            end--;
+            if (end > 0 && content[end - 1] == '\r') {
+                end--;
+            }
+        }
+        return end;
     }
 
     /** The longest prefix of at most {@code limit} bytes that does not cut a UTF-8 character in half. */

@@ -96,7 +96,7 @@ class TranscriptWriterTest {
     }
 
     @Test
-    void theLineFeedEndingABodyEndsItsLastLineWithoutAnEmptyIndentedLine() {
+    void theLineBreakEndingABodyEndsItsLastLineWithoutAnEmptyIndentedLine() {
         String endsInLineFeed = writer.format(withResponseBody(Samples.text("one\ntwo\n")));
         assertTrue(endsInLineFeed.contains("     Body (8 bytes):\n       one\n       two\n\n"), endsInLineFeed);
         String endsInCrLf = writer.format(withResponseBody(Samples.text("one\r\ntwo\r\n")));
@@ -104,6 +104,8 @@ class TranscriptWriterTest {
         String blankLineInside = writer.format(withResponseBody(Samples.text("one\n\ntwo\n")));
         assertTrue(blankLineInside.contains("     Body (9 bytes):\n       one\n       \n       two\n\n"),
                 blankLineInside); // a blank line inside a body stays indented: the block never looks finished early
+        String oneLine = writer.format(withResponseBody(Samples.text("{\"hello\":\"world\"}\n")));
+        assertTrue(oneLine.contains("     Body (18 bytes): {\"hello\":\"world\"}\n\n"), oneLine);
         String onlyLineFeeds = writer.format(withResponseBody(Samples.text("\r\n")));
         assertTrue(onlyLineFeeds.contains("     Body (2 bytes):\n\n"), onlyLineFeeds);
         TranscriptWriter shortPreview = new TranscriptWriter(out, ZoneId.of("UTC"), 8);
