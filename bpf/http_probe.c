@@ -38,6 +38,7 @@ const enum direction *unused_direction __attribute__((unused));
 const enum role *unused_role __attribute__((unused));
 const enum counter *unused_counter __attribute__((unused));
 const enum config_flags *unused_config_flags __attribute__((unused));
+const enum marker_reason *unused_marker_reason __attribute__((unused));
 
 struct conn_key {
 	__u32 tgid;
@@ -420,10 +421,11 @@ struct {
 } cursors SEC(".maps");
 
 /*
- * A DATA record without payload: `bytes` bytes at `position` moved but are not copied (past the per-call cap, skipped
- * at user space's request, or sent from a file). User space learns the extent at once instead of at the next record.
+ * A DATA record without payload: `bytes` bytes at `position` moved but are not copied, and `reason` (enum
+ * marker_reason) says why. User space learns the extent at once instead of at the next record, and can tell bytes not
+ * copied by design from bytes lost (those leave no record at all, only a jump in position).
  */
-__noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags)
+__noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags, __u64 reason)
 {
 	__u32 zero = 0;
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
@@ -433,10 +435,13 @@ __noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags)
 	buf->header.position = position;
 	buf->header.data_len = 0;
 	buf->header.call_size = bytes;
+	buf->header.marker_reason = reason;
 	buf->header.timestamp_ns = bpf_ktime_get_ns();
 	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event), flags))
 		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+	/* The header is shared with the data records still to come from this call. */
 	buf->header.call_size = c->call_size;
+	buf->header.marker_reason = MARKER_NONE;
 	return 1;
 }
 
@@ -489,10 +494,11 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 		if (gather_chunk(c->base, c->gathered, chunk)) {
 			c->gathered += chunk;
 		} else {
-			/* Send what came before; the unreadable bytes stay a counted hole in the positions. */
+			/* Send what came before, then say the unreadable bytes were not copied (not lost). */
 			flush_record(position + c->done - c->gathered, c->gathered, flags);
 			c->gathered = 0;
 			count(COUNTER_UNREADABLE_BYTES, chunk);
+			emit_marker(position + c->done, chunk, flags, MARKER_UNREADABLE);
 		}
 		c->base += chunk;
 		c->left -= chunk;
@@ -500,10 +506,13 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 	}
 	flush_record(position + c->done - c->gathered, c->gathered, flags);
 	if (c->done < len) {
+		/* The uncopied tail: up to the cap's end, then the part in a skip range (each marker says which). */
 		__u64 skipped = c->tail_skip < len - c->done ? c->tail_skip : len - c->done;
+		__u64 capped = len - c->done - skipped;
 		count(COUNTER_SKIPPED_BYTES, skipped);
-		count(COUNTER_CAPPED_BYTES, len - c->done - skipped);
-		emit_marker(position + c->done, len - c->done, flags);
+		count(COUNTER_CAPPED_BYTES, capped);
+		emit_marker(position + c->done, capped, flags, MARKER_CAPTURE_LIMIT);
+		emit_marker(position + c->done + capped, skipped, flags, MARKER_SKIPPED);
 	}
 	return 0;
 }
@@ -718,11 +727,12 @@ static __always_inline void learn_body(__u64 source, bool iovec, bool kernel_iov
  * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
  * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec, in user memory or,
  * for kprobe mode, in kernel memory (kernel_iovec: the kernel copies the array before tcp_sendmsg). Records are cut at
- * MAX_RECORD_DATA; whatever the caps leave behind is counted, and stays visible to user space as a position jump.
+ * MAX_RECORD_DATA; whatever the caps leave behind is counted and announced by a marker saying why. `uncopied` (enum
+ * marker_reason, MARKER_NONE to copy) says the whole call cannot be copied: sendfile, or an unreadable msghdr or iterator.
  */
 static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
 					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
-					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, bool uncopyable,
+					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, __u8 uncopied,
 					 bool kernel_iovec)
 {
 	__u32 zero = 0;
@@ -737,8 +747,9 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	buf->header.call_size = call_size;
 	__u64 flags = ring_flags(cfg, len + sizeof(struct probe_event));
 	c->call_size = call_size;
-	if (uncopyable) {
-		emit_marker(position, len, flags);
+	if (uncopied != MARKER_NONE) {
+		count(uncopied == MARKER_SENDFILE ? COUNTER_CAPPED_BYTES : COUNTER_UNREADABLE_BYTES, len);
+		emit_marker(position, len, flags, uncopied);
 		return;
 	}
 	/* A call of a head and a large body: learn the body's extent before deciding what to copy. */
@@ -758,7 +769,7 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	}
 	if (skipped) {
 		count(COUNTER_SKIPPED_BYTES, skipped);
-		emit_marker(position, skipped, flags);
+		emit_marker(position, skipped, flags, MARKER_SKIPPED);
 	}
 	c->done = skipped;
 	c->limit = copy_end;
@@ -914,17 +925,18 @@ static __always_inline void copy_moved(struct probe_config *cfg, struct call_sta
 		return;
 	if (kind == CALL_BUFFER) {
 		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, false, 0, 0, state->tid,
-			     false, false);
+			     MARKER_NONE, false);
 	} else if (kind == CALL_IOVEC) {
 		emit_payload(cfg, &key, conn, direction, position, ret, ret, state->buffer, true, state->iov_count, 0,
-			     state->tid, false, false);
+			     state->tid, MARKER_NONE, false);
 	} else {
 		struct user_msghdr msg = {};
 		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)state->buffer) == 0)
 			emit_payload(cfg, &key, conn, direction, position, ret, ret, (__u64)msg.msg_iov, true,
-				     msg.msg_iovlen, 0, state->tid, false, false);
+				     msg.msg_iovlen, 0, state->tid, MARKER_NONE, false);
 		else
-			emit_payload(cfg, &key, conn, direction, position, ret, ret, 0, false, 0, 0, state->tid, true, false);
+			emit_payload(cfg, &key, conn, direction, position, ret, ret, 0, false, 0, 0, state->tid,
+				     MARKER_UNREADABLE, false);
 	}
 }
 
@@ -938,11 +950,9 @@ static __always_inline void finish_bookkeeping(struct probe_config *cfg, struct 
 		struct conn_key key = {};
 		__u64 position = 0;
 		struct conn_info *conn = claim_bytes(state, DIRECTION_EGRESS, ret, &key, &position);
-		if (conn) {
-			count(COUNTER_CAPPED_BYTES, ret);
+		if (conn)
 			emit_payload(cfg, &key, conn, DIRECTION_EGRESS, position, ret, ret, 0, false, 0, 0, state->tid,
-				     true, false);
-		}
+				     MARKER_SENDFILE, false);
 	}
 }
 
@@ -1060,12 +1070,13 @@ static __always_inline void emit_from_snapshot(struct call_state *state, __u64 a
 	struct iter_snapshot *snap = &state->iter;
 	if (snap->shape == ITER_SHAPE_UBUF)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, false, 0,
-			     snap->offset + already, state->tid, false, false);
+			     snap->offset + already, state->tid, MARKER_NONE, false);
 	else if (snap->shape == ITER_SHAPE_IOVEC)
 		emit_payload(cfg, &key, conn, direction, position, len, len, snap->base, true, snap->segments,
-			     snap->offset + already, state->tid, false, true);
+			     snap->offset + already, state->tid, MARKER_NONE, true);
 	else
-		emit_payload(cfg, &key, conn, direction, position, len, len, 0, false, 0, 0, state->tid, true, false);
+		emit_payload(cfg, &key, conn, direction, position, len, len, 0, false, 0, 0, state->tid,
+			     MARKER_UNREADABLE, false);
 }
 
 SEC("kprobe/tcp_sendmsg")

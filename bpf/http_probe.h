@@ -30,12 +30,21 @@ enum role {
 	ROLE_CLIENT = 2, /* socket came from connect() */
 };
 
+/* Why a marker (a DATA record with data_len 0) carries no bytes. Data records say MARKER_NONE. */
+enum marker_reason {
+	MARKER_NONE = 0,
+	MARKER_SENDFILE = 1,      /* sent from a file: the bytes never passed through user memory */
+	MARKER_CAPTURE_LIMIT = 2, /* past the per-call capture cap (max_capture_per_call, record or segment limits) */
+	MARKER_SKIPPED = 3,       /* a body past --max-body, in a skip range: nobody keeps it */
+	MARKER_UNREADABLE = 4,    /* user memory the kernel could not read */
+};
+
 /* Indexes into the per-CPU `counters` array. */
 enum counter {
 	COUNTER_RINGBUF_FULL_RECORDS = 0, /* records that could not be written: ring buffer full */
 	COUNTER_RINGBUF_FULL_BYTES = 1,   /* payload bytes in those records */
 	COUNTER_CONN_TABLE_FULL = 2,      /* connections not tracked: the connection table was full */
-	COUNTER_CAPPED_BYTES = 3,         /* bytes past the per-call capture cap: counted in positions, not copied */
+	COUNTER_CAPPED_BYTES = 3,         /* bytes past the per-call capture cap or sent with sendfile: not copied */
 	COUNTER_SKIPPED_BYTES = 4,        /* body bytes past --max-body, not copied (found by the kernel or user space) */
 	COUNTER_UNREADABLE_BYTES = 5,     /* bytes the kernel could not read from user memory */
 	COUNTER_MAX = 6,
@@ -94,6 +103,8 @@ struct probe_event {
 	__u8 local_addr[16];  /* IPv4 in the first 4 bytes, network byte order */
 	__u8 remote_addr[16];
 	char comm[16];      /* thread group leader's comm (EVENT_OPEN only) */
+	__u8 marker_reason; /* enum marker_reason: why a DATA record without data carries none; 0 on every other record */
+	__u8 reserved[7];   /* zero; keeps data[] at sizeof(struct probe_event), 8-aligned */
 	__u8 data[];
 };
 

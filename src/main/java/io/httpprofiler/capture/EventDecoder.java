@@ -47,7 +47,8 @@ public final class EventDecoder {
                 Direction direction = in.get(at + EventLayout.DIRECTION) == EventLayout.DIRECTION_EGRESS
                         ? Direction.EGRESS : Direction.INGRESS;
                 return new DataEvent(time, id, tid, direction, in.getLong(at + EventLayout.POSITION),
-                        in.getLong(at + EventLayout.CALL_SIZE), data);
+                        in.getLong(at + EventLayout.CALL_SIZE), data,
+                        MarkerReason.of(in.get(at + EventLayout.MARKER_REASON)));
             }
             case EventLayout.EVENT_OPEN -> {
                 return new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),

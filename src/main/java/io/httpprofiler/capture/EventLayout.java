@@ -28,8 +28,11 @@ public final class EventLayout {
     public static final int ADDR_BYTES = 16;
     public static final int COMM = 88;
     public static final int COMM_BYTES = 16;
-    public static final int DATA = 104;
-    public static final int HEADER_SIZE = 104;
+    public static final int MARKER_REASON = 104;
+    public static final int RESERVED = 105;
+    public static final int RESERVED_BYTES = 7;
+    public static final int DATA = 112;
+    public static final int HEADER_SIZE = 112;
 
     // enum event_kind
     public static final int EVENT_OPEN = 1;
@@ -44,6 +47,13 @@ public final class EventLayout {
     public static final int ROLE_UNKNOWN = 0;
     public static final int ROLE_SERVER = 1;
     public static final int ROLE_CLIENT = 2;
+
+    // enum marker_reason
+    public static final int MARKER_NONE = 0;
+    public static final int MARKER_SENDFILE = 1;
+    public static final int MARKER_CAPTURE_LIMIT = 2;
+    public static final int MARKER_SKIPPED = 3;
+    public static final int MARKER_UNREADABLE = 4;
 
     // address families
     public static final int AF_INET = 2;

@@ -63,6 +63,8 @@ class EventLayoutTest {
                 member("local_addr", EventLayout.LOCAL_ADDR, EventLayout.ADDR_BYTES),
                 member("remote_addr", EventLayout.REMOTE_ADDR, EventLayout.ADDR_BYTES),
                 member("comm", EventLayout.COMM, EventLayout.COMM_BYTES),
+                member("marker_reason", EventLayout.MARKER_REASON, Byte.BYTES),
+                member("reserved", EventLayout.RESERVED, EventLayout.RESERVED_BYTES),
                 member("data", EventLayout.DATA, 0)); // flexible array member: no size of its own
 
         assertSameMembers("probe_event", expected, btf.struct("probe_event").members());
@@ -106,6 +108,12 @@ class EventLayoutTest {
                         "ROLE_SERVER", (long) EventLayout.ROLE_SERVER,
                         "ROLE_CLIENT", (long) EventLayout.ROLE_CLIENT),
                 btf.enumValues("role"), "enum role");
+        assertEquals(Map.of("MARKER_NONE", (long) EventLayout.MARKER_NONE,
+                        "MARKER_SENDFILE", (long) EventLayout.MARKER_SENDFILE,
+                        "MARKER_CAPTURE_LIMIT", (long) EventLayout.MARKER_CAPTURE_LIMIT,
+                        "MARKER_SKIPPED", (long) EventLayout.MARKER_SKIPPED,
+                        "MARKER_UNREADABLE", (long) EventLayout.MARKER_UNREADABLE),
+                btf.enumValues("marker_reason"), "enum marker_reason");
         assertEquals(Map.of("COUNTER_RINGBUF_FULL_RECORDS", (long) EventLayout.COUNTER_RINGBUF_FULL_RECORDS,
                         "COUNTER_RINGBUF_FULL_BYTES", (long) EventLayout.COUNTER_RINGBUF_FULL_BYTES,
                         "COUNTER_CONN_TABLE_FULL", (long) EventLayout.COUNTER_CONN_TABLE_FULL,
