@@ -1,6 +1,7 @@
 package io.httpprofiler.http;
 
 import io.httpprofiler.stream.ConnectionBudget;
+import io.httpprofiler.stream.GapCause;
 
 import java.util.Arrays;
 
@@ -19,6 +20,7 @@ final class BodyBuffer {
     private int keptLength;
     private long size;
     private long missingInKeptRange;
+    private GapCause missingCause;
     private boolean keeping;
 
     BodyBuffer(int keepLimit, ConnectionBudget budget) {
@@ -51,10 +53,11 @@ final class BodyBuffer {
         keptLength += take;
     }
 
-    /** {@code length} bytes of the body were not captured. */
-    void gap(long length) {
+    /** {@code length} bytes of the body were not captured, for {@code cause}. */
+    void gap(long length, GapCause cause) {
         if (keeping && keptLength < keepLimit) {
             missingInKeptRange += Math.min(length, keepLimit - keptLength);
+            missingCause = cause;
             keeping = false;
         }
         size += length;
@@ -68,9 +71,17 @@ final class BodyBuffer {
         return keptLength;
     }
 
-    /** Bytes lost to capture gaps where they would otherwise have been kept. */
+    /**
+     * Bytes of the gap that ended the kept prefix, as far as they would otherwise have been kept (a later gap falls
+     * where nothing is kept any more: it is not counted here).
+     */
     long missingInKeptRange() {
         return missingInKeptRange;
+    }
+
+    /** Why the bytes of {@link #missingInKeptRange()} are missing; null when none are. */
+    GapCause missingCause() {
+        return missingCause;
     }
 
     /** The kept bytes, exactly {@link #keptLength()} long; may be the internal array itself. */

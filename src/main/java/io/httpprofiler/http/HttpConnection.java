@@ -4,6 +4,7 @@ import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.Direction;
 import io.httpprofiler.capture.Role;
+import io.httpprofiler.stream.GapCause;
 import io.httpprofiler.stream.StreamControl;
 import io.httpprofiler.stream.StreamEnd;
 import io.httpprofiler.stream.StreamListener;
@@ -82,13 +83,13 @@ final class HttpConnection implements StreamListener {
     }
 
     @Override
-    public void onGap(Direction direction, long position, long length, long timestampNanos) {
+    public void onGap(Direction direction, long position, long length, GapCause cause, long timestampNanos) {
         advance(direction, position + length);
         if (stopped) {
             return;
         }
         if (requestParser != null) {
-            parser(direction).gap(length, timestampNanos);
+            parser(direction).gap(length, cause, timestampNanos);
         } else if (sniffer(direction) != null) {
             sniffer(direction).gap();
         }
@@ -260,11 +261,15 @@ final class HttpConnection implements StreamListener {
         if (message.headersDropped) {
             notes.add(Notes.headersNotKept(request));
         }
-        if (buffer.missingInKeptRange() > 0) {
-            notes.add(Notes.bodyGap(request, buffer.missingInKeptRange()));
+        long missing = buffer.missingInKeptRange();
+        if (missing > 0) {
+            notes.add(buffer.missingCause().isLoss() ? Notes.bodyGap(request, missing)
+                    : Notes.bodyNotCaptured(request, missing, buffer.missingCause()));
         }
-        if (body.notKeptBytes() > 0) {
-            notes.add(Notes.bodyTruncated(request, body.notKeptBytes(), body.size()));
+        // Bytes the note above accounts for are not counted again as truncated.
+        long notKept = body.notKeptBytes() - missing;
+        if (notKept > 0) {
+            notes.add(Notes.bodyTruncated(request, notKept, body.size()));
         }
         return body;
     }
@@ -309,9 +314,9 @@ final class HttpConnection implements StreamListener {
         }
 
         @Override
-        public void onMessagesLost(long timestampNanos) {
+        public void onMessagesLost(long timestampNanos, GapCause cause) {
             context.counters().messagesLost++;
-            pending.requestsLost();
+            pending.requestsLost(cause);
         }
 
         @Override
@@ -412,9 +417,9 @@ final class HttpConnection implements StreamListener {
         }
 
         @Override
-        public void onMessagesLost(long timestampNanos) {
+        public void onMessagesLost(long timestampNanos, GapCause cause) {
             context.counters().messagesLost++;
-            pending.responsesLost();
+            pending.responsesLost(cause);
         }
 
         @Override
@@ -422,16 +427,15 @@ final class HttpConnection implements StreamListener {
             skip(requestDirection().opposite(), fromPosition, toPosition);
         }
 
+        /** Its response is missing; the pairing noted that and why ({@link PendingRequests}). */
         private void responseLost(PendingRequest request) {
-            request.notes.add(Notes.RESPONSE_NOT_SEEN);
-            request.notes.add(Notes.CAPTURE_GAP);
             emit(request, null);
         }
     }
 
     private void addOutcomeNotes(Message message, boolean request, List<String> notes) {
         switch (message.outcome) {
-            case CUT_BY_GAP -> notes.add(Notes.CAPTURE_GAP);
+            case CUT_BY_GAP -> notes.add(message.cutBy.isLoss() ? Notes.CAPTURE_GAP : Notes.endNotCaptured(request));
             case MALFORMED -> {
                 context.counters().parseErrors++;
                 notes.add(Notes.malformed(request, message.malformation));

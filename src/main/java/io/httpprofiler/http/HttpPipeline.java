@@ -81,7 +81,7 @@ public final class HttpPipeline {
         return new PipelineStats(events, stream.dataEvents(), stream.bytes(), stream.connections(),
                 stream.openConnections(), stream.shedConnections(), stream.expiredConnections(), counters.exchanges,
                 counters.incompleteExchanges, counters.responsesWithoutRequest, counters.requests, counters.responses,
-                stream.gaps(), stream.gapBytes(), stream.skippedBytes(), stream.duplicateBytes(),
+                stream.gaps(), stream.gapBytes(), stream.skippedBytes(), stream.uncopiedBytes(), stream.duplicateBytes(),
                 stream.reorderedEvents(), counters.parseErrors, counters.messagesLost, counters.nonHttpConnections,
                 counters.upgrades, counters.pendingOverflows, stream.bufferedBytes(), stream.peakBufferedBytes(),
                 stream.refusedBufferBytes());

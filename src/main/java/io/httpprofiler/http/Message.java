@@ -1,6 +1,7 @@
 package io.httpprofiler.http;
 
 import io.httpprofiler.stream.ConnectionBudget;
+import io.httpprofiler.stream.GapCause;
 
 import java.util.List;
 
@@ -13,7 +14,7 @@ final class Message {
         IN_PROGRESS,
         /** Every byte up to the end of the message was accounted for (some may be gaps inside a counted body). */
         COMPLETE,
-        /** Lost data broke the framing: where this message ends is unknown. */
+        /** Missing bytes (lost or not captured, see {@link #cutBy}) broke the framing: where it ends is unknown. */
         CUT_BY_GAP,
         /** The body's framing was malformed (see {@link #malformation}). */
         MALFORMED,
@@ -33,6 +34,8 @@ final class Message {
     Outcome outcome = Outcome.IN_PROGRESS;
     long endNanos;
     String malformation;
+    /** With {@link Outcome#CUT_BY_GAP}: why the bytes that cut it are missing. */
+    GapCause cutBy;
 
     /** Reserves {@code headBytes} for the head, keeping it without its header lines if refused. */
     Message(MessageHead head, int headBytes, long startNanos, int tid, int maxBody, ConnectionBudget budget) {

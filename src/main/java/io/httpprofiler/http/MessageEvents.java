@@ -1,5 +1,7 @@
 package io.httpprofiler.http;
 
+import io.httpprofiler.stream.GapCause;
+
 /** What a {@link MessageParser} reports to its connection. */
 interface MessageEvents {
 
@@ -18,8 +20,8 @@ interface MessageEvents {
     /** A head split across records could not be held within the buffer limits: that message is lost. */
     void onHeadNotKept(long startNanos, int tid);
 
-    /** Bytes between or beyond messages were lost: whole messages may be missing. */
-    void onMessagesLost(long timestampNanos);
+    /** Bytes between or beyond messages are missing, for {@code cause}: whole messages may be missing. */
+    void onMessagesLost(long timestampNanos, GapCause cause);
 
     /** Stream bytes in {@code [fromPosition, toPosition)} will only be counted, never kept. */
     void onUnneededBytes(long fromPosition, long toPosition);

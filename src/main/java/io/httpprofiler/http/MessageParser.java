@@ -1,6 +1,7 @@
 package io.httpprofiler.http;
 
 import io.httpprofiler.stream.ConnectionBudget;
+import io.httpprofiler.stream.GapCause;
 import io.httpprofiler.stream.StreamEnd;
 
 import java.util.List;
@@ -144,28 +145,28 @@ final class MessageParser {
         }
     }
 
-    /** {@code length} bytes at the current position were lost. */
-    void gap(long length, long timestampNanos) {
+    /** {@code length} bytes at the current position will not come: lost, or not captured (see {@code cause}). */
+    void gap(long length, GapCause cause, long timestampNanos) {
         nanos = timestampNanos;
         switch (state) {
-            case AWAIT_MESSAGE -> messagesLost();
+            case AWAIT_MESSAGE -> messagesLost(cause);
             case SEEK_MESSAGE -> {
                 if (lossReported) {
                     candidate = true;
                 } else {
-                    messagesLost();
+                    messagesLost(cause);
                 }
             }
             case HEAD -> {
                 pending.clear();
-                messagesLost();
+                messagesLost(cause);
             }
-            case FIXED_BODY, CHUNK_DATA -> gapInCountedBody(length);
+            case FIXED_BODY, CHUNK_DATA -> gapInCountedBody(length, cause);
             case CHUNK_SIZE, CHUNK_DATA_END, TRAILERS -> {
-                cutByGap();
-                messagesLost();
+                cutByGap(cause);
+                messagesLost(cause);
             }
-            case BODY_UNTIL_CLOSE -> message.body.gap(length);
+            case BODY_UNTIL_CLOSE -> message.body.gap(length, cause);
             case PAUSED -> droppedWhilePaused = true;
             case STOPPED -> {
             }
@@ -539,10 +540,10 @@ final class MessageParser {
         return true;
     }
 
-    private void gapInCountedBody(long length) {
+    private void gapInCountedBody(long length, GapCause cause) {
         boolean chunk = state == State.CHUNK_DATA;
         if (length <= remaining) {
-            message.body.gap(length);
+            message.body.gap(length, cause);
             remaining -= length;
             if (remaining == 0) {
                 if (chunk) {
@@ -554,23 +555,23 @@ final class MessageParser {
             }
             return;
         }
-        message.body.gap(remaining);
+        message.body.gap(remaining, cause);
         if (chunk) {
-            cutByGap(); // the lost bytes held the chunk's end and whatever followed: the body's length is unknown
+            cutByGap(cause); // the missing bytes held the chunk's end and whatever followed: the body's length is unknown
         } else {
             complete();
         }
-        messagesLost();
+        messagesLost(cause);
     }
 
-    private void messagesLost() {
+    private void messagesLost(GapCause cause) {
         if (state == State.PAUSED) {
             droppedWhilePaused = true;
         } else if (state != State.STOPPED) {
             state = State.SEEK_MESSAGE;
             candidate = true;
             lossReported = true;
-            events.onMessagesLost(nanos);
+            events.onMessagesLost(nanos, cause);
         }
     }
 
@@ -579,10 +580,11 @@ final class MessageParser {
         finishMessage(Message.Outcome.COMPLETE, nanos);
     }
 
-    private void cutByGap() {
+    private void cutByGap(GapCause cause) {
         state = State.SEEK_MESSAGE;
         candidate = true;
         pending.clear();
+        message.cutBy = cause;
         finishMessage(Message.Outcome.CUT_BY_GAP, nanos);
     }
 

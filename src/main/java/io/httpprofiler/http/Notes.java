@@ -1,5 +1,6 @@
 package io.httpprofiler.http;
 
+import io.httpprofiler.stream.GapCause;
 import io.httpprofiler.stream.StreamEnd;
 
 import java.util.Locale;
@@ -10,6 +11,11 @@ public final class Notes {
     public static final String REQUEST_NOT_SEEN = "request not seen";
     /** Data was lost around this exchange: it may be incomplete, or its pairing inferred from timing. */
     public static final String CAPTURE_GAP = "capture gap";
+    /**
+     * Bytes that were not captured by design (sendfile, the capture limit...) held whole messages: the pairing around them
+     * is inferred. Bytes lost say {@link #CAPTURE_GAP} instead.
+     */
+    public static final String PAIRING_INFERRED = "pairing inferred: messages not captured";
     public static final String RESPONSE_NOT_AWAITED = "response not awaited: too many pending requests";
     public static final String TUNNEL_ESTABLISHED = "tunnel established";
     public static final String REQUEST_UNFINISHED = "request incomplete when response completed";
@@ -38,7 +44,10 @@ public final class Notes {
         return (request ? "malformed request: " : "malformed response: ") + reason;
     }
 
-    /** {@code response body truncated: 983040 of 1048576 bytes not kept}. */
+    /**
+     * {@code response body truncated: 983040 of 1048576 bytes not kept}: bytes seen but not kept (past --max-body, a
+     * buffer limit, or after a gap, since only a prefix is kept); bytes a gap note already accounts for are not counted.
+     */
     public static String bodyTruncated(boolean request, long notKept, long size) {
         return (request ? "request" : "response") + " body truncated: " + notKept + " of " + size + " bytes not kept";
     }
@@ -53,9 +62,33 @@ public final class Notes {
         return (request ? "request" : "response") + " headers not kept: buffer limit";
     }
 
-    /** {@code capture gap in response body: 4096 bytes missing}. */
+    /** {@code capture gap in response body: 4096 bytes missing}: bytes lost (ring buffer full), only those. */
     public static String bodyGap(boolean request, long missing) {
         return "capture gap in " + (request ? "request" : "response") + " body: " + missing + " bytes missing";
+    }
+
+    /**
+     * {@code response body not captured: 1024 bytes sent with sendfile}: bytes the kernel saw pass but did not copy, and
+     * why. Not a loss: {@code cause} is never {@link GapCause#LOST} (that is {@link #bodyGap}).
+     */
+    public static String bodyNotCaptured(boolean request, long bytes, GapCause cause) {
+        return (request ? "request" : "response") + " body not captured: " + bytes + " bytes " + switch (cause) {
+            case SENDFILE -> "sent with sendfile";
+            case CAPTURE_LIMIT -> "past the per-call capture limit";
+            case SKIPPED -> "skipped past --max-body";
+            case UNREADABLE -> "unreadable";
+            case LOST -> throw new IllegalArgumentException("lost bytes are a capture gap");
+        };
+    }
+
+    /** {@code response end not captured}: bytes not captured by design held its framing, so where it ends is unknown. */
+    public static String endNotCaptured(boolean request) {
+        return (request ? "request" : "response") + " end not captured";
+    }
+
+    /** The note for a pairing inferred across bytes missing for {@code cause}. */
+    static String pairingInferred(GapCause cause) {
+        return cause.isLoss() ? CAPTURE_GAP : PAIRING_INFERRED;
     }
 
     /** {@code interim response: 100 Continue}. */

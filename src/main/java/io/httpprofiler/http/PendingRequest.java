@@ -12,8 +12,11 @@ final class PendingRequest {
     final long startNanos;
     final int tid;
     final List<String> notes = new ArrayList<>(2);
-    /** Requests may have been lost just before this one. */
-    boolean followsLoss;
+    /**
+     * Requests may be missing just before this one: the note a pairing inferred because of it carries
+     * ({@link Notes#CAPTURE_GAP} or {@link Notes#PAIRING_INFERRED}); null if none are.
+     */
+    String followsLoss;
     /** Its exchange has been delivered (the response can complete before the request's body has). */
     boolean emitted;
 

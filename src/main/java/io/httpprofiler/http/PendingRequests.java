@@ -1,5 +1,7 @@
 package io.httpprofiler.http;
 
+import io.httpprofiler.stream.GapCause;
+
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
@@ -7,13 +9,17 @@ import java.util.function.Consumer;
  * Pairs responses with requests. HTTP/1.x answers requests in order, so this is a FIFO queue, plus what is known about
  * losses: after requests were lost, a response that began before the next request we saw answers one of the lost ones;
  * after responses were lost, the next response answers the most recent request that began before it (exact for
- * non-pipelined traffic, the common case), and the requests before that one lost their responses.
+ * non-pipelined traffic, the common case), and the requests before that one lost their responses. An inferred pairing
+ * is noted: {@link Notes#CAPTURE_GAP} if bytes were lost, {@link Notes#PAIRING_INFERRED} if they were only not captured
+ * (sendfile, the capture limit...).
  */
 final class PendingRequests {
     private final ArrayDeque<PendingRequest> queue = new ArrayDeque<>();
     private final int capacity;
-    private boolean requestsLost;
-    private boolean responsesLost;
+    /** Requests may be missing; the note for a pairing inferred because of it, or null. */
+    private String requestsLost;
+    /** Responses may be missing; the note for a pairing inferred because of it, or null. */
+    private String responsesLost;
     /** Responses still to come for requests pushed out at capacity: they are read but not paired. */
     private int evictedAwaitingResponse;
 
@@ -24,7 +30,7 @@ final class PendingRequests {
     /** Queues a request; returns the oldest one if it had to be pushed out to stay within capacity, else null. */
     PendingRequest add(PendingRequest request) {
         request.followsLoss = requestsLost;
-        requestsLost = false;
+        requestsLost = null;
         PendingRequest evicted = null;
         if (queue.size() >= capacity) {
             evicted = queue.pollFirst();
@@ -34,17 +40,22 @@ final class PendingRequests {
         return evicted;
     }
 
-    void requestsLost() {
-        requestsLost = true;
+    void requestsLost(GapCause cause) {
+        requestsLost = stronger(requestsLost, Notes.pairingInferred(cause));
     }
 
-    void responsesLost() {
-        responsesLost = true;
+    void responsesLost(GapCause cause) {
+        responsesLost = stronger(responsesLost, Notes.pairingInferred(cause));
+    }
+
+    /** A loss outweighs bytes not captured: once any were lost, the pairing note says so. */
+    private static String stronger(String noted, String added) {
+        return noted == null || added.equals(Notes.CAPTURE_GAP) ? added : noted;
     }
 
     /** Whether the response starting now answers a request pushed out at capacity; if so it takes that place. */
     boolean answersEvicted() {
-        if (evictedAwaitingResponse > 0 && !responsesLost) {
+        if (evictedAwaitingResponse > 0 && responsesLost == null) {
             evictedAwaitingResponse--;
             return true;
         }
@@ -54,25 +65,27 @@ final class PendingRequests {
     /**
      * Removes and returns the request answered by a response whose first byte came at {@code responseStartNanos}. When
      * it answers a request we did not see, returns a stand-in noting that. Requests whose responses were lost are
-     * handed to {@code responseLost}.
+     * handed to {@code responseLost}, noted as such.
      */
     PendingRequest match(long responseStartNanos, int responseTid, Consumer<PendingRequest> responseLost) {
-        if (responsesLost) {
-            responsesLost = false;
+        if (responsesLost != null) {
+            String note = responsesLost;
+            responsesLost = null;
             evictedAwaitingResponse = 0;
-            return matchAfterLostResponses(responseStartNanos, responseTid, responseLost);
+            return matchAfterLostResponses(responseStartNanos, responseTid, note, responseLost);
         }
         PendingRequest first = queue.peekFirst();
         if (first == null || first.startNanos > responseStartNanos) {
-            return notSeen(responseStartNanos, responseTid, requestsLost || first != null && first.followsLoss);
+            return notSeen(responseStartNanos, responseTid,
+                    requestsLost != null ? requestsLost : first != null ? first.followsLoss : null);
         }
-        if (first.followsLoss) {
-            first.notes.add(Notes.CAPTURE_GAP); // the response may as well answer a request lost before this one
+        if (first.followsLoss != null) {
+            first.notes.add(first.followsLoss); // the response may as well answer a request missing before this one
         }
         return queue.pollFirst();
     }
 
-    private PendingRequest matchAfterLostResponses(long responseStartNanos, int responseTid,
+    private PendingRequest matchAfterLostResponses(long responseStartNanos, int responseTid, String note,
                                                    Consumer<PendingRequest> responseLost) {
         PendingRequest answered = null;
         for (PendingRequest request : queue) {
@@ -82,20 +95,24 @@ final class PendingRequests {
             answered = request;
         }
         if (answered == null) {
-            return notSeen(responseStartNanos, responseTid, true);
+            return notSeen(responseStartNanos, responseTid, note);
         }
         while (queue.peekFirst() != answered) {
-            responseLost.accept(queue.pollFirst());
+            PendingRequest unanswered = queue.pollFirst();
+            unanswered.notes.add(Notes.RESPONSE_NOT_SEEN);
+            unanswered.notes.add(note);
+            responseLost.accept(unanswered);
         }
         queue.pollFirst();
-        answered.notes.add(Notes.CAPTURE_GAP);
+        answered.notes.add(note);
         return answered;
     }
 
-    private static PendingRequest notSeen(long responseStartNanos, int responseTid, boolean afterLoss) {
+    /** @param lossNote the note saying why requests may be missing before this response, or null */
+    private static PendingRequest notSeen(long responseStartNanos, int responseTid, String lossNote) {
         PendingRequest standIn = PendingRequest.missing(responseStartNanos, responseTid, Notes.REQUEST_NOT_SEEN);
-        if (afterLoss) {
-            standIn.notes.add(Notes.CAPTURE_GAP);
+        if (lossNote != null) {
+            standIn.notes.add(lossNote);
         }
         return standIn;
     }

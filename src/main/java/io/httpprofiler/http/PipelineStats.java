@@ -15,9 +15,10 @@ package io.httpprofiler.http;
  * @param responsesWithoutRequest responses whose request was not seen
  * @param requests                request heads parsed
  * @param responses               response heads parsed, interim ones included
- * @param gaps                    holes in the byte streams (lost or uncaptured bytes)
+ * @param gaps                    holes of lost bytes in the byte streams (position jumps no record explains)
  * @param gapBytes                bytes in those holes
  * @param skippedBytes            bytes the pipeline did not need and told the capture side to skip, seen as holes
+ * @param uncopiedBytes           bytes the kernel marked as not copied otherwise (sendfile, capture cap, unreadable)
  * @param duplicateBytes          bytes that arrived more than once and were dropped
  * @param reorderedEvents         data events that waited behind a hole (in their own direction or the other)
  * @param parseErrors             malformed messages
@@ -33,7 +34,7 @@ package io.httpprofiler.http;
 public record PipelineStats(long events, long dataEvents, long bytes, long connections, long openConnections,
                             long shedConnections, long expiredConnections, long exchanges, long incompleteExchanges,
                             long responsesWithoutRequest, long requests, long responses, long gaps, long gapBytes,
-                            long skippedBytes, long duplicateBytes, long reorderedEvents, long parseErrors,
+                            long skippedBytes, long uncopiedBytes, long duplicateBytes, long reorderedEvents, long parseErrors,
                             long messagesLost, long nonHttpConnections, long upgrades, long pendingOverflows,
                             long bufferedBytes, long peakBufferedBytes, long refusedBufferBytes) {
 }

@@ -11,8 +11,9 @@ import java.util.ArrayList;
  * gap. When records wait and when they go is decided by the {@link TrackedConnection}, for both directions together.
  *
  * <p>A record without data is a marker from the capture side: {@code callSize} bytes at {@code position} passed without
- * being copied (skipped or capped). It turns them into a gap at once, so that the end of a message whose tail was not
- * copied is known when it happens rather than when the next bytes arrive.
+ * being copied, for the reason it gives. It turns them into a gap with that cause at once, so that the end of a message
+ * whose tail was not copied is known when it happens rather than when the next bytes arrive. Bytes missing with no
+ * record at all (a jump in position) are a gap of cause {@link GapCause#LOST}.
  */
 final class DirectionStream {
     private final Direction direction;
@@ -41,10 +42,10 @@ final class DirectionStream {
         }
         long position = event.position();
         if (position > next) {
-            gap(position, event.timestampNanos(), listener);
+            gap(position, GapCause.LOST, event.timestampNanos(), listener);
         }
         if (length == 0) {
-            gap(coveredEnd(event), event.timestampNanos(), listener);
+            gap(coveredEnd(event), GapCause.of(event.markerReason()), event.timestampNanos(), listener);
             return;
         }
         int skip = (int) (next - position);
@@ -79,7 +80,7 @@ final class DirectionStream {
     /** The connection closed with the kernel's final position for this direction; trailing lost bytes become a gap. */
     void close(long finalPosition, long timestampNanos, StreamListener listener) {
         if (finalPosition > next) {
-            gap(finalPosition, timestampNanos, listener);
+            gap(finalPosition, GapCause.LOST, timestampNanos, listener);
         }
     }
 
@@ -92,17 +93,19 @@ final class DirectionStream {
         return from >= missingFrom && to <= missingTo;
     }
 
-    private void gap(long upTo, long timestampNanos, StreamListener listener) {
+    private void gap(long upTo, GapCause cause, long timestampNanos, StreamListener listener) {
         long length = upTo - next;
         if (expectedMissing(next, upTo)) {
             counters.skippedBytes += length;
-        } else {
+        } else if (cause.isLoss()) {
             counters.gaps++;
             counters.gapBytes += length;
+        } else {
+            counters.uncopiedBytes += length;
         }
         long from = next;
         next = upTo;
-        listener.onGap(direction, from, length, timestampNanos);
+        listener.onGap(direction, from, length, cause, timestampNanos);
     }
 
     /** Where the stream stands after this record: past its bytes, or past the bytes an empty record says passed. */

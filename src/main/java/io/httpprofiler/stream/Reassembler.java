@@ -149,7 +149,8 @@ public final class Reassembler {
 
     public ReassemblyStats stats() {
         return new ReassemblyStats(counters.dataEvents, counters.bytes, counters.duplicateBytes,
-                counters.reorderedEvents, counters.gaps, counters.gapBytes, counters.skippedBytes, counters.connections,
+                counters.reorderedEvents, counters.gaps, counters.gapBytes, counters.skippedBytes,
+                counters.uncopiedBytes, counters.connections,
                 connections.size(), counters.shedConnections, counters.expiredConnections, budget.used(), budget.peak(),
                 budget.refusedBytes());
     }

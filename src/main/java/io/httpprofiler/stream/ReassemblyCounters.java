@@ -9,6 +9,7 @@ final class ReassemblyCounters {
     long gaps;
     long gapBytes;
     long skippedBytes;
+    long uncopiedBytes;
     long connections;
     long shedConnections;
     long expiredConnections;

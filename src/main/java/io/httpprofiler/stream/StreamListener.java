@@ -19,9 +19,10 @@ public interface StreamListener {
     void onData(Direction direction, byte[] data, int offset, int length, long position, long timestampNanos, int tid);
 
     /**
-     * {@code length} bytes starting at {@code position} will never be delivered (dropped, not captured, or skipped).
+     * {@code length} bytes starting at {@code position} will never be delivered; {@code cause} says whether they were
+     * lost or why they were not copied.
      */
-    void onGap(Direction direction, long position, long length, long timestampNanos);
+    void onGap(Direction direction, long position, long length, GapCause cause, long timestampNanos);
 
     /** No more callbacks follow. Everything the listener reserved from its budget is released after this returns. */
     void onEnd(StreamEnd reason, long timestampNanos);

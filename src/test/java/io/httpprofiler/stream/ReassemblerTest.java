@@ -5,6 +5,7 @@ import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.DataEvent;
 import io.httpprofiler.capture.Direction;
+import io.httpprofiler.capture.MarkerReason;
 import io.httpprofiler.capture.Role;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,10 @@ class ReassemblerTest {
     private final Map<ConnectionId, Recording> listeners = new HashMap<>();
     private final List<ConnectionId> created = new ArrayList<>();
 
-    /** Writes down every callback: data as its text, gaps as {@code [gap N]}, the end as {@code [end REASON]}. */
+    /**
+     * Writes down every callback: data as its text, lost bytes as {@code [gap N]}, bytes not copied as
+     * {@code [CAUSE N]} (e.g. {@code [SENDFILE 1000]}), the end as {@code [end REASON]}.
+     */
     private static class Recording implements StreamListener {
         final StringBuilder egress = new StringBuilder();
         final StringBuilder ingress = new StringBuilder();
@@ -53,12 +57,13 @@ class ReassemblerTest {
         }
 
         @Override
-        public void onGap(Direction direction, long position, long length, long timestampNanos) {
+        public void onGap(Direction direction, long position, long length, GapCause cause, long timestampNanos) {
             assertEquals(next[direction.ordinal()], position, "a gap must start where the stream stands");
             assertTrue(length > 0);
             next[direction.ordinal()] += length;
-            text(direction).append("[gap ").append(length).append(']');
-            calls.add(direction.name().charAt(0) + ":[gap " + length + "]");
+            String gap = "[" + (cause == GapCause.LOST ? "gap" : cause.name()) + " " + length + "]";
+            text(direction).append(gap);
+            calls.add(direction.name().charAt(0) + ":" + gap);
         }
 
         @Override
@@ -360,18 +365,41 @@ class ReassemblerTest {
         assertEquals(0, reassembler.stats().reorderedEvents());
     }
 
+    private static DataEvent marker(long position, long bytes, MarkerReason reason, long millis) {
+        return new DataEvent(millis * MS, A, 1, EGRESS, position, bytes, new byte[0], reason);
+    }
+
     @Test
-    void anEmptyRecordMarksBytesThatPassedUncopied() {
+    void anEmptyRecordMarksBytesThatPassedUncopiedWithItsReason() {
         Reassembler reassembler = reassembler(settings());
         reassembler.accept(data(A, EGRESS, 0, "head", 1));
-        reassembler.accept(new DataEvent(2 * MS, A, 1, EGRESS, 4, 1000, new byte[0]));
-        assertEquals("head[gap 1000]", listeners.get(A).egress.toString(), "known at once, not at the next record");
+        reassembler.accept(marker(4, 1000, MarkerReason.SENDFILE, 2));
+        assertEquals("head[SENDFILE 1000]", listeners.get(A).egress.toString(), "known at once, not at the next record");
         reassembler.accept(data(A, EGRESS, 1004, "next", 3));
-        reassembler.accept(new DataEvent(4 * MS, A, 1, EGRESS, 1010, 10, new byte[0]));
+        reassembler.accept(marker(1010, 10, MarkerReason.CAPTURE_LIMIT, 4));
         reassembler.accept(data(A, EGRESS, 1008, "xy", 4));
-        assertEquals("head[gap 1000]nextxy[gap 10]", listeners.get(A).egress.toString(), "in order after a hold");
-        reassembler.accept(new DataEvent(5 * MS, A, 1, EGRESS, 0, 20, new byte[0]));
-        assertEquals("head[gap 1000]nextxy[gap 10]", listeners.get(A).egress.toString(), "stale marker ignored");
+        assertEquals("head[SENDFILE 1000]nextxy[CAPTURE_LIMIT 10]", listeners.get(A).egress.toString(),
+                "in order after a hold");
+        reassembler.accept(marker(0, 20, MarkerReason.SENDFILE, 5));
+        assertEquals("head[SENDFILE 1000]nextxy[CAPTURE_LIMIT 10]", listeners.get(A).egress.toString(),
+                "stale marker ignored");
+        assertEquals(0, reassembler.stats().gaps(), "nothing was lost");
+        assertEquals(0, reassembler.stats().gapBytes());
+        assertEquals(1010, reassembler.stats().uncopiedBytes());
+    }
+
+    @Test
+    void aPositionJumpIsLostEvenRightBeforeAMarker() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, EGRESS, 0, "head", 1));
+        reassembler.accept(marker(10, 100, MarkerReason.UNREADABLE, 2)); // bytes 4..10: no record says why
+        reassembler.accept(marker(110, 5, MarkerReason.SKIPPED, 3));
+        reassembler.accept(marker(115, 7, MarkerReason.NONE, 4)); // a reason this build does not know: not trusted
+        reassembler.accept(new ConnectionClosed(5 * MS, A, 1, 122, 0)); // gives up on the hole at 4
+        assertEquals("head[gap 6][UNREADABLE 100][SKIPPED 5][gap 7]", listeners.get(A).egress.toString());
+        assertEquals(2, reassembler.stats().gaps());
+        assertEquals(13, reassembler.stats().gapBytes());
+        assertEquals(105, reassembler.stats().uncopiedBytes());
     }
 
     @Test
