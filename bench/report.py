@@ -172,7 +172,8 @@ def summarize(runs_csv, out_dir):
             "completeness": recorded / completed if completed else float("nan"),
             "client_completeness": client_recorded / completed if completed else float("nan"),
             "ring_full_records": sum(max(0, r["ring_full_records"]) for r in on),
-            "gap_bytes_unexplained": sum(max(0, r["gap_bytes"] - r["not_copied_bytes"]) for r in on),
+            # The totals line's gaps count lost bytes only (not copied ones are apart): no subtraction needed.
+            "gap_bytes_unexplained": sum(max(0, r["gap_bytes"]) for r in on),
             "wrong_size": sum(r["server_wrong"] + r["client_wrong"] for r in on),
             "paced_rps_without": median([r["rps"] for r in pa]), "paced_rps_with": median([r["rps"] for r in pb]),
             "workload_cpu_s_per_10k_without": per10k(pa, "workload_cpu_s"),
@@ -311,9 +312,9 @@ def results_md(out_dir, target, setup):
         "median of the pairs' ratios (range in brackets). Completeness counts nginx-side exchanges in the JSON Lines with "
         "status 200 and the exact `body_size`, over the requests wrk completed (warm-up included); a few requests still "
         "in flight when wrk stops are answered by nginx but not counted by wrk, so it can exceed 100% by a hair. Drops "
-        "come from the profiler's totals line (ring buffer full; capture gaps not explained by sendfile or skipped "
-        "bytes). 'Wrong size' counts exchanges without the exact body size; without drops those are the exchanges "
-        "still in flight when the profiler is stopped (one per connection at most, reported as incomplete).",
+        "come from the profiler's totals line (ring buffer full; bytes lost in capture gaps, which sendfile and "
+        "skipped bytes are not). 'Wrong size' counts exchanges without the exact body size; without drops those are "
+        "the exchanges still in flight when the profiler is stopped (one per connection at most, reported as incomplete).",
         "",
         f"Fixed rate: wrk paced by `bench/pace.lua` at {setup.get('rate', '10000')} req/s offered, "
         f"{setup.get('rate_pairs', '2')} pairs; CPU seconds per 10k requests from /proc/PID/stat (nginx + wrk + "

@@ -177,6 +177,8 @@ final class Session {
                 .append(", connections ").append(s.connections())
                 .append(", drops: ring full ").append(k.ringFullRecords()).append(" records/")
                 .append(k.ringFullBytes()).append(" bytes")
+                // Lost bytes only (position jumps no record explains); bytes the kernel marked as not copied
+                // (capture cap, sendfile, past --max-body) are "not copied", unreadable ones "unreadable".
                 .append(", gaps ").append(s.gaps()).append('/').append(s.gapBytes()).append(" bytes")
                 .append(", not copied ").append(k.cappedBytes() + k.skippedBytes()).append(" bytes")
                 .append(", parse errors ").append(s.parseErrors())

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -12,6 +13,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -216,7 +218,44 @@ class CaptureEndToEndTest {
             assertEquals(body.length - keep, markers.stream().mapToLong(DataEvent::callSize).sum(),
                     "markers announce every byte left out: " + markers);
             assertEquals(body.length - keep, capture.probe().counters().skippedBytes(), "counted as skipped");
+            assertTrue(markers.stream().allMatch(m -> m.markerReason() == MarkerReason.SKIPPED), "why: " + markers);
+            assertTrue(egress.stream().filter(r -> r.data().length > 0)
+                    .allMatch(r -> r.markerReason() == MarkerReason.NONE), "data records carry no reason");
             assertEndpointCaptured(events, pair.client()); // the reading side keeps everything (128-byte reads)
+        }
+    }
+
+    /**
+     * nginx's static files: a head written, then the file sent with sendfile(2). The file's bytes are never in user
+     * memory: one marker says so (and why), at the right position, and nothing is counted as lost.
+     */
+    @Test
+    void sendfileBytesAreMarkedAsSentWithSendfile(@TempDir Path dir) throws Exception {
+        startCapture(LiveCapture.settingsForThisProcess());
+        byte[] file = new byte[10_000];
+        new Random(5).nextBytes(file);
+        Path path = Files.write(dir.resolve("page.bin"), file);
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int total = head.length + file.length;
+        try (Loopback pair = Loopback.channels(LOOPBACK)) {
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> pair.client().receive(total, 64 * 1024));
+            pair.server().send(head);
+            pair.server().sendFile(path);
+            assertArrayEquals(Endpoint.concat(head, file), reader.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            pair.client().close();
+            pair.server().close();
+            List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
+
+            List<DataEvent> egress = records(events, idOf(events, pair.server()), Direction.EGRESS);
+            assertArrayEquals(head, egress.get(0).data());
+            assertEquals(MarkerReason.NONE, egress.get(0).markerReason());
+            List<DataEvent> markers = egress.subList(1, egress.size());
+            assertTrue(markers.stream().allMatch(m -> m.data().length == 0
+                    && m.markerReason() == MarkerReason.SENDFILE), "only sendfile markers follow: " + markers);
+            assertEquals(head.length, markers.get(0).position(), "the file's bytes follow the head");
+            assertEquals(file.length, markers.stream().mapToLong(DataEvent::callSize).sum(), "every file byte");
+            assertEquals(0, capture.probe().counters().ringFullRecords());
+            assertEndpointCaptured(events, pair.client()); // the reading side sees every byte
         }
     }
 

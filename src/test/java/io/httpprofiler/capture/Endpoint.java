@@ -5,7 +5,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -82,6 +85,22 @@ final class Endpoint implements AutoCloseable {
                 byte[] moved = new byte[n];
                 direct.get(at, moved);
                 transcript.sent(moved, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends a file's bytes with sendfile(2) (FileChannel.transferTo to a socket): they never pass through user memory. */
+    void sendFile(Path file) {
+        requireChannel();
+        try (FileChannel in = FileChannel.open(file)) {
+            long size = in.size();
+            byte[] bytes = Files.readAllBytes(file);
+            for (long done = 0; done < size; ) {
+                int n = (int) in.transferTo(done, size - done, channel);
+                transcript.sent(bytes, (int) done, n);
+                done += n;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
