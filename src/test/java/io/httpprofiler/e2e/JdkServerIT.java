@@ -359,8 +359,9 @@ class JdkServerIT {
             assertNoNotes(record);
             TranscriptBlocks.Block block = block(record);
             block.assertContains("     Body (" + expected.length() + " bytes):\n       part 1 of 3 for " + target
-                    + "\n       part 2 of 3 for " + target + "\n       part 3 of 3 for " + target + "\n");
+                    + "\n       part 2 of 3 for " + target + "\n       part 3 of 3 for " + target);
             block.assertLacks("\n       0\n"); // no chunk framing in the preview
+            block.assertLacks(target + "\n       \n"); // the body's final line feed ends its last line, nothing more
         }
     }
 
