@@ -1,6 +1,6 @@
 # bench/run.sh: gnuplot -e "datafile='...'; outfile='...'" bench/chart.gp
 # datafile columns: label rps_without rps_with ratio cpu_without cpu_with line1 line2 (see report.py summarize)
-set terminal pngcairo size 1200,860 font "sans,10"
+set terminal pngcairo size 1700,900 font "sans,9"
 set output outfile
 set multiplot layout 2,1 title "http-profiler beside nginx + wrk: 2 cores shared by all three, loopback, 32 keep-alive connections"
 set style data histograms

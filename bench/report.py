@@ -250,8 +250,9 @@ def summarize(runs_csv, out_dir):
                 line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else f"{s['traced']} side only"
                 label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "64k" else f" max-body {s['max_body']}") \
                     + ("" if s["traced"] == "both" else f" {s['traced']} only")
-            f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']:.3f} "
-                    f"{s['workload_cpu_s_per_10k_without']:.4f} {s['workload_cpu_s_per_10k_with']:.4f} "
+            # Full precision: the chart rounds its labels itself and must agree with summary.md's.
+            f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']!r} "
+                    f"{s['workload_cpu_s_per_10k_without']!r} {s['workload_cpu_s_per_10k_with']!r} "
                     f"\"{line1}\" \"{line2}\"\n")
 
 
