@@ -4,6 +4,7 @@ import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.DataEvent;
 import io.httpprofiler.capture.Direction;
+import io.httpprofiler.capture.MarkerReason;
 import io.httpprofiler.http.EventScript.Splitter;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.httpprofiler.http.DamagedConversation.serverEvents;
+import static io.httpprofiler.http.DamagedConversation.threeExchanges;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,33 +26,9 @@ class GapTest {
 
     private static final String BODY_1000 = "0123456789".repeat(100);
 
-    private static Conversation threeExchanges(String secondResponse) {
-        return new Conversation()
-                .request(Fixtures.request("GET", "/1", "", "Host: x"))
-                .response(Fixtures.response("200 OK", "A"))
-                .request(Fixtures.request("GET", "/2", "", "Host: x"))
-                .response(secondResponse)
-                .request(Fixtures.request("GET", "/3", "", "Host: x"))
-                .response(Fixtures.response("200 OK", "C"));
-    }
-
-    /**
-     * The events of the conversation with the record {@code dropped} of turn {@code turn} (cut at {@code cuts}) lost.
-     */
+    /** The conversation's events with the record {@code dropped} of turn {@code turn} (cut at {@code cuts}) lost. */
     private static List<CaptureEvent> losing(Conversation conversation, int turn, int dropped, int... cuts) {
-        EventScript script = EventScript.server(7);
-        List<CaptureEvent> events = new ArrayList<>();
-        events.add(script.opened());
-        List<List<DataEvent>> turns = script.records(conversation, Splitter.cuts(turn, cuts));
-        for (int t = 0; t < turns.size(); t++) {
-            for (int r = 0; r < turns.get(t).size(); r++) {
-                if (t != turn || r != dropped) {
-                    events.add(turns.get(t).get(r));
-                }
-            }
-        }
-        events.add(script.closed(conversation));
-        return events;
+        return serverEvents(conversation, MarkerReason.NONE, turn, dropped, cuts);
     }
 
     private static Recorder run(List<CaptureEvent> events) {

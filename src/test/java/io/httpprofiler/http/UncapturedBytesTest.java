@@ -1,15 +1,14 @@
 package io.httpprofiler.http;
 
 import io.httpprofiler.capture.CaptureEvent;
-import io.httpprofiler.capture.DataEvent;
 import io.httpprofiler.capture.MarkerReason;
-import io.httpprofiler.http.EventScript.Splitter;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
+import static io.httpprofiler.http.DamagedConversation.serverEvents;
+import static io.httpprofiler.http.DamagedConversation.threeExchanges;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,46 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UncapturedBytesTest {
     private static final long LAG = PipelineSettings.DEFAULT_REORDER_WINDOW.toNanos() + 1;
     private static final String BODY_1000 = "0123456789".repeat(100);
-
-    private static Conversation threeExchanges(String secondRequest, String secondResponse) {
-        return new Conversation()
-                .request(Fixtures.request("GET", "/1", "", "Host: x"))
-                .response(Fixtures.response("200 OK", "A"))
-                .request(secondRequest)
-                .response(secondResponse)
-                .request(Fixtures.request("GET", "/3", "", "Host: x"))
-                .response(Fixtures.response("200 OK", "C"));
-    }
-
-    private static Conversation threeExchanges(String secondResponse) {
-        return threeExchanges(Fixtures.request("GET", "/2", "", "Host: x"), secondResponse);
-    }
-
-    /**
-     * The server side's events of the conversation, turn {@code turn} cut at {@code cuts}, with its record
-     * {@code marked} replaced by a marker for {@code reason} (what the kernel sends for bytes it did not copy); with
-     * {@link MarkerReason#NONE} the record is left out without a trace instead, as a full ring buffer loses it.
-     */
-    private static List<CaptureEvent> marking(Conversation conversation, MarkerReason reason, int turn, int marked,
-                                              int... cuts) {
-        EventScript script = EventScript.server(7);
-        List<CaptureEvent> events = new ArrayList<>();
-        events.add(script.opened());
-        List<List<DataEvent>> turns = script.records(conversation, Splitter.cuts(turn, cuts));
-        for (int t = 0; t < turns.size(); t++) {
-            for (int r = 0; r < turns.get(t).size(); r++) {
-                DataEvent record = turns.get(t).get(r);
-                if (t != turn || r != marked) {
-                    events.add(record);
-                } else if (reason != MarkerReason.NONE) {
-                    events.add(new DataEvent(record.timestampNanos(), record.connection(), record.tid(),
-                            record.direction(), record.position(), record.data().length, new byte[0], reason));
-                }
-            }
-        }
-        events.add(script.closed(conversation));
-        return events;
-    }
 
     private static Recorder run(PipelineSettings settings, List<CaptureEvent> events) {
         Recorder recorder = new Recorder(settings).feedExpiring(events, LAG);
@@ -77,7 +36,7 @@ class UncapturedBytesTest {
     @Test
     void aBodySentWithSendfileGetsOneNoteSayingSo() {
         String response = Fixtures.response("200 OK", BODY_1000);
-        Recorder recorder = run(marking(threeExchanges(response), MarkerReason.SENDFILE, 3, 1,
+        Recorder recorder = run(serverEvents(threeExchanges(response), MarkerReason.SENDFILE, 3, 1,
                 response.length() - 1000));
         assertEquals(3, recorder.exchanges.size(), recorder.describe());
         Exchange second = recorder.exchanges.get(1);
@@ -99,7 +58,7 @@ class UncapturedBytesTest {
     @Test
     void theSameBytesLostAreACaptureGap() {
         String response = Fixtures.response("200 OK", BODY_1000);
-        Recorder recorder = run(marking(threeExchanges(response), MarkerReason.NONE, 3, 1,
+        Recorder recorder = run(serverEvents(threeExchanges(response), MarkerReason.NONE, 3, 1,
                 response.length() - 1000));
         assertEquals(List.of("capture gap in response body: 1000 bytes missing"), recorder.exchanges.get(1).notes());
         assertEquals(List.of(), recorder.exchanges.get(2).notes());
@@ -109,7 +68,7 @@ class UncapturedBytesTest {
     @Test
     void bytesPastThePerCallCaptureLimitAreSaidToBe() {
         String response = Fixtures.response("200 OK", BODY_1000);
-        Recorder recorder = run(marking(threeExchanges(response), MarkerReason.CAPTURE_LIMIT, 3, 1,
+        Recorder recorder = run(serverEvents(threeExchanges(response), MarkerReason.CAPTURE_LIMIT, 3, 1,
                 response.length() - 700));
         Exchange second = recorder.exchanges.get(1);
         assertEquals(300, second.response().body().keptBytes());
@@ -122,7 +81,7 @@ class UncapturedBytesTest {
     @Test
     void unreadableRequestBodyBytesAreSaidToBe() {
         String request = Fixtures.request("POST", "/2", BODY_1000, "Host: x");
-        Recorder recorder = run(marking(threeExchanges(request, Fixtures.response("200 OK", "B")),
+        Recorder recorder = run(serverEvents(threeExchanges(request, Fixtures.response("200 OK", "B")),
                 MarkerReason.UNREADABLE, 2, 1, request.length() - 1000));
         Exchange second = recorder.exchanges.get(1);
         assertEquals(1000, second.request().body().size());
@@ -135,7 +94,7 @@ class UncapturedBytesTest {
     void bytesSkippedPastMaxBodyAreOnlyNotKept() {
         String response = Fixtures.response("200 OK", BODY_1000);
         PipelineSettings settings = PipelineSettings.defaults().withMaxBody(100);
-        Recorder recorder = run(settings, marking(threeExchanges(response), MarkerReason.SKIPPED, 3, 1,
+        Recorder recorder = run(settings, serverEvents(threeExchanges(response), MarkerReason.SKIPPED, 3, 1,
                 response.length() - 900));
         Exchange second = recorder.exchanges.get(1);
         assertEquals(100, second.response().body().keptBytes());
@@ -146,7 +105,7 @@ class UncapturedBytesTest {
     /** A whole request not captured: the pairing after it is inferred, and says why without claiming a loss. */
     @Test
     void aWholeMessageNotCapturedInfersThePairingWithoutACaptureGap() {
-        Recorder recorder = run(marking(threeExchanges(Fixtures.response("200 OK", "B")),
+        Recorder recorder = run(serverEvents(threeExchanges(Fixtures.response("200 OK", "B")),
                 MarkerReason.CAPTURE_LIMIT, 2, 0));
         assertEquals(3, recorder.exchanges.size(), recorder.describe());
         Exchange orphan = recorder.exchanges.get(1);
@@ -161,7 +120,7 @@ class UncapturedBytesTest {
     void chunkFramingNotCapturedCutsTheResponseWithoutACaptureGap() {
         String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n";
         int secondChunk = chunked.indexOf("world");
-        Recorder recorder = run(marking(threeExchanges(chunked), MarkerReason.CAPTURE_LIMIT, 3, 1, secondChunk - 5,
+        Recorder recorder = run(serverEvents(threeExchanges(chunked), MarkerReason.CAPTURE_LIMIT, 3, 1, secondChunk - 5,
                 secondChunk + 2));
         assertEquals(3, recorder.exchanges.size(), recorder.describe());
         Exchange cut = recorder.exchanges.get(1);
