@@ -420,17 +420,31 @@ struct {
 	__type(value, struct payload_cursor);
 } cursors SEC(".maps");
 
+/* The counter that totals the bytes of markers with this reason (sendfile bytes count as capped: never copyable). */
+static __always_inline __u32 marker_counter(__u64 reason)
+{
+	if (reason == MARKER_SKIPPED)
+		return COUNTER_SKIPPED_BYTES;
+	if (reason == MARKER_UNREADABLE)
+		return COUNTER_UNREADABLE_BYTES;
+	return COUNTER_CAPPED_BYTES;
+}
+
 /*
  * A DATA record without payload: `bytes` bytes at `position` moved but are not copied, and `reason` (enum
  * marker_reason) says why. User space learns the extent at once instead of at the next record, and can tell bytes not
- * copied by design from bytes lost (those leave no record at all, only a jump in position).
+ * copied by design from bytes lost (those leave no record at all, only a jump in position). The bytes are counted here,
+ * under their reason's counter, so no caller counts them itself.
  */
 __noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags, __u64 reason)
 {
 	__u32 zero = 0;
+	if (bytes == 0)
+		return 0;
+	count(marker_counter(reason), bytes);
 	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
 	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
-	if (!buf || !c || bytes == 0)
+	if (!buf || !c)
 		return 0;
 	buf->header.position = position;
 	buf->header.data_len = 0;
@@ -497,7 +511,6 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 			/* Send what came before, then say the unreadable bytes were not copied (not lost). */
 			flush_record(position + c->done - c->gathered, c->gathered, flags);
 			c->gathered = 0;
-			count(COUNTER_UNREADABLE_BYTES, chunk);
 			emit_marker(position + c->done, chunk, flags, MARKER_UNREADABLE);
 		}
 		c->base += chunk;
@@ -509,8 +522,6 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 		/* The uncopied tail: up to the cap's end, then the part in a skip range (each marker says which). */
 		__u64 skipped = c->tail_skip < len - c->done ? c->tail_skip : len - c->done;
 		__u64 capped = len - c->done - skipped;
-		count(COUNTER_SKIPPED_BYTES, skipped);
-		count(COUNTER_CAPPED_BYTES, capped);
 		emit_marker(position + c->done, capped, flags, MARKER_CAPTURE_LIMIT);
 		emit_marker(position + c->done + capped, skipped, flags, MARKER_SKIPPED);
 	}
@@ -748,7 +759,6 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	__u64 flags = ring_flags(cfg, len + sizeof(struct probe_event));
 	c->call_size = call_size;
 	if (uncopied != MARKER_NONE) {
-		count(uncopied == MARKER_SENDFILE ? COUNTER_CAPPED_BYTES : COUNTER_UNREADABLE_BYTES, len);
 		emit_marker(position, len, flags, uncopied);
 		return;
 	}
@@ -767,10 +777,7 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 		else if (range->until >= position + len)
 			copy_end = range->from - position;
 	}
-	if (skipped) {
-		count(COUNTER_SKIPPED_BYTES, skipped);
-		emit_marker(position, skipped, flags, MARKER_SKIPPED);
-	}
+	emit_marker(position, skipped, flags, MARKER_SKIPPED);
 	c->done = skipped;
 	c->limit = copy_end;
 	c->tail_skip = len - copy_end;
