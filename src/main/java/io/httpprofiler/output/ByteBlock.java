@@ -52,6 +52,22 @@ abstract class ByteBlock {
         length += n;
     }
 
+    /**
+     * A char of U+0080 to U+FFFF that is not a surrogate, as its two or three UTF-8 bytes at {@code out[at]}; returns
+     * the index past them. Both writers' char loops encode all such chars alike and differ only in the rest.
+     */
+    protected static int putNonAsciiBmp(byte[] out, int at, char c) {
+        if (c < 0x800) {
+            out[at] = (byte) (0xc0 | c >> 6);
+            out[at + 1] = (byte) (0x80 | c & 0x3f);
+            return at + 2;
+        }
+        out[at] = (byte) (0xe0 | c >> 12);
+        out[at + 1] = (byte) (0x80 | c >> 6 & 0x3f);
+        out[at + 2] = (byte) (0x80 | c & 0x3f);
+        return at + 3;
+    }
+
     /** Our own ASCII (labels, numbers, timestamps): one byte per char, nothing to check. */
     protected final void putAscii(CharSequence text) {
         int n = text.length();

@@ -108,15 +108,10 @@ final class JsonLine extends ByteBlock {
                 } else {
                     at = escape(out, at, c, escape);
                 }
-            } else if (c < 0x800) {
-                out[at++] = (byte) (0xc0 | c >> 6);
-                out[at++] = (byte) (0x80 | c & 0x3f);
             } else if (Character.isSurrogate(c)) {
                 at = unicodeEscape(out, at, c);
             } else {
-                out[at++] = (byte) (0xe0 | c >> 12);
-                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
-                out[at++] = (byte) (0x80 | c & 0x3f);
+                at = putNonAsciiBmp(out, at, c);
             }
         }
         out[at++] = '"';

@@ -66,9 +66,6 @@ final class Utf8Block extends ByteBlock {
             char c = chars[i];
             if (c < 0x80) {
                 out[at++] = SHOWN_ASCII[c];
-            } else if (c < 0x800) {
-                out[at++] = (byte) (0xc0 | c >> 6);
-                out[at++] = (byte) (0x80 | c & 0x3f);
             } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
                 int codePoint = Character.toCodePoint(c, chars[++i]);
                 out[at++] = (byte) (0xf0 | codePoint >> 18);
@@ -78,9 +75,7 @@ final class Utf8Block extends ByteBlock {
             } else if (Character.isSurrogate(c)) {
                 out[at++] = SAFE;
             } else {
-                out[at++] = (byte) (0xe0 | c >> 12);
-                out[at++] = (byte) (0x80 | c >> 6 & 0x3f);
-                out[at++] = (byte) (0x80 | c & 0x3f);
+                at = putNonAsciiBmp(out, at, c);
             }
         }
         length = at;
