@@ -1,5 +1,6 @@
 package io.httpprofiler.http;
 
+import io.httpprofiler.stream.GapCause;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,11 +13,8 @@ final class PendingRequest {
     final long startNanos;
     final int tid;
     final List<String> notes = new ArrayList<>(2);
-    /**
-     * Requests may be missing just before this one: the note a pairing inferred because of it carries
-     * ({@link Notes#CAPTURE_GAP} or {@link Notes#PAIRING_INFERRED}); null if none are.
-     */
-    String followsLoss;
+    /** Requests may be missing just before this one, for this cause; null if none are. */
+    GapCause followsLoss;
     /** Its exchange has been delivered (the response can complete before the request's body has). */
     boolean emitted;
 

@@ -16,10 +16,10 @@ import java.util.function.Consumer;
 final class PendingRequests {
     private final ArrayDeque<PendingRequest> queue = new ArrayDeque<>();
     private final int capacity;
-    /** Requests may be missing; the note for a pairing inferred because of it, or null. */
-    private String requestsLost;
-    /** Responses may be missing; the note for a pairing inferred because of it, or null. */
-    private String responsesLost;
+    /** Requests may be missing, for this cause; null if none are. */
+    private GapCause requestsLost;
+    /** Responses may be missing, for this cause; null if none are. */
+    private GapCause responsesLost;
     /** Responses still to come for requests pushed out at capacity: they are read but not paired. */
     private int evictedAwaitingResponse;
 
@@ -41,16 +41,16 @@ final class PendingRequests {
     }
 
     void requestsLost(GapCause cause) {
-        requestsLost = stronger(requestsLost, Notes.pairingInferred(cause));
+        requestsLost = stronger(requestsLost, cause);
     }
 
     void responsesLost(GapCause cause) {
-        responsesLost = stronger(responsesLost, Notes.pairingInferred(cause));
+        responsesLost = stronger(responsesLost, cause);
     }
 
     /** A loss outweighs bytes not captured: once any were lost, the pairing note says so. */
-    private static String stronger(String noted, String added) {
-        return noted == null || added.equals(Notes.CAPTURE_GAP) ? added : noted;
+    private static GapCause stronger(GapCause noted, GapCause added) {
+        return noted == null || added.isLoss() ? added : noted;
     }
 
     /** Whether the response starting now answers a request pushed out at capacity; if so it takes that place. */
@@ -69,18 +69,20 @@ final class PendingRequests {
      */
     PendingRequest match(long responseStartNanos, int responseTid, Consumer<PendingRequest> responseLost) {
         if (responsesLost != null) {
-            String note = responsesLost;
+            String note = Notes.pairingInferred(responsesLost);
             responsesLost = null;
             evictedAwaitingResponse = 0;
             return matchAfterLostResponses(responseStartNanos, responseTid, note, responseLost);
         }
         PendingRequest first = queue.peekFirst();
         if (first == null || first.startNanos > responseStartNanos) {
+            GapCause missingBefore = requestsLost != null ? requestsLost : first != null ? first.followsLoss : null;
             return notSeen(responseStartNanos, responseTid,
-                    requestsLost != null ? requestsLost : first != null ? first.followsLoss : null);
+                    missingBefore == null ? null : Notes.pairingInferred(missingBefore));
         }
         if (first.followsLoss != null) {
-            first.notes.add(first.followsLoss); // the response may as well answer a request missing before this one
+            // the response may as well answer a request missing before this one
+            first.notes.add(Notes.pairingInferred(first.followsLoss));
         }
         return queue.pollFirst();
     }
