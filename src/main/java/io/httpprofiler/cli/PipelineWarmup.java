@@ -4,11 +4,14 @@ import io.httpprofiler.bpf.RingBuffer;
 import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.http.BodySkipListener;
+import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.ExchangeSink;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.output.JsonLinesWriter;
 import io.httpprofiler.output.TranscriptWriter;
+import io.httpprofiler.redact.ExchangeRedactor;
+import io.httpprofiler.redact.RedactionRules;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -87,7 +90,9 @@ final class PipelineWarmup implements Callable<PipelineWarmup.Result> {
             Outputs.Batch jsonBatch = new Outputs.Batch(OutputStream.nullOutputStream());
             TranscriptWriter transcript = new TranscriptWriter(transcriptBatch);
             JsonLinesWriter json = new JsonLinesWriter(jsonBatch);
-            return exchange -> {
+            ExchangeRedactor redactor = new ExchangeRedactor(RedactionRules.defaults());
+            return captured -> {
+                Exchange exchange = redactor.redact(captured);
                 transcript.accept(exchange);
                 json.accept(exchange);
                 written[0]++;
