@@ -16,13 +16,16 @@ import java.util.TreeSet;
  * {@code access_token}, {@code accessToken} and {@code user[password]} all hold the word they should); it is secret
  * when one of its words is in {@link #FIELD_WORDS}, when two adjacent words read {@code api key}, or when the whole
  * name is one added with {@code --redact-field} (without regard to case). Whole words, not substrings: {@code
- * prompt_tokens} (a count) stays, {@code csrf_token} goes.
+ * prompt_tokens} (a count) stays, {@code csrf_token} goes. A name whose last word says it describes the secret rather
+ * than holds it ({@link #DESCRIBING_WORDS}: {@code token_type}, {@code token_type_hint}, {@code password_policy}) stays.
  */
 public record RedactionRules(Set<String> headers, Set<String> fields) {
     public static final List<String> DEFAULT_HEADERS = List.of("authorization", "proxy-authorization", "cookie",
             "set-cookie", "x-api-key", "x-auth-token");
     public static final List<String> HEADER_NAME_PARTS = List.of("token", "secret", "password", "api-key");
     public static final List<String> FIELD_WORDS = List.of("password", "passwd", "secret", "token", "apikey");
+    public static final List<String> DESCRIBING_WORDS = List.of("type", "hint", "count", "expires", "expiry", "ttl",
+            "length", "endpoint", "url", "uri", "policy");
 
     public RedactionRules {
         headers = lowerCase(headers);
@@ -61,6 +64,9 @@ public record RedactionRules(Set<String> headers, Set<String> fields) {
             return true;
         }
         List<String> words = words(name);
+        if (words.size() > 1 && DESCRIBING_WORDS.contains(words.get(words.size() - 1))) {
+            return false;
+        }
         for (int i = 0; i < words.size(); i++) {
             String word = words.get(i);
             if (FIELD_WORDS.contains(word)) {

@@ -31,7 +31,7 @@ class RedactorTest {
             assertTrue(rules.isSecretField(secret), secret);
         }
         for (String plain : List.of("username", "prompt_tokens", "tokens", "passage", "key", "api", "email",
-                "secretary", "")) {
+                "secretary", "", "token_type", "token_type_hint", "tokenExpiry", "password_policy")) {
             assertFalse(rules.isSecretField(plain), plain);
         }
         RedactionRules extra = RedactionRules.withExtra(List.of("X-Session"), List.of("pin"));
