@@ -1,33 +1,40 @@
-// Validates each HAR file given with har-validator (the HAR 1.2 JSON schema), then hands them all to a real consumer,
-// har-to-openapi, and prints the OpenAPI document's paths with their methods, one "METHOD /path" per line.
-// Exit 1 with the validator's errors when a file is not valid HAR. Used by HarIT; also handy by hand:
-//   node test/har/check-har.mjs traces/http-trace.har
-import { readFileSync } from "node:fs";
+// Checks HAR files with third-party tools: each file given must pass har-validator (the HAR 1.2 JSON schema) and
+// har-to-k6's own validation, then all are handed to har-to-k6, a real consumer, which turns them into a k6 load-test
+// script. Prints "valid FILE: N entries" per file, then one "METHOD URL" per request in the script. Exit 1 with the
+// tools' errors when a file is not valid HAR. Used by HarIT; by hand: node test/har/check-har.mjs traces/http-trace.har
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { generateSpec } from "har-to-openapi";
 
 const require = createRequire(import.meta.url);
-const validate = require("har-validator");
+const harValidator = require("har-validator");
+const harToK6 = require("har-to-k6");
 
-const hars = [];
-for (const file of process.argv.slice(2)) {
+let scriptOut = null;
+const files = [];
+for (const arg of process.argv.slice(2)) {
+  if (arg.startsWith("--k6-script=")) scriptOut = arg.slice("--k6-script=".length);
+  else files.push(arg);
+}
+const entries = [];
+let creator;
+for (const file of files) {
   const har = JSON.parse(readFileSync(file, "utf8"));
   try {
-    await validate.har(har);
+    await harValidator.har(har);
+    harToK6.validate(har);
   } catch (e) {
     console.error(`${file}: not valid HAR: ${JSON.stringify(e.errors ?? e.message)}`);
     process.exit(1);
   }
   console.log(`valid ${file}: ${har.log.entries.length} entries`);
-  hars.push(har);
+  creator = har.log.creator;
+  entries.push(...har.log.entries);
 }
-const spec = await generateSpec(hars, { relaxedMethods: true, relaxedContentTypeJsonParse: true });
-const doc = spec.spec;
-console.log(`openapi ${doc.openapi}: ${Object.keys(doc.paths ?? {}).length} paths`);
-for (const [path, item] of Object.entries(doc.paths ?? {})) {
-  for (const method of Object.keys(item)) {
-    if (["get", "put", "post", "delete", "patch", "head", "options"].includes(method)) {
-      console.log(`${method.toUpperCase()} ${path}`);
-    }
-  }
+const { main } = await harToK6.liHARToK6Script({ log: { version: "1.2", creator, entries } });
+if (scriptOut) writeFileSync(scriptOut, main);
+const calls = [...main.matchAll(/http\.(get|post|put|patch|del|head|options|request)\(\s*(?:'([A-Z]+)',\s*)?'([^']*)'/g)];
+console.log(`k6 script: ${main.length} bytes, ${calls.length} requests`);
+for (const [, fn, method, url] of calls) {
+  const name = fn === "del" ? "DELETE" : fn === "request" ? method : fn.toUpperCase();
+  console.log(`${name} ${url}`);
 }
