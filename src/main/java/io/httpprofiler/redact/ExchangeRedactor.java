@@ -21,6 +21,7 @@ import java.util.Locale;
  * <p>Not thread-safe: one per output thread.
  */
 public final class ExchangeRedactor {
+    private final RedactionRules rules;
     private final HeaderValues headerValues;
     private final FormFields form;
     private final JsonFields json;
@@ -32,6 +33,7 @@ public final class ExchangeRedactor {
     private long withheldBodies;
 
     public ExchangeRedactor(RedactionRules rules) {
+        this.rules = rules;
         this.form = new FormFields(rules);
         this.json = new JsonFields(rules);
         this.headerValues = new HeaderValues(rules, form);
@@ -61,7 +63,8 @@ public final class ExchangeRedactor {
         int before = count.values;
         long withheldBefore = withheldBodies;
         String target = request.target();
-        String redactedTarget = target.indexOf('?') < 0 ? null : headerValues.redact(":path", target, count);
+        String redactedTarget = target.indexOf('?') < 0 && target.indexOf('@') < 0 ? null
+                : headerValues.redact(":path", target, count);
         List<HttpHeader> headers = headers(request.headers());
         List<HttpHeader> trailers = headers(request.trailers());
         Body body = body(request.body(), request.headers());
@@ -108,9 +111,27 @@ public final class ExchangeRedactor {
     private boolean mayNeedLook(List<HttpHeader> headers, int index) {
         if (headers instanceof HeaderFields fields) {
             int shared = fields.sharedName(index);
-            return shared >= 0 ? sharedNeedsLook[shared] : needsLook(fields.name(index));
+            if (shared >= 0) {
+                return sharedNeedsLook[shared];
+            }
+            if (fields.isAscii()) { // judged on the bytes: no String per header
+                byte[] text = fields.text();
+                int from = fields.nameStart(index);
+                int to = fields.nameEnd(index);
+                return rules.isSecretHeader(text, from, to) || holdsUrl(text, from, to);
+            }
+            return needsLook(fields.name(index));
         }
         return needsLook(headers.get(index).name());
+    }
+
+    private static boolean holdsUrl(byte[] text, int from, int to) {
+        for (String name : HeaderValues.URL_HEADERS) {
+            if (AsciiNames.equalsIgnoreCase(text, from, to, name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean needsLook(String name) {

@@ -1,11 +1,13 @@
 package io.httpprofiler.redact;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Redacts one header value, keeping what helps debugging and gives nothing away: the scheme of an {@code Authorization}
  * ({@code Bearer [redacted 812 bytes]}), the cookie names of a {@code Cookie}, the name and attributes of a {@code
- * Set-Cookie}, and the path of a URL in {@code Location} or {@code Referer} (its secret query parameters go).
+ * Set-Cookie}, and the path of a URL in {@code Location} or {@code Referer} (its secret query parameters go, and the
+ * password of a {@code user:password@host}, or a lone user part, which is often a token).
  */
 final class HeaderValues {
     private final RedactionRules rules;
@@ -16,12 +18,11 @@ final class HeaderValues {
         this.form = form;
     }
 
-    /** Headers whose value is a URL: its query string is redacted like a request target's. */
+    /** Headers whose value is a URL (or a request target): its query string is redacted like a request target's. */
+    static final List<String> URL_HEADERS = List.of("location", "content-location", "referer", ":path");
+
     static boolean holdsUrl(String lowerName) {
-        return switch (lowerName) {
-            case "location", "content-location", "referer", ":path" -> true;
-            default -> false;
-        };
+        return URL_HEADERS.contains(lowerName);
     }
 
     boolean isSecret(String name) {
@@ -35,7 +36,7 @@ final class HeaderValues {
         }
         String lower = name.toLowerCase(Locale.ROOT);
         if (holdsUrl(lower)) {
-            return urlQuery(value, count);
+            return url(value, count);
         }
         if (!rules.isSecretHeader(lower)) {
             return null;
@@ -86,7 +87,38 @@ final class HeaderValues {
         return secret.isEmpty() ? pair : pair.substring(0, equals + 1) + Marker.of(Marker.utf8Length(secret));
     }
 
-    private String urlQuery(String url, Count count) {
+    private String url(String url, Count count) {
+        String withoutUserInfo = userInfo(url, count);
+        String redacted = query(withoutUserInfo == null ? url : withoutUserInfo, count);
+        return redacted != null ? redacted : withoutUserInfo;
+    }
+
+    /** {@code scheme://user:secret@host} keeps the user; {@code scheme://secret@host} keeps nothing of it. */
+    private static String userInfo(String url, Count count) {
+        int scheme = url.indexOf("://");
+        if (scheme < 0) {
+            return null;
+        }
+        int start = scheme + 3;
+        int end = start;
+        while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+            end++;
+        }
+        int at = url.lastIndexOf('@', end - 1);
+        if (at < start) {
+            return null;
+        }
+        int colon = url.indexOf(':', start);
+        int secretStart = colon >= 0 && colon < at ? colon + 1 : start;
+        if (secretStart == at) {
+            return null;
+        }
+        count.values++;
+        return url.substring(0, secretStart) + Marker.of(Marker.utf8Length(url.substring(secretStart, at)))
+                + url.substring(at);
+    }
+
+    private String query(String url, Count count) {
         int question = url.indexOf('?');
         if (question < 0) {
             return null;

@@ -56,6 +56,24 @@ public record RedactionRules(Set<String> headers, Set<String> fields) {
         return false;
     }
 
+    /**
+     * {@link #isSecretHeader(String)} for a name given as ASCII bytes, without making a String of it: the test every
+     * header not among the shared names goes through, for every exchange.
+     */
+    public boolean isSecretHeader(byte[] text, int from, int to) {
+        for (String name : headers) {
+            if (AsciiNames.equalsIgnoreCase(text, from, to, name)) {
+                return true;
+            }
+        }
+        for (String part : HEADER_NAME_PARTS) {
+            if (AsciiNames.containsIgnoreCase(text, from, to, part)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean isSecretField(String name) {
         if (name.isEmpty()) {
             return false;

@@ -43,6 +43,7 @@ class RedactionIT {
     private static final String BASIC_PASSWORD = "S3CR3T-basic-pw";
     private static final String BEARER = "S3CR3T-bearer-eyJhbGciOiJIUzI1NiJ9";
     private static final String COOKIE = "S3CR3T-cookie-value";
+    private static final String VAULT_TOKEN = "S3CR3T-vault-token";
     private static final String JSON_PASSWORD = "S3CR3T-json-pw";
     private static final String FORM_PASSWORD = "S3CR3T-form-pw";
     private static final String GZIP_TOKEN = "S3CR3T-gzip-token";
@@ -51,7 +52,7 @@ class RedactionIT {
     private static final String UNDECODABLE = "S3CR3T-in-a-body-that-claims-br";
     private static final String RESPONSE_TOKEN = "S3CR3T-response-token";
     private static final String SET_COOKIE = "S3CR3T-set-cookie";
-    private static final List<String> SECRETS = List.of(BASIC_PASSWORD, BEARER, COOKIE, JSON_PASSWORD, FORM_PASSWORD,
+    private static final List<String> SECRETS = List.of(BASIC_PASSWORD, BEARER, COOKIE, VAULT_TOKEN, JSON_PASSWORD, FORM_PASSWORD,
             GZIP_TOKEN, SPLIT_SECRET, QUERY_KEY, UNDECODABLE, RESPONSE_TOKEN, SET_COOKIE);
     /** What the secrets travelled as besides themselves: HTTP Basic's base64, the gzip body's bytes in base64. */
     private static final String BASIC_BASE64 = Base64.getEncoder()
@@ -102,7 +103,8 @@ class RedactionIT {
         String base = "http://127.0.0.1:" + port;
         List<String[]> calls = new ArrayList<>();
         calls.add(new String[]{"-u", "alice:" + BASIC_PASSWORD, base + "/basic"});
-        calls.add(new String[]{"-H", "Authorization: Bearer " + BEARER, base + "/bearer"});
+        calls.add(new String[]{"-H", "Authorization: Bearer " + BEARER, "-H", "X-Vault-Token: " + VAULT_TOKEN,
+                base + "/bearer"});
         calls.add(new String[]{"-b", "sid=" + COOKIE + "; theme=dark", base + "/cookies"});
         calls.add(new String[]{"-H", "Content-Type: application/json", "--data",
                 "{\"username\":\"alice\",\"password\":\"" + JSON_PASSWORD + "\",\"remember\":true}", base + "/login"});
@@ -194,6 +196,7 @@ class RedactionIT {
         for (String note : List.of("Authorization: Basic [redacted 28 bytes]",
                 "Authorization: Bearer [redacted " + BEARER.length() + " bytes]",
                 "Cookie: sid=[redacted " + COOKIE.length() + " bytes]; theme=[redacted 4 bytes]",
+                "X-Vault-Token: [redacted " + VAULT_TOKEN.length() + " bytes]",
                 "\"password\":\"[redacted " + JSON_PASSWORD.length() + " bytes]\",\"remember\":true",
                 "password=[redacted " + FORM_PASSWORD.length() + " bytes]&next=%2Fhome",
                 "\"token\":\"[redacted " + GZIP_TOKEN.length() + " bytes]\"",
@@ -211,9 +214,9 @@ class RedactionIT {
         assertTrue(har.contains("{\"name\":\"sid\",\"value\":\"[redacted " + COOKIE.length() + " bytes]\"}"), har);
         assertTrue(har.contains("{\"name\":\"api_key\",\"value\":\"[redacted " + QUERY_KEY.length() + " bytes]\"}"), har);
         String totals = stderr.stream().filter(l -> l.contains("stopped")).findFirst().orElseThrow();
-        // per side: basic, bearer, the Cookie header, json pw, form pw, gzip token, split, query, 2 in the login
+        // per side: basic, bearer, vault token, the Cookie header, json pw, form pw, gzip token, split, query, 2 in the login
         // response; exchanges: those 8 and the withheld body's
-        assertTrue(totals.contains("redacted " + 2 * 10 + " values in " + 2 * 9 + " exchanges (2 undecodable bodies"
+        assertTrue(totals.contains("redacted " + 2 * 11 + " values in " + 2 * 9 + " exchanges (2 undecodable bodies"
                 + " withheld)"), totals);
     }
 
@@ -230,7 +233,7 @@ class RedactionIT {
                     "no redaction counts");
         }
         String transcript = Files.readString(out.resolve("http-trace.txt"));
-        for (String secret : List.of(BASIC_BASE64, BEARER, COOKIE, JSON_PASSWORD, FORM_PASSWORD, GZIP_TOKEN,
+        for (String secret : List.of(BASIC_BASE64, BEARER, COOKIE, VAULT_TOKEN, JSON_PASSWORD, FORM_PASSWORD, GZIP_TOKEN,
                 SPLIT_SECRET, QUERY_KEY, UNDECODABLE, RESPONSE_TOKEN, SET_COOKIE)) {
             assertTrue(transcript.contains(secret), () -> "--no-redact shows " + secret);
         }

@@ -133,8 +133,13 @@ class RedactorTest {
         assertEquals("/cb?code=1&access_token=[redacted 2 bytes]#id_token=[redacted 1 bytes]",
                 headers.redact("Location", "/cb?code=1&access_token=ab#id_token=c", count));
         assertNull(headers.redact("Location", "/plain?x=1", count));
+        assertEquals("https://bob:[redacted 6 bytes]@example.com/a?token=[redacted 1 bytes]",
+                headers.redact("Referer", "https://bob:s3cr3t@example.com/a?token=t", count));
+        assertEquals("https://[redacted 8 bytes]@github.com/o/r.git",
+                headers.redact("Location", "https://ghp_1234@github.com/o/r.git", count));
+        assertNull(headers.redact("Location", "https://example.com/a@b", count), "an @ in the path is no user");
         assertNull(headers.redact("Host", "example.com", count));
         assertNull(headers.redact("Authorization", "", count));
-        assertEquals(10, count.values);
+        assertEquals(13, count.values);
     }
 }
