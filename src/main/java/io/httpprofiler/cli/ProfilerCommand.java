@@ -75,7 +75,7 @@ public final class ProfilerCommand implements Callable<Integer> {
     int maxFiles = 5;
 
     @Option(names = "--har", paramLabel = "FILE",
-            description = "Also write every exchange as a HAR 1.2 entry to FILE (replaced at start; complete at exit).")
+            description = "Also write every exchange as a HAR 1.2 entry to FILE (an existing one is replaced; complete at exit).")
     Path har;
 
     @Option(names = "--summary", paramLabel = "FILE",

@@ -63,6 +63,11 @@ public final class RotatingFileOutput extends OutputStream {
     private final Framing framing;
     /** The open file holds at least one block after its header (the next one needs a separator first). */
     private boolean blocksInFile;
+    /**
+     * A document is not appended to: what the file held before is cut away, but only when the first bytes are written,
+     * so that a profiler that fails to start leaves the previous document as it was.
+     */
+    private boolean startAfresh;
     private boolean modeProblemReported;
     /** The block being written (since the last flush). */
     private final UnsynchronizedByteArrayOutputStream block = UnsynchronizedByteArrayOutputStream.builder().get();
@@ -104,6 +109,7 @@ public final class RotatingFileOutput extends OutputStream {
         this.path = path;
         this.mode = Set.copyOf(mode);
         this.framing = framing;
+        this.startAfresh = framing != null;
         this.maxBytes = maxBytes;
         this.maxFiles = maxFiles;
         this.problems = problems;
@@ -114,11 +120,6 @@ public final class RotatingFileOutput extends OutputStream {
         createdFile = !Files.exists(path);
         try {
             open();
-            if (framing != null && size > 0) { // a document is not appended to: start afresh
-                channel.truncate(0);
-                size = 0;
-                blocksInFile = false;
-            }
         } catch (IOException e) {
             discardIfUnused();
             throw e;
@@ -200,6 +201,8 @@ public final class RotatingFileOutput extends OutputStream {
                 open();
                 sizeBefore = size;
             }
+            startAfreshIfDue();
+            sizeBefore = size;
             int length = pending.size();
             if (maxBytes > 0 && (framing == null ? size > 0 : blocksInFile) && size + prefix().length + length + footerLength() > maxBytes) {
                 rotate();
@@ -299,8 +302,18 @@ public final class RotatingFileOutput extends OutputStream {
         return framing == null ? 0 : framing.footer().length;
     }
 
+    private void startAfreshIfDue() throws IOException {
+        if (startAfresh && channel != null) {
+            channel.truncate(0);
+            size = 0;
+            blocksInFile = false;
+            startAfresh = false;
+        }
+    }
+
     /** Ends the open document; an empty one gets its header first (a valid document with no entries). */
     private void writeFooter() throws IOException {
+        startAfreshIfDue();
         if (framing != null && channel != null) {
             if (size == 0) {
                 out.write(framing.header());

@@ -165,10 +165,19 @@ public final class ExchangeRedactor {
                 && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
     }
 
-    /** A JSON media type ({@code application/json}, {@code +json}, NDJSON), or no type and JSON-looking content. */
+    /**
+     * A JSON media type ({@code application/json}, {@code +json}, NDJSON), or no type or {@code text/plain} (what
+     * beacons and some clients send JSON as) and content that starts like JSON.
+     */
     private static boolean isJson(String contentType, byte[] content) {
         if (contentType != null) {
-            return contentType.toLowerCase(Locale.ROOT).contains("json");
+            String type = contentType.toLowerCase(Locale.ROOT);
+            if (type.contains("json")) {
+                return true;
+            }
+            if (!type.startsWith("text/plain")) {
+                return false;
+            }
         }
         for (byte b : content) {
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {

@@ -185,8 +185,13 @@ class HarIT {
         int entries = 0;
         while (System.nanoTime() < deadline) {
             entries = 0;
-            for (Path file : files(out, "http-trace.har")) {
-                entries += (int) Files.readAllLines(file).stream().filter(l -> l.startsWith("{\"startedDateTime\"")).count();
+            try {
+                for (Path file : files(out, "http-trace.har")) {
+                    entries += (int) Files.readAllLines(file).stream()
+                            .filter(l -> l.startsWith("{\"startedDateTime\"")).count();
+                }
+            } catch (java.nio.file.NoSuchFileException rotatedMeanwhile) {
+                entries = 0; // a rotation renamed a file between listing and reading: look again
             }
             if (entries >= expected) {
                 return;

@@ -67,8 +67,16 @@ class FramedFileTest {
     void anEmptyDocumentIsStillADocumentAndAnOldOneIsReplaced() throws IOException {
         Path file = dir.resolve("t.har");
         Files.writeString(file, "{\"entries\":[\n{\"n\":99}\n]}\n");
+        new RotatingFileOutput(file, 0, 0, RotatingFileOutput.DEFAULT_MODE, ARRAY, problems::add).discardIfUnused();
+        assertEquals(List.of(99), entries(file), "a start that failed leaves the old document alone");
         new RotatingFileOutput(file, 0, 0, RotatingFileOutput.DEFAULT_MODE, ARRAY, problems::add).close();
         assertEquals(List.of(), entries(file));
+        try (RotatingFileOutput out = new RotatingFileOutput(file, 0, 0, RotatingFileOutput.DEFAULT_MODE, ARRAY,
+                problems::add)) {
+            entry(out, 1);
+            entry(out, 2);
+        }
+        assertEquals(List.of(1, 2), entries(file));
     }
 
     @Test

@@ -75,6 +75,19 @@ class ExchangeRedactorTest {
         assertFalse(content(out.request().body()).contains("pass"));
     }
 
+    @Test
+    void jsonSentAsPlainTextOrWithoutTypeIsRedactedToo() {
+        for (List<HttpHeader> headers : List.of(List.of(new HttpHeader("Content-Type", "text/plain;charset=UTF-8")),
+                List.<HttpHeader>of())) {
+            Exchange e = exchange(new HttpRequest("POST", "/beacon", "HTTP/1.1", headers, List.of(),
+                    text(" {\"session_token\":\"abc\"}")), null);
+            assertEquals(" {\"session_token\":\"[redacted 3 bytes]\"}", content(redactor.redact(e).request().body()));
+        }
+        Exchange html = exchange(new HttpRequest("POST", "/x", "HTTP/1.1",
+                List.of(new HttpHeader("Content-Type", "text/html")), List.of(), text("{\"token\":\"abc\"}")), null);
+        assertSame(html, redactor.redact(html), "only JSON-ish types are parsed as JSON");
+    }
+
     private static String content(Body body) {
         return new String(body.content(), StandardCharsets.UTF_8);
     }
