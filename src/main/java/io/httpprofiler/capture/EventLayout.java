@@ -80,7 +80,7 @@ public final class EventLayout {
         public static final int WAKEUP_BYTES = 20;
         public static final int PIDNS_DEV = 24;
         public static final int PIDNS_INODE = 32;
-        public static final int BODY_KEEP = 40;
+        public static final int MAX_BODY = 40;
         public static final int SIZE = 48;
 
         public static final int FILTER_PIDS = 1;

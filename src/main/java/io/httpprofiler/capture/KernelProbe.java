@@ -253,7 +253,7 @@ public final class KernelProbe implements AutoCloseable {
         PidNamespace pids = PidNamespace.forKernel();
         config.putLong(EventLayout.Config.PIDNS_DEV, pids.device());
         config.putLong(EventLayout.Config.PIDNS_INODE, pids.inode());
-        config.putLong(EventLayout.Config.BODY_KEEP, settings.bodyKeep());
+        config.putLong(EventLayout.Config.MAX_BODY, settings.maxBody());
         object.map("settings").put(intKey(0), config.array());
     }
 

@@ -8,6 +8,7 @@ import io.httpprofiler.capture.KernelProbe;
 import io.httpprofiler.capture.NetworkNamespace;
 import io.httpprofiler.capture.Preflight;
 import io.httpprofiler.capture.Tracefs;
+import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.output.RotatingFileOutput;
 
 import java.io.IOException;
@@ -32,6 +33,9 @@ final class ProfilerRun {
     }
 
     int execute() {
+        // The settings the options make come first: a value they refuse is refused before any file exists.
+        PipelineSettings pipelineSettings = Session.pipelineSettings(options.maxBody(), Runtime.getRuntime().maxMemory());
+        CaptureSettings captureSettings = captureSettings(options, 0);
         Outputs outputs;
         try {
             RotatingFileOutput.checkWritable(options.output());
@@ -47,7 +51,8 @@ final class ProfilerRun {
             return fail(e.getMessage());
         }
         try (outputs) {
-            return capture(outputs);
+            return capture(outputs, pipelineSettings,
+                    captureSettings.withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0));
         } catch (CaptureStartException e) {
             outputs.discardIfUnused(); // a start that failed leaves no empty files behind
             return fail(e.getMessage());
@@ -72,30 +77,33 @@ final class ProfilerRun {
     static final long WARMUP_EXCHANGES = 20_000;
     static final long WARMUP_BUDGET_NANOS = 1_000_000_000L;
 
-    private int capture(Outputs outputs) {
-        int ownPid = (int) ProcessHandle.current().pid();
-        CaptureSettings settings = CaptureSettings.defaults()
+    /** What the kernel side captures, as the options say ({@code netnsInode}: 0 for every network namespace). */
+    static CaptureSettings captureSettings(ProfilerOptions options, long netnsInode) {
+        return CaptureSettings.defaults()
                 .withAttachMode(options.attachMode())
                 .withPids(options.pids())
                 .withPorts(options.ports())
-                .withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
+                .withNetnsInode(netnsInode)
                 .withRingBytes(options.ringBytes())
                 // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
                 .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4))
-                .withBodyKeep(options.maxBody());
+                .withMaxBody(options.maxBody());
+    }
+
+    private int capture(Outputs outputs, PipelineSettings pipelineSettings, CaptureSettings captureSettings) {
+        int ownPid = (int) ProcessHandle.current().pid();
         long startNanos = System.nanoTime();
         // The pipeline warms up on its own thread while this one waits for the kernel's verifier.
-        WarmupThread warmup = WarmupThread.start(new PipelineWarmup(
-                Session.pipelineSettings(options.maxBody(), Runtime.getRuntime().maxMemory()),
-                WARMUP_BUDGET_NANOS, WARMUP_EXCHANGES));
+        WarmupThread warmup = WarmupThread.start(new PipelineWarmup(pipelineSettings, WARMUP_BUDGET_NANOS,
+                WARMUP_EXCHANGES));
         KernelProbe started;
         try {
-            started = KernelProbe.start(settings, ownPid, this::warn);
+            started = KernelProbe.start(captureSettings, ownPid, this::warn);
         } catch (BpfException e) {
             throw new CaptureStartException(loadFailure(e));
         }
         try (KernelProbe probe = started) {
-            Session session = new Session(probe, outputs, options, log);
+            Session session = new Session(probe, outputs, pipelineSettings, options, log);
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms,"

@@ -49,13 +49,12 @@ final class Session {
     private final long statsEveryNanos;
     private long internalErrors;
 
-    Session(KernelProbe probe, Outputs outputs, ProfilerOptions options, PrintStream log) {
+    Session(KernelProbe probe, Outputs outputs, PipelineSettings settings, ProfilerOptions options, PrintStream log) {
         this.probe = probe;
         this.outputs = outputs;
         this.log = log;
         this.recordLog = RecordLog.fromSystemProperty(wallClockOffsetNanos, this::warn);
         long maxHeap = Runtime.getRuntime().maxMemory();
-        PipelineSettings settings = pipelineSettings(options.maxBody(), maxHeap);
         if (settings.maxBody() > settings.connectionBufferBytes()) {
             warn("--max-body " + settings.maxBody() + " does not fit this JVM's heap (" + (maxHeap >> 20)
                     + " MiB): bodies are kept up to " + settings.connectionBufferBytes() + " bytes; give it more with"

@@ -185,7 +185,7 @@ class CaptureEndToEndTest {
     @Test
     void bodyPastTheKeptSizeIsNotCopiedOnceTheKernelReadItsContentLength() throws Exception {
         int keep = 4096;
-        startCapture(LiveCapture.settingsForThisProcess().withBodyKeep(keep));
+        startCapture(LiveCapture.settingsForThisProcess().withMaxBody(keep));
         byte[] body = new byte[100_000];
         new Random(3).nextBytes(body);
         byte[] head = "HTTP/1.1 200 OK\r\nServer: test\r\nContent-Length: 100000\r\n\r\n"

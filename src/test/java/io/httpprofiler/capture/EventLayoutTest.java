@@ -88,7 +88,7 @@ class EventLayoutTest {
                 member("wakeup_bytes", EventLayout.Config.WAKEUP_BYTES, Integer.BYTES),
                 member("pidns_dev", EventLayout.Config.PIDNS_DEV, Long.BYTES),
                 member("pidns_inode", EventLayout.Config.PIDNS_INODE, Long.BYTES),
-                member("body_keep", EventLayout.Config.BODY_KEEP, Long.BYTES));
+                member("max_body", EventLayout.Config.MAX_BODY, Long.BYTES));
 
         BtfTypes.StructLayout config = btf.struct("probe_config");
         assertSameMembers("probe_config", expected, config.members());

@@ -82,7 +82,12 @@ class UserErrorsIT {
 
     @Test
     void badSizes() throws Exception {
-        expect("http-profiler: --max-body must be between 0 and 2g (see --help)", "--max-body", "-1");
+        expect("http-profiler: --max-body must be between 0 and 1g, got -1 (see --help)", "--max-body", "-1");
+        // Above what the pipeline keeps: refused as a usage error before anything is created, not part-way in.
+        expect("http-profiler: --max-body must be between 0 and 1g, got 1500m (see --help)", "--max-body", "1500m");
+        expect("http-profiler: --ring-size must be a power of two between 4k and 1g, got 2g (see --help)",
+                "--ring-size", "2g");
+        expect("http-profiler: --max-file-size must not be negative, got -1 (see --help)", "--max-file-size", "-1");
         expect("http-profiler: Invalid value for option '--max-body': '1x' is not a size (e.g. 65536, 64k, 16m)"
                 + " (see --help)", "--max-body", "1x");
     }
@@ -92,8 +97,7 @@ class UserErrorsIT {
         expect("http-profiler: unknown --netns 'other': use self or all (see --help)", "--netns", "other");
         expect("http-profiler: --duration must be a positive number of seconds (see --help)", "--duration", "0");
         expect("http-profiler: --stats-interval must not be negative (see --help)", "--stats-interval", "-1");
-        expect("http-profiler: --max-file-size and --max-files must not be negative (see --help)",
-                "--max-files", "-1");
+        expect("http-profiler: --max-files must not be negative, got -1 (see --help)", "--max-files", "-1");
     }
 
     // --- outputs ---------------------------------------------------------------------------------------------------
