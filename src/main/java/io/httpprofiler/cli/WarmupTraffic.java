@@ -13,12 +13,10 @@ import java.nio.charset.StandardCharsets;
  * profiler sees a traced client talking to a traced server. The mix covers the paths real traffic takes: small and
  * multi-record text bodies, a JSON POST, a bodiless 304, a chunked response, and opens and closes.
  *
- * @param records   the framed records, position 0 to {@code length}
- * @param length    bytes of records
- * @param ringSize  a power of two at least {@code length}: the ring these records fill without wrapping
+ * @param records   the framed records in a ring, to be drained as often as needed
  * @param exchanges exchanges in the recording, counting each end's view once
  */
-record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges) {
+record WarmupTraffic(RingImage.Replay records, int exchanges) {
     private static final int SERVER_PID = 1001;
     private static final int CLIENT_PID = 1002;
     private static final int SERVER_PORT = 8080;
@@ -186,7 +184,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
 
         WarmupTraffic finish(int exchanges) {
             // Direct, like the kernel's mapping: the decoder then runs on the buffer type it will see in production.
-            return new WarmupTraffic(ring.toDirect(), ring.length(), ring.ringSize(), exchanges);
+            return new WarmupTraffic(ring.replay(), exchanges);
         }
 
         private static int clientPort(int connection) {
