@@ -68,13 +68,11 @@ final class PipelineWarmup implements Callable<PipelineWarmup.Result> {
         return new Result(passes, written[0], System.nanoTime() - start);
     }
 
-    /** The writers as {@link Outputs} wires them (bytes through a batch), over a stream that keeps nothing. */
+    /** The writers as {@link Outputs} wires them (flushes deferred), over a stream that keeps nothing. */
     private static ExchangeSink nullOutputs(long[] written) {
         try {
-            Outputs.Batch transcriptBatch = new Outputs.Batch(OutputStream.nullOutputStream());
-            Outputs.Batch jsonBatch = new Outputs.Batch(OutputStream.nullOutputStream());
-            TranscriptWriter transcript = new TranscriptWriter(transcriptBatch);
-            JsonLinesWriter json = new JsonLinesWriter(jsonBatch);
+            TranscriptWriter transcript = new TranscriptWriter(new Outputs.DeferredFlush(OutputStream.nullOutputStream()));
+            JsonLinesWriter json = new JsonLinesWriter(new Outputs.DeferredFlush(OutputStream.nullOutputStream()));
             return exchange -> {
                 transcript.accept(exchange);
                 json.accept(exchange);
