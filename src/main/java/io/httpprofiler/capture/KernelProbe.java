@@ -39,7 +39,7 @@ public final class KernelProbe implements AutoCloseable {
         this.mode = mode;
         this.fallbackReason = fallbackReason;
         try {
-            object.map("events").setMaxEntries(settings.ringBytes());
+            object.map(ProbeMaps.EVENTS).setMaxEntries(settings.ringBytes());
             List<BpfProgram> selected = new ArrayList<>();
             for (BpfProgram program : object.programs()) {
                 boolean wanted = ProgramSet.of(program).runsIn(mode);
@@ -57,9 +57,9 @@ public final class KernelProbe implements AutoCloseable {
                 attachKprobes(selected);
             }
             attachTracepoints(selected);
-            this.reader = new RingBufferReader(object.map("events"));
-            this.counters = object.map("counters");
-            this.skips = object.map("skips");
+            this.reader = new RingBufferReader(object.map(ProbeMaps.EVENTS));
+            this.counters = object.map(ProbeMaps.COUNTERS);
+            this.skips = object.map(ProbeMaps.SKIPS);
         } catch (RuntimeException e) {
             closeLinks();
             object.close();
@@ -152,7 +152,7 @@ public final class KernelProbe implements AutoCloseable {
 
     /** The ring buffer map itself, for readers other than {@link #reader()}. */
     public io.httpprofiler.bpf.BpfMap ringMap() {
-        return object.map("events");
+        return object.map(ProbeMaps.EVENTS);
     }
 
     /** Time the kernel took to verify and load the programs. */
@@ -232,11 +232,11 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     private void writeFilters(CaptureSettings settings, int ownPid) {
-        BpfMap pidFilter = object.map("pid_filter");
+        BpfMap pidFilter = object.map(ProbeMaps.PID_FILTER);
         for (int pid : settings.pids()) {
             pidFilter.put(intKey(pid), new byte[]{1});
         }
-        BpfMap portFilter = object.map("port_filter");
+        BpfMap portFilter = object.map(ProbeMaps.PORT_FILTER);
         for (int port : settings.ports()) {
             byte[] key = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) port).array();
             portFilter.put(key, new byte[]{1});
@@ -254,7 +254,7 @@ public final class KernelProbe implements AutoCloseable {
         config.putLong(EventLayout.Config.PIDNS_DEV, pids.device());
         config.putLong(EventLayout.Config.PIDNS_INODE, pids.inode());
         config.putLong(EventLayout.Config.MAX_BODY, settings.maxBody());
-        object.map("settings").put(intKey(0), config.array());
+        object.map(ProbeMaps.SETTINGS).put(intKey(0), config.array());
     }
 
     private static byte[] intKey(int value) {
