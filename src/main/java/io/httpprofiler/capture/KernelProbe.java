@@ -4,6 +4,7 @@ import io.httpprofiler.bpf.BpfException;
 import io.httpprofiler.bpf.BpfLink;
 import io.httpprofiler.bpf.BpfMap;
 import io.httpprofiler.bpf.BpfObject;
+import io.httpprofiler.bpf.Errno;
 import io.httpprofiler.bpf.BpfProgram;
 import io.httpprofiler.bpf.RingBufferReader;
 
@@ -73,9 +74,9 @@ public final class KernelProbe implements AutoCloseable {
         } catch (BpfException e) {
             // The verifier rejects a program with EACCES too, but then libbpf has its log; seccomp leaves none.
             boolean verifierSpoke = e.libbpfLog().contains("PROG LOAD LOG");
-            if ((e.errno() == 1 || e.errno() == 13) && !verifierSpoke) {
+            if (e.permissionDenied() && !verifierSpoke) {
                 // Preflight saw the capabilities, so what is left is a seccomp profile that filters bpf() itself.
-                throw new CaptureStartException("the kernel refused bpf() (" + (e.errno() == 1 ? "EPERM" : "EACCES")
+                throw new CaptureStartException("the kernel refused bpf() (" + Errno.name(e.errno())
                         + ") although the capabilities are there: a seccomp profile blocks it; in a container add"
                         + " --security-opt seccomp=unconfined (Docker 20.10: --cap-add SYS_ADMIN instead)");
             }
@@ -151,7 +152,7 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     /** The ring buffer map itself, for readers other than {@link #reader()}. */
-    public io.httpprofiler.bpf.BpfMap ringMap() {
+    public BpfMap ringMap() {
         return object.map(ProbeMaps.EVENTS);
     }
 
@@ -222,10 +223,10 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     private static String hintFor(BpfException e) {
-        if (e.libbpfLog().contains("perf event ID") || e.errno() == 2) {
+        if (e.libbpfLog().contains("perf event ID") || e.errno() == Errno.ENOENT) {
             return " (is tracefs mounted at /sys/kernel/tracing? in a container add -v /sys/kernel/tracing:/sys/kernel/tracing)";
         }
-        if (e.errno() == 1 || e.errno() == 13) {
+        if (e.permissionDenied()) {
             return " (needs CAP_BPF and CAP_PERFMON, or root)";
         }
         return "";

@@ -6,9 +6,6 @@ package io.httpprofiler.capture;
  * compiled object.
  */
 public final class ProbeMaps {
-    private ProbeMaps() {
-    }
-
     /** The ring buffer; its size is set at load time ({@code --ring-size}). */
     public static final String EVENTS = "events";
     /** One {@code struct probe_config}. */
@@ -34,4 +31,7 @@ public final class ProbeMaps {
     public static final int MAX_PORTS = 1024;
     /** Skip ranges held at once. */
     public static final int MAX_SKIP_RANGES = 16_384;
+
+    private ProbeMaps() {
+    }
 }

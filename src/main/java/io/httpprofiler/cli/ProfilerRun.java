@@ -1,6 +1,7 @@
 package io.httpprofiler.cli;
 
 import io.httpprofiler.bpf.BpfException;
+import io.httpprofiler.bpf.Errno;
 import io.httpprofiler.bpf.Mounts;
 import io.httpprofiler.capture.CaptureSettings;
 import io.httpprofiler.capture.CaptureStartException;
@@ -17,12 +18,23 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * One profiling session: check the machine, open the outputs, load and attach the probe, then pump the ring buffer
  * through the HTTP pipeline on this one thread until stopped, and flush everything on the way out.
  */
 final class ProfilerRun {
+    /** The hidden, test-only system property naming a fake root for {@link Preflight} (see {@link #preflightRoot()}). */
+    static final String PREFLIGHT_ROOT_PROPERTY = "httpprofiler.preflight.root";
+    /**
+     * Warm-up limits. About 20k synthetic exchanges get the pipeline's hot paths through C2 (measured: no drops in the
+     * first second at 10k req/s afterwards); the time cap bounds what it adds to start-up on a slow or busy machine,
+     * where the verifier usually takes longer than the warm-up anyway.
+     */
+    static final long WARMUP_EXCHANGES = 20_000;
+    static final long WARMUP_BUDGET_NANOS = 1_000_000_000L;
+
     private final ProfilerOptions options;
     private final PrintStream log;
     private final StopSignal stop = new StopSignal();
@@ -66,16 +78,6 @@ final class ProfilerRun {
     static Path preflightRoot() {
         return Path.of(System.getProperty(PREFLIGHT_ROOT_PROPERTY, "/"));
     }
-
-    static final String PREFLIGHT_ROOT_PROPERTY = "httpprofiler.preflight.root";
-
-    /**
-     * Warm-up limits. About 20k synthetic exchanges get the pipeline's hot paths through C2 (measured: no drops in the
-     * first second at 10k req/s afterwards); the time cap bounds what it adds to start-up on a slow or busy machine,
-     * where the verifier usually takes longer than the warm-up anyway.
-     */
-    static final long WARMUP_EXCHANGES = 20_000;
-    static final long WARMUP_BUDGET_NANOS = 1_000_000_000L;
 
     /** What the kernel side captures, as the options say ({@code netnsInode}: 0 for every network namespace). */
     static CaptureSettings captureSettings(ProfilerOptions options, long netnsInode) {
@@ -128,7 +130,7 @@ final class ProfilerRun {
                     : e instanceof NoSuchFileException ? "no such file or directory"
                     : e instanceof AccessDeniedException ? "permission denied"
                     : e.getClass().getSimpleName();
-            return "cannot create " + f.getFile() + ": " + reason.toLowerCase(java.util.Locale.ROOT);
+            return "cannot create " + f.getFile() + ": " + reason.toLowerCase(Locale.ROOT);
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         if (message.endsWith(".")) {
@@ -143,8 +145,8 @@ final class ProfilerRun {
      */
     static String loadFailure(BpfException e) {
         String hint = switch (e.errno()) {
-            case 1, 13 -> " (needs CAP_BPF and CAP_PERFMON, or root)";
-            case 7, 12 -> " (try a smaller --ring-size)";
+            case Errno.EPERM, Errno.EACCES -> " (needs CAP_BPF and CAP_PERFMON, or root)";
+            case Errno.E2BIG, Errno.ENOMEM -> " (try a smaller --ring-size)";
             default -> "";
         };
         return "cannot start the BPF probe: " + e.getMessage() + hint;

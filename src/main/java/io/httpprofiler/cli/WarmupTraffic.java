@@ -33,7 +33,7 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
         }
         for (int round = 0; round < rounds; round++) {
             for (int c = 0; c < connections; c++) {
-                Exchange exchange = Exchange.of(round + c, c);
+                WireExchange exchange = WireExchange.of(round + c, c);
                 clientToServer[c] = out.transfer(c, clientToServer[c], exchange.request(), Integer.MAX_VALUE, true);
                 serverToClient[c] = out.transfer(c, serverToClient[c], exchange.responseHead(), Integer.MAX_VALUE,
                         false);
@@ -49,8 +49,8 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
     }
 
     /** One request and its response as they go over the wire. */
-    private record Exchange(byte[] request, byte[] responseHead, byte[] responseBody) {
-        static Exchange of(int kind, int connection) {
+    private record WireExchange(byte[] request, byte[] responseHead, byte[] responseBody) {
+        static WireExchange of(int kind, int connection) {
             return switch (kind % 8) {
                 case 1 -> get("/static/app.js?v=" + connection, "application/javascript", text(20 * 1024));
                 case 2 -> post(connection);
@@ -60,8 +60,8 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
             };
         }
 
-        private static Exchange get(String path, String type, byte[] body) {
-            return new Exchange(ascii("GET " + path + " HTTP/1.1\r\n"
+        private static WireExchange get(String path, String type, byte[] body) {
+            return new WireExchange(ascii("GET " + path + " HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
                     + "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
@@ -79,10 +79,10 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
                     body);
         }
 
-        private static Exchange post(int connection) {
+        private static WireExchange post(int connection) {
             byte[] body = ascii("{\"user\":" + connection + ",\"items\":[1,2,3],\"note\":\"warm-up \\u00e9\"}");
             byte[] created = ascii("{\"id\":" + (1000 + connection) + "}");
-            return new Exchange(ascii("POST /api/orders HTTP/1.1\r\n"
+            return new WireExchange(ascii("POST /api/orders HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "Content-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n" + new String(body, StandardCharsets.US_ASCII)),
@@ -93,8 +93,8 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
                     created);
         }
 
-        private static Exchange notModified() {
-            return new Exchange(ascii("GET /logo.png HTTP/1.1\r\n"
+        private static WireExchange notModified() {
+            return new WireExchange(ascii("GET /logo.png HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "If-None-Match: \"6922e1a0-400\"\r\n\r\n"),
                     ascii("HTTP/1.1 304 Not Modified\r\n"
@@ -102,10 +102,10 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
                     new byte[0]);
         }
 
-        private static Exchange chunked(int connection) {
+        private static WireExchange chunked(int connection) {
             String first = "event " + connection + " started\n";
             String second = new String(text(700), StandardCharsets.US_ASCII);
-            return new Exchange(ascii("GET /events?since=" + connection + " HTTP/1.1\r\n"
+            return new WireExchange(ascii("GET /events?since=" + connection + " HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "Accept: text/plain\r\n\r\n"),
                     ascii("HTTP/1.1 200 OK\r\n"

@@ -5,6 +5,7 @@ import org.apache.commons.io.output.UnsynchronizedByteArrayOutputStream;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -191,7 +192,7 @@ public final class RotatingFileOutput extends OutputStream {
         try {
             block.writeTo(pending);
         } catch (IOException impossible) { // memory to memory
-            throw new java.io.UncheckedIOException(impossible);
+            throw new UncheckedIOException(impossible);
         }
     }
 
