@@ -2,6 +2,7 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.AttachMode;
 import io.httpprofiler.capture.CaptureSettings;
+import io.httpprofiler.capture.ProbeMaps;
 import io.httpprofiler.http.PipelineSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,6 +109,13 @@ public final class ProfilerCommand implements Callable<Integer> {
             if (pid < 1) {
                 throw bad("--pid " + pid + " is not a process id");
             }
+        }
+        // Each one is an entry in a kernel map of fixed size.
+        if (setOf(ports).size() > ProbeMaps.MAX_PORTS) {
+            throw bad("--port takes at most " + ProbeMaps.MAX_PORTS + " ports, got " + setOf(ports).size());
+        }
+        if (setOf(pids).size() > ProbeMaps.MAX_PIDS) {
+            throw bad("--pid takes at most " + ProbeMaps.MAX_PIDS + " processes, got " + setOf(pids).size());
         }
         if (maxBody < 0 || maxBody > PipelineSettings.MAX_MAX_BODY) {
             throw bad("--max-body must be between 0 and " + ByteSize.format(PipelineSettings.MAX_MAX_BODY) + ", got "

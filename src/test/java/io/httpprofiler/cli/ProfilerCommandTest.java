@@ -1,9 +1,13 @@
 package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.CaptureSettings;
+import io.httpprofiler.capture.ProbeMaps;
 import io.httpprofiler.http.PipelineSettings;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.ParameterException;
+
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,6 +59,18 @@ class ProfilerCommandTest {
         assertEquals(8L << 30, ProfilerCommand.parse("--max-file-size", "8g").maxFileSize());
         assertRefused("--max-file-size must not be negative, got -1", "--max-file-size", "-1");
         assertRefused("--max-files must not be negative, got -1", "--max-files", "-1");
+    }
+
+    @Test
+    void portAndPidListsFitTheKernelsFilterMaps() {
+        assertEquals(ProbeMaps.MAX_PORTS, ProfilerCommand.parse("--port", numbers(1, ProbeMaps.MAX_PORTS)).ports().size());
+        assertRefused("--port takes at most 1024 ports, got 1025", "--port", numbers(1, ProbeMaps.MAX_PORTS + 1));
+        assertEquals(ProbeMaps.MAX_PIDS, ProfilerCommand.parse("--pid", numbers(1, ProbeMaps.MAX_PIDS)).pids().size());
+        assertRefused("--pid takes at most 4096 processes, got 4097", "--pid", numbers(1, ProbeMaps.MAX_PIDS + 1));
+    }
+
+    private static String numbers(int from, int to) {
+        return IntStream.rangeClosed(from, to).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 
     private static void assertRefused(String message, String... args) {

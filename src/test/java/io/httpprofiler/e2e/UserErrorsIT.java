@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +74,9 @@ class UserErrorsIT {
         expect("http-profiler: --port 70000 is not a TCP port (1-65535) (see --help)", "--port", "70000");
         expect("http-profiler: Invalid value for option '--port' (N): 'http' is not an int (see --help)",
                 "--port", "http");
+        // More than the kernel's port filter map holds: a usage error, not a failed start.
+        expect("http-profiler: --port takes at most 1024 ports, got 1025 (see --help)", "--port",
+                IntStream.rangeClosed(1, 1025).mapToObj(Integer::toString).collect(Collectors.joining(",")));
     }
 
     @Test
