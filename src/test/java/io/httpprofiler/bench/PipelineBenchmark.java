@@ -176,9 +176,9 @@ public class PipelineBenchmark {
     }
 
     /** Ring buffer contents as the kernel side would leave them for one recorded session. */
-    static final class Recording {
-        final RingImage.Replay records;
-        final int exchanges;
+    public static final class Recording {
+        public final RingImage.Replay records;
+        public final int exchanges;
         final long payloadBytes;
         final int recordCount;
 
@@ -189,7 +189,7 @@ public class PipelineBenchmark {
             this.recordCount = recordCount;
         }
 
-        static Recording nginx(int bodySize) {
+        public static Recording nginx(int bodySize) {
             byte[] body = Bodies.text(bodySize);
             long perExchangeGuess = 100 + 250 + bodySize;
             int rounds = (int) Math.max(1, PAYLOAD_PER_OP / (perExchangeGuess * CONNECTIONS));
