@@ -1,16 +1,11 @@
 package io.httpprofiler.output;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -39,10 +34,9 @@ import java.util.Locale;
 public final class HarWriter implements ExchangeWriter {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final OutputStream out;
-    private final ByteArrayOutputStream entry = new ByteArrayOutputStream(4096);
+    private final JsonDocument json = new JsonDocument();
 
     public HarWriter(OutputStream out) {
         this.out = out;
@@ -50,75 +44,73 @@ public final class HarWriter implements ExchangeWriter {
 
     /** The document around the entries, naming this profiler (and its version) as the creator. */
     public static RotatingFileOutput.Framing framing(String version) {
-        String quoted = new String(JsonStringEncoder.getInstance().quoteAsString(version));
-        String header = "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"http-profiler\",\"version\":\""
-                + quoted + "\"},\"entries\":[\n";
+        JsonDocument creator = new JsonDocument().string(version);
+        String header = "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"http-profiler\",\"version\":"
+                + new String(creator.bytes(), StandardCharsets.UTF_8) + "},\"entries\":[\n";
         return new RotatingFileOutput.Framing(header.getBytes(StandardCharsets.UTF_8), ascii(",\n"), ascii("\n]}}\n"));
     }
 
     @Override
     public void write(Exchange exchange) throws IOException {
-        entry.reset();
-        try (JsonGenerator json = JSON.createGenerator(entry, JsonEncoding.UTF8)) {
-            writeEntry(json, exchange);
-        }
-        out.write(entry.toByteArray());
+        json.clear();
+        writeEntry(json, exchange);
+        out.write(json.bytes());
         out.flush();
     }
 
-    private static void writeEntry(JsonGenerator json, Exchange exchange) throws IOException {
+    private static void writeEntry(JsonDocument json, Exchange exchange) {
         HttpRequest request = exchange.request();
         HttpResponse response = exchange.response();
         double millis = exchange.durationNanos() < 0 ? 0 : exchange.durationNanos() / 1e6;
-        json.writeStartObject();
-        json.writeStringField("startedDateTime", TIME.format(Instant.ofEpochSecond(0, exchange.startNanos())));
-        json.writeNumberField("time", millis);
+        json.startObject();
+        json.name("startedDateTime").string(TIME.format(Instant.ofEpochSecond(0, exchange.startNanos())));
+        json.name("time").number(millis);
         writeRequest(json, request, exchange);
         writeResponse(json, response);
-        json.writeObjectFieldStart("cache");
-        json.writeEndObject();
-        json.writeObjectFieldStart("timings");
-        json.writeNumberField("send", 0);
-        json.writeNumberField("wait", millis);
-        json.writeNumberField("receive", 0);
-        json.writeEndObject();
+        json.name("cache").startObject();
+        json.endObject();
+        json.name("timings").startObject();
+        json.name("send").number(0);
+        json.name("wait").number(millis);
+        json.name("receive").number(0);
+        json.endObject();
         InetSocketAddress server = server(exchange);
         if (server != null) {
-            json.writeStringField("serverIPAddress", server.getAddress().getHostAddress());
+            json.name("serverIPAddress").string(server.getAddress().getHostAddress());
         }
-        json.writeStringField("connection", exchange.pid() + "/" + exchange.fd());
+        json.name("connection").string(exchange.pid() + "/" + exchange.fd());
         if (!exchange.notes().isEmpty()) {
-            json.writeStringField("comment", String.join("; ", exchange.notes()));
+            json.name("comment").string(String.join("; ", exchange.notes()));
         }
-        json.writeNumberField("_pid", exchange.pid());
-        json.writeStringField("_comm", exchange.command());
-        json.writeStringField("_role", exchange.role().label());
-        json.writeStringField("_local", Addresses.format(exchange.local()));
-        json.writeStringField("_remote", Addresses.format(exchange.remote()));
-        json.writeEndObject();
+        json.name("_pid").number(exchange.pid());
+        json.name("_comm").string(exchange.command());
+        json.name("_role").string(exchange.role().label());
+        json.name("_local").string(Addresses.format(exchange.local()));
+        json.name("_remote").string(Addresses.format(exchange.remote()));
+        json.endObject();
     }
 
-    private static void writeRequest(JsonGenerator json, HttpRequest request, Exchange exchange) throws IOException {
-        json.writeObjectFieldStart("request");
+    private static void writeRequest(JsonDocument json, HttpRequest request, Exchange exchange) {
+        json.name("request").startObject();
         if (request == null) {
-            json.writeStringField("method", "");
-            json.writeStringField("url", "");
-            json.writeStringField("httpVersion", "");
-            json.writeArrayFieldStart("cookies");
-            json.writeEndArray();
+            json.name("method").string("");
+            json.name("url").string("");
+            json.name("httpVersion").string("");
+            json.name("cookies").startArray();
+            json.endArray();
             writeHeaders(json, List.of());
-            json.writeArrayFieldStart("queryString");
-            json.writeEndArray();
-            json.writeNumberField("headersSize", -1);
-            json.writeNumberField("bodySize", -1);
-            json.writeStringField("comment", "request not seen");
-            json.writeEndObject();
+            json.name("queryString").startArray();
+            json.endArray();
+            json.name("headersSize").number(-1);
+            json.name("bodySize").number(-1);
+            json.name("comment").string("request not seen");
+            json.endObject();
             return;
         }
-        json.writeStringField("method", request.method());
-        json.writeStringField("url", url(request, exchange));
-        json.writeStringField("httpVersion", request.version());
-        json.writeArrayFieldStart("cookies");
+        json.name("method").string(request.method());
+        json.name("url").string(url(request, exchange));
+        json.name("httpVersion").string(request.version());
+        json.name("cookies").startArray();
         for (HttpHeader header : request.headers()) {
             if (header.name().equalsIgnoreCase("cookie")) {
                 for (String pair : header.value().split(";")) {
@@ -126,136 +118,136 @@ public final class HarWriter implements ExchangeWriter {
                 }
             }
         }
-        json.writeEndArray();
+        json.endArray();
         writeHeaders(json, request.headers());
-        json.writeArrayFieldStart("queryString");
+        json.name("queryString").startArray();
         int question = request.target().indexOf('?');
         if (question >= 0) {
             writeParams(json, request.target().substring(question + 1));
         }
-        json.writeEndArray();
+        json.endArray();
         Body body = request.body();
         if (body.size() > 0) {
             String mimeType = headerValue(request.headers(), "content-type");
-            json.writeObjectFieldStart("postData");
-            json.writeStringField("mimeType", mimeType == null ? "" : mimeType);
-            json.writeStringField("text", body.text() ? utf8(body.content()) : base64(body.content()));
+            json.name("postData").startObject();
+            json.name("mimeType").string(mimeType == null ? "" : mimeType);
+            json.name("text").string(body.text() ? utf8(body.content()) : base64(body.content()));
             if (body.text() && mimeType != null
                     && mimeType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-                json.writeArrayFieldStart("params");
+                json.name("params").startArray();
                 writeParams(json, utf8(body.content()));
-                json.writeEndArray();
+                json.endArray();
             }
             if (!body.text()) {
-                json.writeStringField("_encoding", "base64");
+                json.name("_encoding").string("base64");
             }
             if (body.truncated()) {
-                json.writeStringField("comment", truncation(body));
+                json.name("comment").string(truncation(body));
             }
-            json.writeEndObject();
+            json.endObject();
         }
-        json.writeNumberField("headersSize", -1);
-        json.writeNumberField("bodySize", body.size());
-        json.writeEndObject();
+        json.name("headersSize").number(-1);
+        json.name("bodySize").number(body.size());
+        json.endObject();
     }
 
-    private static void writeResponse(JsonGenerator json, HttpResponse response) throws IOException {
-        json.writeObjectFieldStart("response");
+    private static void writeResponse(JsonDocument json, HttpResponse response) {
+        json.name("response").startObject();
         if (response == null) {
             // What browsers write for a request that got no answer.
-            json.writeNumberField("status", 0);
-            json.writeStringField("statusText", "");
-            json.writeStringField("httpVersion", "");
-            json.writeArrayFieldStart("cookies");
-            json.writeEndArray();
+            json.name("status").number(0);
+            json.name("statusText").string("");
+            json.name("httpVersion").string("");
+            json.name("cookies").startArray();
+            json.endArray();
             writeHeaders(json, List.of());
-            json.writeObjectFieldStart("content");
-            json.writeNumberField("size", 0);
-            json.writeStringField("mimeType", "");
-            json.writeEndObject();
-            json.writeStringField("redirectURL", "");
-            json.writeNumberField("headersSize", -1);
-            json.writeNumberField("bodySize", -1);
-            json.writeStringField("comment", "response not seen");
-            json.writeEndObject();
+            json.name("content").startObject();
+            json.name("size").number(0);
+            json.name("mimeType").string("");
+            json.endObject();
+            json.name("redirectURL").string("");
+            json.name("headersSize").number(-1);
+            json.name("bodySize").number(-1);
+            json.name("comment").string("response not seen");
+            json.endObject();
             return;
         }
-        json.writeNumberField("status", response.status());
-        json.writeStringField("statusText", response.reason());
-        json.writeStringField("httpVersion", response.version());
-        json.writeArrayFieldStart("cookies");
+        json.name("status").number(response.status());
+        json.name("statusText").string(response.reason());
+        json.name("httpVersion").string(response.version());
+        json.name("cookies").startArray();
         for (HttpHeader header : response.headers()) {
             if (header.name().equalsIgnoreCase("set-cookie")) {
                 writeCookie(json, header.value().split(";", 2)[0]);
             }
         }
-        json.writeEndArray();
+        json.endArray();
         writeHeaders(json, response.headers());
         Body body = response.body();
         String mimeType = headerValue(response.headers(), "content-type");
-        json.writeObjectFieldStart("content");
+        json.name("content").startObject();
         long shownSize = body.decodedFrom() != null ? body.content().length : body.size();
-        json.writeNumberField("size", shownSize);
+        json.name("size").number(shownSize);
         if (body.decodedFrom() != null) {
-            json.writeNumberField("compression", shownSize - body.size());
+            json.name("compression").number(shownSize - body.size());
         }
-        json.writeStringField("mimeType", mimeType == null ? "" : mimeType);
+        json.name("mimeType").string(mimeType == null ? "" : mimeType);
         if (body.content().length > 0) {
-            json.writeStringField("text", body.text() ? utf8(body.content()) : base64(body.content()));
+            json.name("text").string(body.text() ? utf8(body.content()) : base64(body.content()));
             if (!body.text()) {
-                json.writeStringField("encoding", "base64");
+                json.name("encoding").string("base64");
             }
         }
         if (body.truncated()) {
-            json.writeStringField("comment", truncation(body));
+            json.name("comment").string(truncation(body));
         }
-        json.writeEndObject();
+        json.endObject();
         String location = headerValue(response.headers(), "location");
-        json.writeStringField("redirectURL", location == null ? "" : location);
-        json.writeNumberField("headersSize", -1);
-        json.writeNumberField("bodySize", body.size());
-        json.writeEndObject();
+        json.name("redirectURL").string(location == null ? "" : location);
+        json.name("headersSize").number(-1);
+        json.name("bodySize").number(body.size());
+        json.endObject();
     }
 
     private static String truncation(Body body) {
         return "truncated: " + body.keptBytes() + " of " + body.size() + " bytes kept";
     }
 
-    private static void writeHeaders(JsonGenerator json, List<HttpHeader> headers) throws IOException {
-        json.writeArrayFieldStart("headers");
+    private static void writeHeaders(JsonDocument json, List<HttpHeader> headers) {
+        json.name("headers").startArray();
         for (HttpHeader header : headers) {
-            json.writeStartObject();
-            json.writeStringField("name", header.name());
-            json.writeStringField("value", header.value());
-            json.writeEndObject();
+            json.startObject();
+            json.name("name").string(header.name());
+            json.name("value").string(header.value());
+            json.endObject();
         }
-        json.writeEndArray();
+        json.endArray();
     }
 
-    private static void writeCookie(JsonGenerator json, String pair) throws IOException {
+    private static void writeCookie(JsonDocument json, String pair) {
         String trimmed = pair.strip();
         if (trimmed.isEmpty()) {
             return;
         }
         int equals = trimmed.indexOf('=');
-        json.writeStartObject();
-        json.writeStringField("name", equals < 0 ? "" : trimmed.substring(0, equals));
-        json.writeStringField("value", equals < 0 ? trimmed : trimmed.substring(equals + 1));
-        json.writeEndObject();
+        json.startObject();
+        json.name("name").string(equals < 0 ? "" : trimmed.substring(0, equals));
+        json.name("value").string(equals < 0 ? trimmed : trimmed.substring(equals + 1));
+        json.endObject();
     }
 
     /** {@code a=1&b=2} as HAR's name/value objects, percent-decoded where that works. */
-    private static void writeParams(JsonGenerator json, String text) throws IOException {
+    private static void writeParams(JsonDocument json, String text) {
         int hash = text.indexOf('#');
         for (String pair : (hash < 0 ? text : text.substring(0, hash)).split("&")) {
             if (pair.isEmpty()) {
                 continue;
             }
             int equals = pair.indexOf('=');
-            json.writeStartObject();
-            json.writeStringField("name", decode(equals < 0 ? pair : pair.substring(0, equals)));
-            json.writeStringField("value", equals < 0 ? "" : decode(pair.substring(equals + 1)));
-            json.writeEndObject();
+            json.startObject();
+            json.name("name").string(decode(equals < 0 ? pair : pair.substring(0, equals)));
+            json.name("value").string(equals < 0 ? "" : decode(pair.substring(equals + 1)));
+            json.endObject();
         }
     }
 

@@ -1,13 +1,6 @@
 package io.httpprofiler.output;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -63,44 +56,43 @@ public final class SummaryReport {
     /** The same as JSON: {@code {"time", "since", "exchanges", "endpoints":[{role, method, route, count, status:{2xx..},
      * incomplete, duration_ms:{p50, p90, p99, max}, request_bytes, response_bytes}]}}. */
     public static byte[] json(EndpointSummary summary, long nowNanos) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JsonGenerator json = new JsonFactory().createGenerator(bytes, JsonEncoding.UTF8)) {
-            json.setPrettyPrinter(new DefaultPrettyPrinter());
-            json.writeStartObject();
-            json.writeStringField("time", iso(nowNanos));
-            json.writeStringField("since", iso(summary.sinceNanos()));
-            json.writeNumberField("exchanges", summary.exchanges());
-            json.writeArrayFieldStart("endpoints");
+        JsonDocument json = new JsonDocument();
+        {
+            json.startObject();
+            json.name("time").string(iso(nowNanos));
+            json.name("since").string(iso(summary.sinceNanos()));
+            json.name("exchanges").number(summary.exchanges());
+            json.name("endpoints").startArray();
             for (EndpointSummary.Row row : summary.rows()) {
                 EndpointSummary.Stats s = row.stats();
-                json.writeStartObject();
-                json.writeStringField("role", row.endpoint().role());
-                json.writeStringField("method", row.endpoint().method());
-                json.writeStringField("route", row.endpoint().route());
-                json.writeNumberField("count", s.count());
-                json.writeObjectFieldStart("status");
+                json.startObject();
+                json.name("role").string(row.endpoint().role());
+                json.name("method").string(row.endpoint().method());
+                json.name("route").string(row.endpoint().route());
+                json.name("count").number(s.count());
+                json.name("status").startObject();
                 for (int klass = 1; klass <= 5; klass++) {
-                    json.writeNumberField(klass + "xx", s.status(klass));
+                    json.name(klass + "xx").number(s.status(klass));
                 }
-                json.writeEndObject();
-                json.writeNumberField("incomplete", s.incomplete());
-                json.writeObjectFieldStart("duration_ms");
+                json.endObject();
+                json.name("incomplete").number(s.incomplete());
+                json.name("duration_ms").startObject();
                 for (double p : PERCENTILES) {
-                    json.writeNumberField("p" + (int) p, s.percentileMillis(p));
+                    json.name("p" + (int) p).number(s.percentileMillis(p));
                 }
-                json.writeNumberField("max", s.maxMillis());
-                json.writeEndObject();
-                json.writeNumberField("request_bytes", s.requestBytes());
-                json.writeNumberField("response_bytes", s.responseBytes());
-                json.writeEndObject();
+                json.name("max").number(s.maxMillis());
+                json.endObject();
+                json.name("request_bytes").number(s.requestBytes());
+                json.name("response_bytes").number(s.responseBytes());
+                json.endObject();
             }
-            json.writeEndArray();
-            json.writeEndObject();
-        } catch (IOException impossible) {
-            throw new UncheckedIOException(impossible);
+            json.endArray();
+            json.endObject();
         }
-        bytes.write('\n');
-        return bytes.toByteArray();
+        byte[] document = json.bytes();
+        byte[] withNewline = java.util.Arrays.copyOf(document, document.length + 1);
+        withNewline[document.length] = '\n';
+        return withNewline;
     }
 
     private static String cut(String text, int width) {
