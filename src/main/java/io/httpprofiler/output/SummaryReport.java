@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -57,40 +58,38 @@ public final class SummaryReport {
      * incomplete, duration_ms:{p50, p90, p99, max}, request_bytes, response_bytes}]}}. */
     public static byte[] json(EndpointSummary summary, long nowNanos) {
         JsonDocument json = new JsonDocument();
-        {
+        json.startObject();
+        json.name("time").string(iso(nowNanos));
+        json.name("since").string(iso(summary.sinceNanos()));
+        json.name("exchanges").number(summary.exchanges());
+        json.name("endpoints").startArray();
+        for (EndpointSummary.Row row : summary.rows()) {
+            EndpointSummary.Stats s = row.stats();
             json.startObject();
-            json.name("time").string(iso(nowNanos));
-            json.name("since").string(iso(summary.sinceNanos()));
-            json.name("exchanges").number(summary.exchanges());
-            json.name("endpoints").startArray();
-            for (EndpointSummary.Row row : summary.rows()) {
-                EndpointSummary.Stats s = row.stats();
-                json.startObject();
-                json.name("role").string(row.endpoint().role());
-                json.name("method").string(row.endpoint().method());
-                json.name("route").string(row.endpoint().route());
-                json.name("count").number(s.count());
-                json.name("status").startObject();
-                for (int klass = 1; klass <= 5; klass++) {
-                    json.name(klass + "xx").number(s.status(klass));
-                }
-                json.endObject();
-                json.name("incomplete").number(s.incomplete());
-                json.name("duration_ms").startObject();
-                for (double p : PERCENTILES) {
-                    json.name("p" + (int) p).number(s.percentileMillis(p));
-                }
-                json.name("max").number(s.maxMillis());
-                json.endObject();
-                json.name("request_bytes").number(s.requestBytes());
-                json.name("response_bytes").number(s.responseBytes());
-                json.endObject();
+            json.name("role").string(row.endpoint().role());
+            json.name("method").string(row.endpoint().method());
+            json.name("route").string(row.endpoint().route());
+            json.name("count").number(s.count());
+            json.name("status").startObject();
+            for (int klass = 1; klass <= 5; klass++) {
+                json.name(klass + "xx").number(s.status(klass));
             }
-            json.endArray();
+            json.endObject();
+            json.name("incomplete").number(s.incomplete());
+            json.name("duration_ms").startObject();
+            for (double p : PERCENTILES) {
+                json.name("p" + (int) p).number(s.percentileMillis(p));
+            }
+            json.name("max").number(s.maxMillis());
+            json.endObject();
+            json.name("request_bytes").number(s.requestBytes());
+            json.name("response_bytes").number(s.responseBytes());
             json.endObject();
         }
+        json.endArray();
+        json.endObject();
         byte[] document = json.bytes();
-        byte[] withNewline = java.util.Arrays.copyOf(document, document.length + 1);
+        byte[] withNewline = Arrays.copyOf(document, document.length + 1);
         withNewline[document.length] = '\n';
         return withNewline;
     }
