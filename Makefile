@@ -43,6 +43,7 @@ build:
 # Not quiet: the Surefire/Failsafe summaries ("Tests run: ...") are what CI and people read.
 test:
 	@scripts/setup.sh
+	@scripts/check-deps.py
 	mvn -B --no-transfer-progress verify
 
 run:
