@@ -33,7 +33,7 @@ while read -r what package groups _; do
   done
 done <"$DEPS"
 # A java on the PATH is not enough: the build and the tests need 17 or later.
-if [[ $wanted == *" build "* || $wanted == *" test "* ]] && present java && [[ $(java_major) -lt 17 ]] 2>/dev/null; then
+if [[ $wanted == *" build "* || $wanted == *" test "* ]] && present java && [ "$(java_major)" -lt 17 ] 2>/dev/null; then
   [[ " ${need[*]-} " == *" openjdk-17-jdk-headless "* ]] || need+=(openjdk-17-jdk-headless)
 fi
 
