@@ -2,9 +2,10 @@
 """Checks scripts/deps.txt, the list of every program the project runs on the host, against the code that runs them.
 
   scripts/check-deps.py               every program the shell scripts, the Makefile and the Java tests call is listed
-  scripts/check-deps.py --installed   also: every listed program is there and comes from its listed package (run it
-                                      after scripts/setup.sh has installed every group, as .ci/run does); programs of
-                                      the base group come from Essential or Priority: required packages
+  scripts/check-deps.py --installed [GROUP...]
+                                      also: every listed program (of these groups; default all) is there and comes
+                                      from its listed package (run it after scripts/setup.sh GROUP..., as .ci/run does);
+                                      programs of the base group come from Essential or Priority: required packages
   scripts/check-deps.py --minbase TAR also: every base program is in TAR, a `debootstrap --variant=minbase` root
                                       (test/container/make-base-images.sh caches one as minbase-bookworm.tar)
 
@@ -490,7 +491,7 @@ def dpkg_files(package):
 
 
 def direct_dependencies(package):
-    out = subprocess.run(["dpkg-query", "-W", "-f=${Depends}", package], capture_output=True, text=True)
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Pre-Depends},${Depends}", package], capture_output=True, text=True)
     return [d.strip().split()[0].split(":")[0] for d in re.split(r"[,|]", out.stdout) if d.strip()]
 
 
@@ -552,7 +553,7 @@ def check_minbase(entries, tar_path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--installed", action="store_true")
+    ap.add_argument("--installed", nargs="*", metavar="GROUP")
     ap.add_argument("--minbase", metavar="TAR")
     args = ap.parse_args()
     entries = read_deps()
@@ -561,13 +562,14 @@ def main():
         if what == "*":
             listed |= package_programs(package)
     problems = check_calls(listed)
-    if args.installed:
-        problems += check_installed(entries)
+    if args.installed is not None:
+        groups = set(args.installed) | {"base"} if args.installed else None
+        problems += check_installed([e for e in entries if groups is None or groups & set(e[2])])
     if args.minbase:
         problems += check_minbase(entries, args.minbase)
     for problem in problems:
         print("check-deps: " + problem)
-    checked = "calls" + (", installed packages" if args.installed else "") + (", minbase" if args.minbase else "")
+    checked = "calls" + (", installed packages" if args.installed is not None else "") + (", minbase" if args.minbase else "")
     print("check-deps: %d entries in scripts/deps.txt; %s checked: %s" % (
         len(entries), checked, "%d problems" % len(problems) if problems else "OK"))
     return 1 if problems else 0
