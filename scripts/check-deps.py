@@ -192,13 +192,11 @@ class ShellScanner:
                 self.advance()
                 continue
             if skip_to is not None:
-                if word == skip_to or (skip_to == "]]" and word == "]]"):
-                    at_start = skip_to == "in" and False
-                    if skip_to == "in":
-                        at_start = True  # the first case pattern
+                if word == skip_to:
+                    at_start = skip_to == "in"  # after `case x in`: a pattern, then `)`, then a command
                     skip_to = None
                 continue
-            if not at_start:
+            if not at_start or (word.isdigit() and self.peek() in "<>"):  # 9>"$lock": a descriptor
                 continue
             # A case pattern (`proc)`, `-h|--help)`): the command comes after the `)`.
             if self.peek() == ")" and end != ")":
@@ -420,7 +418,7 @@ def shell_calls():
     for path, line, word in calls:
         array = word.startswith("array:")
         word = word[len("array:"):] if array else word
-        if word.startswith(("$", '"', "'", "-")) or word.isdigit() or word in BUILTINS or word in functions:
+        if word.startswith(("$", '"', "'", "-")) or word in BUILTINS or word in functions:
             continue
         if "/" in word:
             if not re.fullmatch(r"/(usr/)?s?bin/[\w.+-]+", word):
@@ -551,11 +549,35 @@ def check_minbase(entries, tar_path):
     return problems
 
 
+# What the shell scanner must find (and skip) in constructs the scripts use; checked on every run, it takes no time.
+SCANNER_CASES = [
+    ('x=$(basename "$f") && y=`dirname $f` | sort >out 2>&1', ["basename", "dirname", "sort"]),
+    ('if ! grep -q a b; then exec 9>"$lock"; fi; while read -r l; do echo; done < <(awk 1 f)',
+     ["grep", "awk"]),
+    ('case $1 in\n  proc) mount -t proc p /p ;;\n  -h|--help) sed -n 2p "$0" ;;\nesac', ["mount", "sed"]),
+    ('for d in a b; do rm -f "$d"; done; [[ $(id -u) == 0 && -n $x ]] && timeout -k 10 5 qemu -x',
+     ["rm", "id", "timeout", "qemu"]),
+    ('QEMU=(qemu-system-x86_64 -m 1)\ncat <<EOF\nnot a command\nEOF\nf() { tail -1; }\nf', ["array:qemu-system-x86_64", "cat", "tail"]),
+    ('n=$(( $(date +%s) - 1 )); python3 - <<\'PY\'\nimport os\nPY\nenv -i A=1 chroot "$r" sh -c "apt-get x"',
+     ["date", "python3", "env", "chroot"]),
+]
+
+
+def self_test():
+    for text, expected in SCANNER_CASES:
+        scanner = ShellScanner(text)
+        found = [word for _, word in scanner.scan()
+                 if word not in BUILTINS and word not in scanner.functions and not word.startswith("-")]
+        if found != expected:
+            sys.exit("check-deps: the shell scanner is broken: %r gives %s, not %s" % (text, found, expected))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--installed", nargs="*", metavar="GROUP")
     ap.add_argument("--minbase", metavar="TAR")
     args = ap.parse_args()
+    self_test()
     entries = read_deps()
     listed = {what for what, _, _, _ in entries}
     for what, package, _, _ in entries:
