@@ -49,7 +49,7 @@ test:
 run:
 	@scripts/setup.sh
 	$(MVN) -DskipTests package
-	java -jar target/http-profiler.jar $(ARGS)
+	bin/http-profiler $(ARGS)
 
 clean:
 	$(MVN) clean

@@ -32,7 +32,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPS = os.path.join(REPO, "scripts", "deps.txt")
 SEARCH_PATH = os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin"
 
-SHELL_FILES = [".ci/run", "scripts/*.sh", "test/**/*.sh", "bench/*.sh"]
+SHELL_FILES = [".ci/run", "bin/http-profiler", "scripts/*.sh", "test/**/*.sh", "bench/*.sh"]
 JAVA_FILES = ["src/**/*.java"]
 # Run inside the qemu guest (their programs are test/kernels/lib.sh's GUEST_PACKAGES), not on the host.
 SKIP = {"test/kernels/smoke.sh"}
