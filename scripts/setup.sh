@@ -21,6 +21,8 @@ have_cmd curl || need+=(curl)
 have_cmd python3 || need+=(python3)
 have_cmd nginx || need+=(nginx-light)
 have_cmd ip || need+=(iproute2)
+have_cmd node || need+=(nodejs)
+have_cmd ab || need+=(apache2-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
