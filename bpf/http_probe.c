@@ -460,9 +460,69 @@ __noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags, __u64 reaso
 }
 
 /*
- * The payload loop, driven by the cursor emit_payload prepared. Segments of an iovec are gathered into shared records
- * (nginx's head + body writev is one record, not two): fewer ring records to reserve, wake for and decode. Global (not
- * inlined) so that the verifier checks it once per program however many call sites the program has.
+ * One step of the payload loop, driven by the cursor emit_payload prepared: takes the next iovec segment when the
+ * current one is used up, passes over what is to be passed over, and appends one chunk to the record being gathered
+ * (sending it first when it is too full to append to). Each step uses up a segment, fills a record or reaches the
+ * limit, so a call needs at most segments + 2 * records steps. Segments of an iovec are gathered into shared records
+ * (nginx's head + body writev is one record, not two): fewer ring records to reserve, wake for and decode. Returns 0
+ * when the call is done (or its iovec unreadable), 1 when there is more.
+ * Global (not inlined): the verifier checks it once, and the loop around it is a handful of instructions per step.
+ */
+__noinline int payload_step(__u64 position, __u64 flags)
+{
+	__u32 zero = 0;
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!c || c->done >= c->limit)
+		return 0;
+	if (c->left == 0) {
+		if (c->segment >= c->segments)
+			return 0;
+		struct iovec vec = {};
+		void *at = (void *)(c->source + c->segment * sizeof(vec));
+		if (c->kernel_iovec ? bpf_probe_read_kernel(&vec, sizeof(vec), at)
+				    : bpf_probe_read_user(&vec, sizeof(vec), at))
+			return 0;
+		c->segment++;
+		c->base = (__u64)vec.iov_base;
+		c->left = vec.iov_len;
+	}
+	if (c->wanted > 0) {
+		/* Still passing over: drop the whole segment or its head. */
+		__u64 step = c->wanted < c->left ? c->wanted : c->left;
+		c->base += step;
+		c->left -= step;
+		c->wanted -= step;
+	}
+	if (c->left == 0 || c->wanted > 0)
+		return 1;
+	/* Too far into the record to append to it (a full record is too): send it, start the next. */
+	if (c->gathered > MAX_GATHER_OFFSET) {
+		flush_record(position + c->done - c->gathered, c->gathered, flags);
+		c->gathered = 0;
+	}
+	__u64 chunk = c->limit - c->done;
+	if (chunk > c->left)
+		chunk = c->left;
+	if (chunk > MAX_RECORD_DATA - c->gathered)
+		chunk = MAX_RECORD_DATA - c->gathered;
+	if (gather_chunk(c->base, c->gathered, chunk)) {
+		c->gathered += chunk;
+	} else {
+		/* Send what came before, then say the unreadable bytes were not copied (not lost). */
+		flush_record(position + c->done - c->gathered, c->gathered, flags);
+		c->gathered = 0;
+		emit_marker(position + c->done, chunk, flags, MARKER_UNREADABLE);
+	}
+	c->base += chunk;
+	c->left -= chunk;
+	c->done += chunk;
+	return 1;
+}
+
+/*
+ * The payload loop: every segment of the call up to the per-call cap, then markers for the rest. Should the steps run
+ * out first (a cap raised far beyond the default), the marker still covers exactly what was not copied. Global so
+ * that the verifier checks it once per program however many call sites the program has.
  */
 __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 {
@@ -471,52 +531,13 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 	if (!c)
 		return 0;
 	c->gathered = 0;
-	for (int i = 0; i < MAX_RECORDS_PER_CALL + MAX_IOV_SEGMENTS; i++) {
-		if (c->done >= c->limit)
+	for (int i = 0; i < MAX_PAYLOAD_STEPS; i++) {
+		if (!payload_step(position, flags))
 			break;
-		if (c->left == 0) {
-			if (c->segment >= c->segments || c->segment >= MAX_IOV_SEGMENTS)
-				break;
-			struct iovec vec = {};
-			void *at = (void *)(c->source + c->segment * sizeof(vec));
-			if (c->kernel_iovec ? bpf_probe_read_kernel(&vec, sizeof(vec), at)
-					    : bpf_probe_read_user(&vec, sizeof(vec), at))
-				break;
-			c->segment++;
-			c->base = (__u64)vec.iov_base;
-			c->left = vec.iov_len;
-			continue;
-		}
-		if (c->wanted > 0) {
-			/* Still passing over: drop the whole segment or its head. */
-			__u64 step = c->wanted < c->left ? c->wanted : c->left;
-			c->base += step;
-			c->left -= step;
-			c->wanted -= step;
-			continue;
-		}
-		/* Too far into the record to append to it (a full record is too): send it, start the next. */
-		if (c->gathered > MAX_GATHER_OFFSET) {
-			flush_record(position + c->done - c->gathered, c->gathered, flags);
-			c->gathered = 0;
-		}
-		__u64 chunk = c->limit - c->done;
-		if (chunk > c->left)
-			chunk = c->left;
-		if (chunk > MAX_RECORD_DATA - c->gathered)
-			chunk = MAX_RECORD_DATA - c->gathered;
-		if (gather_chunk(c->base, c->gathered, chunk)) {
-			c->gathered += chunk;
-		} else {
-			/* Send what came before, then say the unreadable bytes were not copied (not lost). */
-			flush_record(position + c->done - c->gathered, c->gathered, flags);
-			c->gathered = 0;
-			emit_marker(position + c->done, chunk, flags, MARKER_UNREADABLE);
-		}
-		c->base += chunk;
-		c->left -= chunk;
-		c->done += chunk;
 	}
+	c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!c)
+		return 0;
 	flush_record(position + c->done - c->gathered, c->gathered, flags);
 	if (c->done < len) {
 		/* The uncopied tail: up to the cap's end, then the part in a skip range (each marker says which). */

@@ -9,9 +9,15 @@
 
 /* Largest payload one ring buffer record carries; larger transfers become several records. */
 #define MAX_RECORD_DATA 16384
-/* Upper bound on records one socket call produces (and on iovec segments walked); the rest is counted, not copied. */
+/*
+ * Steps of the payload loop for one socket call: each uses up an iovec segment, fills a record or ends the call, so
+ * this covers UIO_MAXIOV (1024, the most segments readv/writev/sendmsg accept) and 96 records of MAX_RECORD_DATA (the
+ * default per-call cap is 1 MiB; a record is sent once it holds more than half of MAX_RECORD_DATA). Whatever a call
+ * moves beyond what the steps reach is counted and announced by a marker, never silently left out.
+ */
+#define MAX_IOV_SEGMENTS 1024
 #define MAX_RECORDS_PER_CALL 96
-#define MAX_IOV_SEGMENTS 32
+#define MAX_PAYLOAD_STEPS (MAX_IOV_SEGMENTS + 2 * MAX_RECORDS_PER_CALL)
 
 enum event_kind {
 	EVENT_OPEN = 1,  /* started tracking a connection: addresses, role, comm */
