@@ -31,6 +31,7 @@ public final class KernelProbe implements AutoCloseable {
     private final RingBufferReader reader;
     private final BpfMap counters;
     private final BpfMap skips;
+    private final BpfMap lostCloses;
     private final long loadMillis;
 
     private KernelProbe(BpfObject object, CaptureSettings settings, AttachMode mode, String fallbackReason, int ownPid,
@@ -60,6 +61,7 @@ public final class KernelProbe implements AutoCloseable {
             this.reader = new RingBufferReader(object.map("events"));
             this.counters = object.map("counters");
             this.skips = object.map("skips");
+            this.lostCloses = object.map("lost_closes");
         } catch (RuntimeException e) {
             closeLinks();
             object.close();
@@ -171,6 +173,27 @@ public final class KernelProbe implements AutoCloseable {
                 counters.sumPerCpuLong(EventLayout.COUNTER_CAPPED_BYTES),
                 counters.sumPerCpuLong(EventLayout.COUNTER_SKIPPED_BYTES),
                 counters.sumPerCpuLong(EventLayout.COUNTER_UNREADABLE_BYTES));
+    }
+
+    /**
+     * Takes the CLOSE records the ring could not hold (each as the raw {@code lost_closes} key and value, see
+     * {@link EventDecoder#lostClose}) out of the kernel's map. Drain the ring after taking them and before feeding them
+     * on: a connection's last records were in the ring before its close failed to join them.
+     */
+    public List<byte[][]> takeLostCloses() {
+        List<byte[][]> taken = new ArrayList<>();
+        try {
+            for (byte[] key : lostCloses.keys()) {
+                byte[] value = lostCloses.get(key);
+                lostCloses.delete(key);
+                if (value != null) {
+                    taken.add(new byte[][]{key, value});
+                }
+            }
+        } catch (BpfException ignored) {
+            // best effort: a close not collected still ends its connection when the fd is reused, or idles out
+        }
+        return taken;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -155,6 +156,7 @@ final class Session {
     }
 
     private void expire() {
+        collectLostCloses();
         long now = wallClockNanos();
         if (recordLog != null) {
             recordLog.expire(now);
@@ -163,6 +165,27 @@ final class Session {
             pipeline.expire(now);
         } catch (RuntimeException e) {
             internalError(e);
+        }
+    }
+
+    /**
+     * Closes the ring could not hold, kept by the kernel in a map: taken first, then the ring drained (their
+     * connections' last records were in it before them), then fed on like the records they stand for.
+     */
+    private void collectLostCloses() {
+        List<byte[][]> lost = probe.takeLostCloses();
+        if (lost.isEmpty()) {
+            return;
+        }
+        while (probe.reader().drain(this::onRecord) > 0) {
+            // everything the kernel wrote before those closes
+        }
+        for (byte[][] entry : lost) {
+            try {
+                input.accept(decoder.lostClose(entry[0], entry[1]));
+            } catch (RuntimeException e) {
+                internalError(e);
+            }
         }
     }
 
