@@ -102,8 +102,10 @@ struct skip_range {
 };
 
 /* Value of the `lost_closes` map, keyed by (tgid, fd) as struct skip_key without its direction: a CLOSE record the full
- * ring could not take. User space reads and deletes these (after draining the ring, so that they come after the
- * connection's last records), which gives it the close it missed, final positions included. */
+ * ring could not take. User space reads these every second (then drains the ring, so that they come after the
+ * connection's last records), which gives it the close it missed, final positions included. It never deletes them
+ * (the kernel may have put a newer one in the same place meanwhile): it tells them apart by generation, and the LRU
+ * map ages them out. */
 struct lost_close {
 	__u64 generation;
 	__u64 egress;  /* final positions, as EVENT_CLOSE has them */

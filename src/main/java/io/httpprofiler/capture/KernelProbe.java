@@ -13,7 +13,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +34,8 @@ public final class KernelProbe implements AutoCloseable {
     private final BpfMap counters;
     private final BpfMap skips;
     private final BpfMap lostCloses;
+    /** (tgid, fd) of each lost_closes entry to the generation last handed out by {@link #newLostCloses()}. */
+    private Map<Long, Long> lostClosesHandedOut = new HashMap<>();
     private final long loadMillis;
 
     private KernelProbe(BpfObject object, CaptureSettings settings, AttachMode mode, String fallbackReason, int ownPid,
@@ -176,24 +180,36 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     /**
-     * Takes the CLOSE records the ring could not hold (each as the raw {@code lost_closes} key and value, see
-     * {@link EventDecoder#lostClose}) out of the kernel's map. Drain the ring after taking them and before feeding them
-     * on: a connection's last records were in the ring before its close failed to join them.
+     * The CLOSE records the ring could not hold that were not handed out before (each as the raw {@code lost_closes}
+     * key and value, see {@link EventDecoder#lostClose}). Drain the ring after taking them and before feeding them on: a
+     * connection's last records were in the ring before its close failed to join them. Entries are not deleted: the
+     * kernel may overwrite one with a newer connection's lost close between a read and a delete, which would lose
+     * that one. They are told apart by generation instead, and the LRU map ages them out.
      */
-    public List<byte[][]> takeLostCloses() {
-        List<byte[][]> taken = new ArrayList<>();
+    public List<byte[][]> newLostCloses() {
+        List<byte[][]> found = new ArrayList<>();
+        Map<Long, Long> seen = new HashMap<>();
         try {
             for (byte[] key : lostCloses.keys()) {
                 byte[] value = lostCloses.get(key);
-                lostCloses.delete(key);
-                if (value != null) {
-                    taken.add(new byte[][]{key, value});
+                if (value == null) {
+                    continue;
+                }
+                ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
+                long socket = k.getLong(0);
+                long generation = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder())
+                        .getLong(EventLayout.LostClose.GENERATION);
+                seen.put(socket, generation);
+                Long handedOut = lostClosesHandedOut.get(socket);
+                if (handedOut == null || handedOut != generation) {
+                    found.add(new byte[][]{key, value});
                 }
             }
         } catch (BpfException ignored) {
             // best effort: a close not collected still ends its connection when the fd is reused, or idles out
         }
-        return taken;
+        lostClosesHandedOut = seen; // only what the map still holds: bounded by its size
+        return found;
     }
 
     /**

@@ -173,7 +173,7 @@ final class Session {
      * connections' last records were in it before them), then fed on like the records they stand for.
      */
     private void collectLostCloses() {
-        List<byte[][]> lost = probe.takeLostCloses();
+        List<byte[][]> lost = probe.newLostCloses();
         if (lost.isEmpty()) {
             return;
         }
