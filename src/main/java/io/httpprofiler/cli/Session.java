@@ -46,6 +46,7 @@ final class Session {
     private final HttpPipeline pipeline;
     private final RecordFeed feed;
     private final long statsEveryNanos;
+    private final long summaryEveryNanos;
     private long internalErrors;
 
     Session(KernelProbe probe, Outputs outputs, PipelineSettings settings, ProfilerOptions options, PrintStream log) {
@@ -62,6 +63,7 @@ final class Session {
         this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
         this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(), this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
+        this.summaryEveryNanos = (long) (options.summaryIntervalSeconds() * 1e9);
     }
 
     /** Runs until a stop is requested or the duration (seconds, null for unlimited) has passed. */
@@ -70,6 +72,7 @@ final class Session {
         long end = durationSeconds == null ? Long.MAX_VALUE : start + (long) (durationSeconds * 1e9);
         long nextExpire = start + EXPIRE_EVERY_NANOS;
         long nextStats = statsEveryNanos > 0 ? start + statsEveryNanos : Long.MAX_VALUE;
+        long nextSummary = summaryEveryNanos > 0 ? start + summaryEveryNanos : Long.MAX_VALUE;
         while (!stop.requested()) {
             long now = System.nanoTime();
             if (now >= end) {
@@ -87,6 +90,10 @@ final class Session {
                 log.println("http-profiler stats: " + totals());
                 log.flush();
                 nextStats = now + statsEveryNanos;
+            }
+            if (now >= nextSummary) {
+                outputs.writeSummary();
+                nextSummary = now + summaryEveryNanos;
             }
         }
     }
@@ -225,6 +232,10 @@ final class Session {
         if (feed.unattributedEvents() > 0) {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
             line.append(", events of unknown process name ").append(feed.unattributedEvents());
+        }
+        String redaction = outputs.redactionTotals();
+        if (redaction != null) {
+            line.append(", ").append(redaction);
         }
         if (outputs.droppedBytes() > 0 || outputs.failedExchanges() > 0) {
             line.append(", output lost ").append(outputs.droppedBytes()).append(" bytes/")
