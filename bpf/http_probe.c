@@ -39,6 +39,8 @@ const enum role *unused_role __attribute__((unused));
 const enum counter *unused_counter __attribute__((unused));
 const enum config_flags *unused_config_flags __attribute__((unused));
 const enum marker_reason *unused_marker_reason __attribute__((unused));
+const enum loss_flags *unused_loss_flags __attribute__((unused));
+const struct lost_close *unused_lost_close __attribute__((unused));
 
 struct conn_key {
 	__u32 tgid;
@@ -49,6 +51,7 @@ struct conn_info {
 	__u64 generation;
 	__u64 position[2]; /* indexed by enum direction */
 	__u8 role;
+	__u8 loss; /* enum loss_flags still to be said: set when a record is lost, cleared once one gets through */
 };
 
 /* What a socket call is, remembered from its entry until its exit. */
@@ -143,6 +146,17 @@ struct {
 	__type(key, struct skip_key);
 	__type(value, struct skip_range);
 } skips SEC(".maps");
+
+/*
+ * CLOSE records the ring could not take, for user space to collect (see struct lost_close); the next connection on the
+ * same fd also says that its predecessor's close was lost (LOSS_CLOSE_BEFORE), in case it is seen first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct conn_key);
+	__type(value, struct lost_close);
+} lost_closes SEC(".maps");
 
 /*
  * How far into a record the payload loop still appends another iovec segment (the record is sent first otherwise). The
@@ -301,13 +315,53 @@ static __always_inline void fill_identity(struct probe_event *e, __u32 kind, str
 	e->role = conn->role;
 }
 
-/* Start tracking fd as a connection (replacing any predecessor on the same fd) and announce it. */
+/* What an OPEN says about the socket and the process: family, ports, addresses, comm. */
+static __always_inline void fill_endpoints(struct probe_event *e, struct sock *sk)
+{
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		bpf_core_read(e->local_addr, sizeof(e->local_addr), &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->remote_addr, sizeof(e->remote_addr), &sk->__sk_common.skc_v6_daddr);
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
+}
+
+/*
+ * The losses a record of this connection reports (see enum loss_flags). When the OPEN was lost, the record also carries
+ * what the OPEN said, read again from the socket behind the fd (still open: every caller runs inside a call on it).
+ */
+static __always_inline void fill_loss(struct probe_event *e, struct conn_key *key, struct conn_info *conn)
+{
+	e->loss = conn->loss;
+	if (conn->loss & LOSS_OPEN) {
+		struct sock *sk = tcp_sock_of_fd(key->fd);
+		if (sk)
+			fill_endpoints(e, sk);
+	}
+}
+
+/*
+ * Start tracking fd as a connection (replacing any predecessor on the same fd) and announce it. An OPEN that cannot be
+ * written is said by the connection's next record that can (LOSS_OPEN).
+ */
 static __always_inline struct conn_info *open_conn(struct probe_config *cfg, struct conn_key *key, struct sock *sk,
 						   __u8 role, __u32 tid)
 {
 	struct conn_info fresh = {};
 	fresh.generation = bpf_ktime_get_ns();
 	fresh.role = role;
+	struct lost_close *predecessor = bpf_map_lookup_elem(&lost_closes, key);
+	if (predecessor && !predecessor->announced) {
+		fresh.loss = LOSS_CLOSE_BEFORE;
+		predecessor->announced = 1; /* said once; user space still collects the entry */
+	}
 	if (bpf_map_update_elem(&conns, key, &fresh, BPF_ANY)) {
 		count(COUNTER_CONN_TABLE_FULL, 1);
 		return NULL;
@@ -323,21 +377,14 @@ static __always_inline struct conn_info *open_conn(struct probe_config *cfg, str
 	struct probe_event *e = &buf->header;
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_identity(e, EVENT_OPEN, key, conn, tid);
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (e->family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
-	} else {
-		bpf_core_read(e->local_addr, sizeof(e->local_addr), &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->remote_addr, sizeof(e->remote_addr), &sk->__sk_common.skc_v6_daddr);
-	}
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), &leader->comm);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e))))
+	fill_endpoints(e, sk);
+	e->loss = conn->loss;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e)))) {
 		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+		conn->loss |= LOSS_OPEN;
+	} else {
+		conn->loss = 0;
+	}
 	return conn;
 }
 
@@ -352,6 +399,35 @@ static __always_inline struct conn_info *find_conn(struct probe_config *cfg, str
 		return NULL;
 	return open_conn(cfg, key, sk, ROLE_UNKNOWN, tid);
 }
+
+/*
+ * Where emit_payload is in its source. It lives in a per-CPU map rather than on the stack on purpose: the verifier does
+ * not track values in map memory, so every loop step looks alike to it and the loop is verified in a few passes instead
+ * of once per step and path (which exceeds its 1M instruction budget).
+ */
+struct payload_cursor {
+	__u64 call_size; /* the call's full size, restored in the shared header after a marker */
+	__u64 done;     /* bytes of the call handled (copied or skipped) */
+	__u64 limit;    /* stop copying here */
+	__u64 wanted;   /* source bytes still to pass over before copying */
+	__u64 segment;  /* next iovec index */
+	__u64 segments; /* iovec count */
+	__u64 base;     /* user address of the next byte in the current segment */
+	__u64 left;     /* bytes left in the current segment */
+	__u64 source;   /* iovec array */
+	__u64 kernel_iovec; /* the iovec array is in kernel memory (kprobe mode: the kernel copied it), not the caller's */
+	__u64 gathered; /* payload bytes in the record being gathered; they end where `done` is */
+	__u64 tail_skip; /* bytes at the end of the call not copied because they are in a skip range */
+	__u64 sent;     /* records of this call written to the ring */
+	__u64 lost;     /* a record of this call was lost after the last one written */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct payload_cursor);
+} cursors SEC(".maps");
 
 /*
  * Appends len (<= MAX_RECORD_DATA) bytes from user memory at src to the record being gathered in the per-CPU scratch
@@ -385,40 +461,20 @@ __noinline int flush_record(__u64 position, __u64 len, __u64 ring_flags)
 	buf->header.position = position;
 	buf->header.data_len = len;
 	buf->header.timestamp_ns = bpf_ktime_get_ns();
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!c)
+		return 0;
 	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event) + len, ring_flags)) {
 		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
 		count(COUNTER_RINGBUF_FULL_BYTES, len);
+		c->lost = 1;
 		return 0;
 	}
+	c->sent++;
+	c->lost = 0;
 	return 1;
 }
 
-/*
- * Where emit_payload is in its source. It lives in a per-CPU map rather than on the stack on purpose: the verifier does
- * not track values in map memory, so every loop step looks alike to it and the loop is verified in a few passes instead
- * of once per step and path (which exceeds its 1M instruction budget).
- */
-struct payload_cursor {
-	__u64 call_size; /* the call's full size, restored in the shared header after a marker */
-	__u64 done;     /* bytes of the call handled (copied or skipped) */
-	__u64 limit;    /* stop copying here */
-	__u64 wanted;   /* source bytes still to pass over before copying */
-	__u64 segment;  /* next iovec index */
-	__u64 segments; /* iovec count */
-	__u64 base;     /* user address of the next byte in the current segment */
-	__u64 left;     /* bytes left in the current segment */
-	__u64 source;   /* iovec array */
-	__u64 kernel_iovec; /* the iovec array is in kernel memory (kprobe mode: the kernel copied it), not the caller's */
-	__u64 gathered; /* payload bytes in the record being gathered; they end where `done` is */
-	__u64 tail_skip; /* bytes at the end of the call not copied because they are in a skip range */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct payload_cursor);
-} cursors SEC(".maps");
 
 /* The counter that totals the bytes of markers with this reason (sendfile bytes count as capped: never copyable). */
 static __always_inline __u32 marker_counter(__u64 reason)
@@ -451,8 +507,13 @@ __noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags, __u64 reaso
 	buf->header.call_size = bytes;
 	buf->header.marker_reason = reason;
 	buf->header.timestamp_ns = bpf_ktime_get_ns();
-	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event), flags))
+	if (bpf_ringbuf_output(&events, buf, sizeof(struct probe_event), flags)) {
 		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+		c->lost = 1;
+	} else {
+		c->sent++;
+		c->lost = 0;
+	}
 	/* The header is shared with the data records still to come from this call. */
 	buf->header.call_size = c->call_size;
 	buf->header.marker_reason = MARKER_NONE;
@@ -460,9 +521,69 @@ __noinline int emit_marker(__u64 position, __u64 bytes, __u64 flags, __u64 reaso
 }
 
 /*
- * The payload loop, driven by the cursor emit_payload prepared. Segments of an iovec are gathered into shared records
- * (nginx's head + body writev is one record, not two): fewer ring records to reserve, wake for and decode. Global (not
- * inlined) so that the verifier checks it once per program however many call sites the program has.
+ * One step of the payload loop, driven by the cursor emit_payload prepared: takes the next iovec segment when the
+ * current one is used up, passes over what is to be passed over, and appends one chunk to the record being gathered
+ * (sending it first when it is too full to append to). Each step uses up a segment, fills a record or reaches the
+ * limit, so a call needs at most segments + 2 * records steps. Segments of an iovec are gathered into shared records
+ * (nginx's head + body writev is one record, not two): fewer ring records to reserve, wake for and decode. Returns 0
+ * when the call is done (or its iovec unreadable), 1 when there is more.
+ * Global (not inlined): the verifier checks it once, and the loop around it is a handful of instructions per step.
+ */
+__noinline int payload_step(__u64 position, __u64 flags)
+{
+	__u32 zero = 0;
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!c || c->done >= c->limit)
+		return 0;
+	if (c->left == 0) {
+		if (c->segment >= c->segments)
+			return 0;
+		struct iovec vec = {};
+		void *at = (void *)(c->source + c->segment * sizeof(vec));
+		if (c->kernel_iovec ? bpf_probe_read_kernel(&vec, sizeof(vec), at)
+				    : bpf_probe_read_user(&vec, sizeof(vec), at))
+			return 0;
+		c->segment++;
+		c->base = (__u64)vec.iov_base;
+		c->left = vec.iov_len;
+	}
+	if (c->wanted > 0) {
+		/* Still passing over: drop the whole segment or its head. */
+		__u64 step = c->wanted < c->left ? c->wanted : c->left;
+		c->base += step;
+		c->left -= step;
+		c->wanted -= step;
+	}
+	if (c->left == 0 || c->wanted > 0)
+		return 1;
+	/* Too far into the record to append to it (a full record is too): send it, start the next. */
+	if (c->gathered > MAX_GATHER_OFFSET) {
+		flush_record(position + c->done - c->gathered, c->gathered, flags);
+		c->gathered = 0;
+	}
+	__u64 chunk = c->limit - c->done;
+	if (chunk > c->left)
+		chunk = c->left;
+	if (chunk > MAX_RECORD_DATA - c->gathered)
+		chunk = MAX_RECORD_DATA - c->gathered;
+	if (gather_chunk(c->base, c->gathered, chunk)) {
+		c->gathered += chunk;
+	} else {
+		/* Send what came before, then say the unreadable bytes were not copied (not lost). */
+		flush_record(position + c->done - c->gathered, c->gathered, flags);
+		c->gathered = 0;
+		emit_marker(position + c->done, chunk, flags, MARKER_UNREADABLE);
+	}
+	c->base += chunk;
+	c->left -= chunk;
+	c->done += chunk;
+	return 1;
+}
+
+/*
+ * The payload loop: every segment of the call up to the per-call cap, then markers for the rest. Should the steps run
+ * out first (a cap raised far beyond the default), the marker still covers exactly what was not copied. Global so
+ * that the verifier checks it once per program however many call sites the program has.
  */
 __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 {
@@ -471,52 +592,13 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
 	if (!c)
 		return 0;
 	c->gathered = 0;
-	for (int i = 0; i < MAX_RECORDS_PER_CALL + MAX_IOV_SEGMENTS; i++) {
-		if (c->done >= c->limit)
+	for (int i = 0; i < MAX_PAYLOAD_STEPS; i++) {
+		if (!payload_step(position, flags))
 			break;
-		if (c->left == 0) {
-			if (c->segment >= c->segments || c->segment >= MAX_IOV_SEGMENTS)
-				break;
-			struct iovec vec = {};
-			void *at = (void *)(c->source + c->segment * sizeof(vec));
-			if (c->kernel_iovec ? bpf_probe_read_kernel(&vec, sizeof(vec), at)
-					    : bpf_probe_read_user(&vec, sizeof(vec), at))
-				break;
-			c->segment++;
-			c->base = (__u64)vec.iov_base;
-			c->left = vec.iov_len;
-			continue;
-		}
-		if (c->wanted > 0) {
-			/* Still passing over: drop the whole segment or its head. */
-			__u64 step = c->wanted < c->left ? c->wanted : c->left;
-			c->base += step;
-			c->left -= step;
-			c->wanted -= step;
-			continue;
-		}
-		/* Too far into the record to append to it (a full record is too): send it, start the next. */
-		if (c->gathered > MAX_GATHER_OFFSET) {
-			flush_record(position + c->done - c->gathered, c->gathered, flags);
-			c->gathered = 0;
-		}
-		__u64 chunk = c->limit - c->done;
-		if (chunk > c->left)
-			chunk = c->left;
-		if (chunk > MAX_RECORD_DATA - c->gathered)
-			chunk = MAX_RECORD_DATA - c->gathered;
-		if (gather_chunk(c->base, c->gathered, chunk)) {
-			c->gathered += chunk;
-		} else {
-			/* Send what came before, then say the unreadable bytes were not copied (not lost). */
-			flush_record(position + c->done - c->gathered, c->gathered, flags);
-			c->gathered = 0;
-			emit_marker(position + c->done, chunk, flags, MARKER_UNREADABLE);
-		}
-		c->base += chunk;
-		c->left -= chunk;
-		c->done += chunk;
 	}
+	c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!c)
+		return 0;
 	flush_record(position + c->done - c->gathered, c->gathered, flags);
 	if (c->done < len) {
 		/* The uncopied tail: up to the cap's end, then the part in a skip range (each marker says which). */
@@ -734,34 +816,15 @@ static __always_inline void learn_body(__u64 source, bool iovec, bool kernel_iov
 	bpf_map_update_elem(&skips, &skey, &range, BPF_ANY);
 }
 
-/*
- * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
- * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec, in user memory or,
- * for kprobe mode, in kernel memory (kernel_iovec: the kernel copies the array before tcp_sendmsg). Records are cut at
- * MAX_RECORD_DATA; whatever the caps leave behind is counted and announced by a marker saying why. `uncopied` (enum
- * marker_reason, MARKER_NONE to copy) says the whole call cannot be copied: sendfile, or an unreadable msghdr or iterator.
- */
-static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
-					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
-					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, __u8 uncopied,
-					 bool kernel_iovec)
+/* emit_payload's copying part: the kernel's look at a head, skip ranges, then the payload loop. */
+static __always_inline void copy_from_source(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
+					     __u8 direction, __u64 position, __u64 len, __u64 source, bool iovec,
+					     __u64 segments, __u64 source_skip, bool kernel_iovec, __u64 flags)
 {
 	__u32 zero = 0;
-	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
 	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
-	if (!buf || !c)
+	if (!c)
 		return;
-	/* The record header every chunk shares; copy_payload and flush_record fill in position and data. */
-	__builtin_memset(&buf->header, 0, sizeof(buf->header));
-	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
-	buf->header.direction = direction;
-	buf->header.call_size = call_size;
-	__u64 flags = ring_flags(cfg, len + sizeof(struct probe_event));
-	c->call_size = call_size;
-	if (uncopied != MARKER_NONE) {
-		emit_marker(position, len, flags, uncopied);
-		return;
-	}
 	/* A call of a head and a large body: learn the body's extent before deciding what to copy. */
 	if (len > cfg->max_body + HEAD_LOOK_THRESHOLD && (!iovec || source_skip == 0))
 		learn_body(iovec ? source : source + source_skip, iovec, kernel_iovec, len, position, key, conn, direction,
@@ -792,6 +855,45 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 	c->left = iovec ? 0 : len + source_skip;
 
 	copy_payload(position, len, flags);
+}
+
+/*
+ * Copies `len` bytes that moved at stream `position`, reading them from `source` after passing over `source_skip` bytes
+ * of it. `source` is a flat user buffer (iovec == false) or an array of `segments` struct iovec, in user memory or,
+ * for kprobe mode, in kernel memory (kernel_iovec: the kernel copies the array before tcp_sendmsg). Records are cut at
+ * MAX_RECORD_DATA; whatever the caps leave behind is counted and announced by a marker saying why. `uncopied` (enum
+ * marker_reason, MARKER_NONE to copy) says the whole call cannot be copied: sendfile, or an unreadable msghdr or iterator.
+ */
+static __always_inline void emit_payload(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
+					 __u8 direction, __u64 position, __u64 len, __u64 call_size, __u64 source,
+					 bool iovec, __u64 segments, __u64 source_skip, __u32 tid, __u8 uncopied,
+					 bool kernel_iovec)
+{
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct payload_cursor *c = bpf_map_lookup_elem(&cursors, &zero);
+	if (!buf || !c)
+		return;
+	/* The record header every chunk shares; copy_payload and flush_record fill in position and data. */
+	__builtin_memset(&buf->header, 0, sizeof(buf->header));
+	fill_identity(&buf->header, EVENT_DATA, key, conn, tid);
+	buf->header.direction = direction;
+	buf->header.call_size = call_size;
+	fill_loss(&buf->header, key, conn);
+	__u64 flags = ring_flags(cfg, len + sizeof(struct probe_event));
+	c->call_size = call_size;
+	c->sent = 0;
+	c->lost = 0;
+	if (uncopied != MARKER_NONE)
+		emit_marker(position, len, flags, uncopied);
+	else
+		copy_from_source(cfg, key, conn, direction, position, len, source, iovec, segments, source_skip,
+				 kernel_iovec, flags);
+	/* What this call's records said of earlier losses is said; what it lost itself is for the next record. */
+	if (c->sent)
+		conn->loss = 0;
+	if (c->lost)
+		conn->loss |= direction == DIRECTION_EGRESS ? LOSS_EGRESS : LOSS_INGRESS;
 }
 
 /* ---- syscall entry: remember what the call is about -------------------------------------------------------------- */
@@ -868,10 +970,20 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 		struct probe_event *e = &buf->header;
 		__builtin_memset(e, 0, sizeof(*e));
 		fill_identity(e, EVENT_CLOSE, &key, conn, (__u32)ids);
+		fill_loss(e, &key, conn);
 		e->position = conn->position[DIRECTION_EGRESS];
 		e->call_size = conn->position[DIRECTION_INGRESS];
-		if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e))))
+		if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e)))) {
 			count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+			/* Kept for user space to collect, final positions included. */
+			struct lost_close lost = {.generation = conn->generation,
+						  .egress = e->position,
+						  .ingress = e->call_size,
+						  .timestamp_ns = e->timestamp_ns,
+						  .tid = e->tid,
+						  .loss = e->loss};
+			bpf_map_update_elem(&lost_closes, &key, &lost, BPF_ANY);
+		}
 	}
 	bpf_map_delete_elem(&conns, &key);
 	struct skip_key skey = {.tgid = key.tgid, .fd = key.fd, .direction = DIRECTION_EGRESS};
@@ -900,6 +1012,15 @@ static __always_inline void finish_connection_setup(struct probe_config *cfg, st
 	}
 	struct sock *sk = tcp_sock_of_fd(key.fd);
 	if (!sk || !sock_passes_filters(cfg, sk))
+		return;
+	/*
+	 * A non-blocking connect() is often called again once the socket is writable, to learn how it went (APR, so ab,
+	 * does): the same connection, already announced, still without a byte. Announcing it again would cost a record and
+	 * a generation for nothing.
+	 */
+	struct conn_info *known = bpf_map_lookup_elem(&conns, &key);
+	if (known && role == ROLE_CLIENT && known->role == ROLE_CLIENT && known->position[DIRECTION_EGRESS] == 0 &&
+	    known->position[DIRECTION_INGRESS] == 0)
 		return;
 	open_conn(cfg, &key, sk, role, state->tid);
 }

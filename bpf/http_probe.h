@@ -9,9 +9,15 @@
 
 /* Largest payload one ring buffer record carries; larger transfers become several records. */
 #define MAX_RECORD_DATA 16384
-/* Upper bound on records one socket call produces (and on iovec segments walked); the rest is counted, not copied. */
+/*
+ * Steps of the payload loop for one socket call: each uses up an iovec segment, fills a record or ends the call, so
+ * this covers UIO_MAXIOV (1024, the most segments readv/writev/sendmsg accept) and 96 records of MAX_RECORD_DATA (the
+ * default per-call cap is 1 MiB; a record is sent once it holds more than half of MAX_RECORD_DATA). Whatever a call
+ * moves beyond what the steps reach is counted and announced by a marker, never silently left out.
+ */
+#define MAX_IOV_SEGMENTS 1024
 #define MAX_RECORDS_PER_CALL 96
-#define MAX_IOV_SEGMENTS 32
+#define MAX_PAYLOAD_STEPS (MAX_IOV_SEGMENTS + 2 * MAX_RECORDS_PER_CALL)
 
 enum event_kind {
 	EVENT_OPEN = 1,  /* started tracking a connection: addresses, role, comm */
@@ -37,6 +43,18 @@ enum marker_reason {
 	MARKER_CAPTURE_LIMIT = 2, /* past the per-call capture cap (max_capture_per_call, record or segment limits) */
 	MARKER_SKIPPED = 3,       /* a body past --max-body, in a skip range: nobody keeps it */
 	MARKER_UNREADABLE = 4,    /* user memory the kernel could not read */
+};
+
+/*
+ * What a loss did to a connection, said by the next record of it that gets through (a bit set on that record). A full
+ * ring loses whole records; lost bytes show as a jump in position, but what a lost open or close said, and that the
+ * other direction lost records before this one, would not show at all.
+ */
+enum loss_flags {
+	LOSS_OPEN = 1,         /* the connection's OPEN was lost: this record carries what it said (addresses, comm) */
+	LOSS_EGRESS = 2,       /* egress records of this connection were lost since its last record that got through */
+	LOSS_INGRESS = 4,      /* ingress records likewise */
+	LOSS_CLOSE_BEFORE = 8, /* the CLOSE of the previous connection on this fd was lost */
 };
 
 /* Indexes into the per-CPU `counters` array. */
@@ -83,6 +101,22 @@ struct skip_range {
 	__u64 until;
 };
 
+/* Value of the `lost_closes` map, keyed by (tgid, fd) as struct skip_key without its direction: a CLOSE record the full
+ * ring could not take. User space reads these every second (then drains the ring, so that they come after the
+ * connection's last records), which gives it the close it missed, final positions included. It never deletes them
+ * (the kernel may have put a newer one in the same place meanwhile): it tells them apart by generation, and the LRU
+ * map ages them out. */
+struct lost_close {
+	__u64 generation;
+	__u64 egress;  /* final positions, as EVENT_CLOSE has them */
+	__u64 ingress;
+	__u64 timestamp_ns;
+	__u32 tid;
+	__u8 loss;      /* enum loss_flags the lost record carried */
+	__u8 announced; /* the next connection on the fd said LOSS_CLOSE_BEFORE already */
+	__u8 reserved[2];
+};
+
 /* Every ring buffer record is one of these, followed by data_len payload bytes for EVENT_DATA. */
 struct probe_event {
 	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -98,13 +132,14 @@ struct probe_event {
 	__u8 direction;     /* enum direction */
 	__u8 role;          /* enum role */
 	__u8 family;        /* AF_INET or AF_INET6 */
-	__u16 local_port;   /* host byte order */
+	__u16 local_port;   /* host byte order; addresses and ports: EVENT_OPEN, and any record with LOSS_OPEN */
 	__u16 remote_port;  /* host byte order */
 	__u8 local_addr[16];  /* IPv4 in the first 4 bytes, network byte order */
 	__u8 remote_addr[16];
-	char comm[16];      /* thread group leader's comm (EVENT_OPEN only) */
+	char comm[16];      /* thread group leader's comm (EVENT_OPEN, and any record with LOSS_OPEN) */
 	__u8 marker_reason; /* enum marker_reason: why a DATA record without data carries none; 0 on every other record */
-	__u8 reserved[7];   /* zero; keeps data[] at sizeof(struct probe_event), 8-aligned */
+	__u8 loss;          /* enum loss_flags: what was lost of this connection before this record; usually 0 */
+	__u8 reserved[6];   /* zero; keeps data[] at sizeof(struct probe_event), 8-aligned */
 	__u8 data[];
 };
 

@@ -6,6 +6,8 @@ import com.sun.jna.Pointer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /** One map of a {@link BpfObject}. Keys and values are raw bytes in the kernel's (native) byte order. */
 public final class BpfMap {
@@ -65,6 +67,30 @@ public final class BpfMap {
                 throw new BpfException("delete from map " + name, Native.getLastError(), LibbpfLog.get().drain());
             }
         }
+    }
+
+    /** Every key in the map now (a hash map's keys, in the kernel's order; entries may come and go meanwhile). */
+    public List<byte[]> keys() {
+        List<byte[]> keys = new ArrayList<>();
+        int size = keySize();
+        try (Memory next = new Memory(size)) {
+            Memory previous = null;
+            try {
+                while (LibBpf.INSTANCE.bpf_map_get_next_key(fd(), previous, next) == 0) {
+                    byte[] key = next.getByteArray(0, size);
+                    keys.add(key);
+                    if (previous == null) {
+                        previous = new Memory(size);
+                    }
+                    previous.write(0, key, 0, size);
+                }
+            } finally {
+                if (previous != null) {
+                    previous.close();
+                }
+            }
+        }
+        return keys;
     }
 
     /** The value stored under key, or null when there is none. */

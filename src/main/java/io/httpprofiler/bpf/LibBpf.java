@@ -63,6 +63,8 @@ interface LibBpf extends Library {
 
     int bpf_map_delete_elem(int fd, Pointer key);
 
+    int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
+
     /** {@code int (*ring_buffer_sample_fn)(void *ctx, void *data, size_t size)}. */
     interface RingSampleFunction extends Callback {
         int invoke(Pointer context, Pointer data, long size);

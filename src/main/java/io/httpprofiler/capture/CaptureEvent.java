@@ -8,4 +8,7 @@ public sealed interface CaptureEvent permits ConnectionOpened, DataEvent, Connec
     long timestampNanos();
 
     ConnectionId connection();
+
+    /** What a full ring buffer took from this connection before this record. */
+    LossNotice loss();
 }

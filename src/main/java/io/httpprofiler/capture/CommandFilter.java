@@ -40,6 +40,10 @@ public final class CommandFilter implements Consumer<CaptureEvent> {
             }
             return;
         }
+        ConnectionOpened reannounced = event.loss().reannounced(); // its open was lost: this record says what it said
+        if (reannounced != null) {
+            admitted.putIfAbsent(event.connection(), commands.contains(reannounced.command()));
+        }
         Boolean admit = event instanceof ConnectionClosed ? admitted.remove(event.connection())
                 : admitted.get(event.connection());
         if (admit == null) {

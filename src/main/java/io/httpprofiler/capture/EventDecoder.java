@@ -35,6 +35,7 @@ public final class EventDecoder {
         ConnectionId id = new ConnectionId(in.getInt(at + EventLayout.TGID), in.getInt(at + EventLayout.FD),
                 in.getLong(at + EventLayout.GENERATION));
         int tid = in.getInt(at + EventLayout.TID);
+        int lossFlags = in.get(at + EventLayout.LOSS) & 0xff;
         switch (in.get(at + EventLayout.KIND)) {
             case EventLayout.EVENT_DATA -> {
                 int length = in.getInt(at + EventLayout.DATA_LEN);
@@ -48,22 +49,57 @@ public final class EventDecoder {
                         ? Direction.EGRESS : Direction.INGRESS;
                 return new DataEvent(time, id, tid, direction, in.getLong(at + EventLayout.POSITION),
                         in.getLong(at + EventLayout.CALL_SIZE), data,
-                        MarkerReason.of(in.get(at + EventLayout.MARKER_REASON)));
+                        MarkerReason.of(in.get(at + EventLayout.MARKER_REASON)), loss(lossFlags, in, at, time, id, tid));
             }
             case EventLayout.EVENT_OPEN -> {
                 return new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),
                         address(in, at, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
-                        address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
+                        address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT),
+                        lossFlags == 0 ? LossNotice.NONE : new LossNotice(lossFlags, null));
             }
             case EventLayout.EVENT_CLOSE -> {
                 return new ConnectionClosed(time, id, tid, in.getLong(at + EventLayout.POSITION),
-                        in.getLong(at + EventLayout.CALL_SIZE));
+                        in.getLong(at + EventLayout.CALL_SIZE), loss(lossFlags, in, at, time, id, tid));
             }
             default -> {
                 malformedRecords++;
                 return null;
             }
         }
+    }
+
+    /** A DATA or CLOSE record's loss flags; with LOSS_OPEN its header also holds what the lost open said. */
+    private static LossNotice loss(int flags, ByteBuffer in, int at, long time, ConnectionId id, int tid) {
+        if (flags == 0) {
+            return LossNotice.NONE;
+        }
+        ConnectionOpened reannounced = null;
+        int family = in.get(at + EventLayout.FAMILY);
+        if ((flags & EventLayout.LOSS_OPEN) != 0 && (family == EventLayout.AF_INET || family == EventLayout.AF_INET6)) {
+            reannounced = new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),
+                    address(in, at, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
+                    address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
+        }
+        return new LossNotice(flags, reannounced);
+    }
+
+    /**
+     * A CLOSE record the ring could not hold, as the kernel kept it in its {@code lost_closes} map instead (key: tgid,
+     * fd; value: {@code struct lost_close}). It says what the record would have said, and that it was late.
+     */
+    public ConnectionClosed lostClose(byte[] key, byte[] value) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
+        ByteBuffer v = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
+        ConnectionId id = new ConnectionId(k.getInt(EventLayout.LostClose.KEY_TGID), k.getInt(EventLayout.LostClose.KEY_FD),
+                v.getLong(EventLayout.LostClose.GENERATION));
+        return new ConnectionClosed(v.getLong(EventLayout.LostClose.TIMESTAMP_NS) + wallClockOffsetNanos, id,
+                v.getInt(EventLayout.LostClose.TID), v.getLong(EventLayout.LostClose.EGRESS),
+                v.getLong(EventLayout.LostClose.INGRESS), lostCloseLoss(v.get(EventLayout.LostClose.LOSS) & 0xff));
+    }
+
+    /** What the lost close would have said of earlier losses; the reannounced open is not kept with it. */
+    private static LossNotice lostCloseLoss(int flags) {
+        return flags == 0 ? LossNotice.NONE : new LossNotice(flags & ~EventLayout.LOSS_OPEN, null);
     }
 
     /** Records that did not decode: a sign of a kernel/user-space layout mismatch. */

@@ -26,8 +26,9 @@ public final class EventLayout {
     public static final int COMM = 88;
     public static final int COMM_BYTES = 16;
     public static final int MARKER_REASON = 104;
-    public static final int RESERVED = 105;
-    public static final int RESERVED_BYTES = 7;
+    public static final int LOSS = 105;
+    public static final int RESERVED = 106;
+    public static final int RESERVED_BYTES = 6;
     public static final int DATA = 112;
     public static final int HEADER_SIZE = 112;
 
@@ -51,6 +52,12 @@ public final class EventLayout {
     public static final int MARKER_CAPTURE_LIMIT = 2;
     public static final int MARKER_SKIPPED = 3;
     public static final int MARKER_UNREADABLE = 4;
+
+    // enum loss_flags
+    public static final int LOSS_OPEN = 1;
+    public static final int LOSS_EGRESS = 2;
+    public static final int LOSS_INGRESS = 4;
+    public static final int LOSS_CLOSE_BEFORE = 8;
 
     // address families
     public static final int AF_INET = 2;
@@ -100,6 +107,26 @@ public final class EventLayout {
         public static final int RANGE_SIZE = 24;
 
         private Skip() {
+        }
+    }
+
+    /** {@code struct lost_close}: the {@code lost_closes} map's value, keyed by (tgid, fd) like {@link Skip}'s key. */
+    public static final class LostClose {
+        public static final int GENERATION = 0;
+        public static final int EGRESS = 8;
+        public static final int INGRESS = 16;
+        public static final int TIMESTAMP_NS = 24;
+        public static final int TID = 32;
+        public static final int LOSS = 36;
+        public static final int ANNOUNCED = 37;
+        public static final int RESERVED = 38;
+        public static final int RESERVED_BYTES = 2;
+        public static final int SIZE = 40;
+        public static final int KEY_TGID = 0;
+        public static final int KEY_FD = 4;
+        public static final int KEY_SIZE = 8;
+
+        private LostClose() {
         }
     }
 

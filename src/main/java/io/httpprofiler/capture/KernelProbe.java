@@ -14,7 +14,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +34,9 @@ public final class KernelProbe implements AutoCloseable {
     private final RingBufferReader reader;
     private final BpfMap counters;
     private final BpfMap skips;
+    private final BpfMap lostCloses;
+    /** (tgid, fd) of each lost_closes entry to the generation last handed out by {@link #newLostCloses()}. */
+    private Map<Long, Long> lostClosesHandedOut = new HashMap<>();
     private final long loadMillis;
 
     private KernelProbe(BpfObject object, CaptureSettings settings, AttachMode mode, String fallbackReason, int ownPid,
@@ -61,6 +66,7 @@ public final class KernelProbe implements AutoCloseable {
             this.reader = new RingBufferReader(object.map(ProbeMaps.EVENTS));
             this.counters = object.map(ProbeMaps.COUNTERS);
             this.skips = object.map(ProbeMaps.SKIPS);
+            this.lostCloses = object.map(ProbeMaps.LOST_CLOSES);
         } catch (RuntimeException e) {
             closeLinks();
             object.close();
@@ -172,6 +178,39 @@ public final class KernelProbe implements AutoCloseable {
                 counters.sumPerCpuLong(EventLayout.COUNTER_CAPPED_BYTES),
                 counters.sumPerCpuLong(EventLayout.COUNTER_SKIPPED_BYTES),
                 counters.sumPerCpuLong(EventLayout.COUNTER_UNREADABLE_BYTES));
+    }
+
+    /**
+     * The CLOSE records the ring could not hold that were not handed out before (each as the raw {@code lost_closes}
+     * key and value, see {@link EventDecoder#lostClose}). Drain the ring after taking them and before feeding them on: a
+     * connection's last records were in the ring before its close failed to join them. Entries are not deleted: the
+     * kernel may overwrite one with a newer connection's lost close between a read and a delete, which would lose
+     * that one. They are told apart by generation instead, and the LRU map ages them out.
+     */
+    public List<byte[][]> newLostCloses() {
+        List<byte[][]> found = new ArrayList<>();
+        Map<Long, Long> seen = new HashMap<>();
+        try {
+            for (byte[] key : lostCloses.keys()) {
+                byte[] value = lostCloses.get(key);
+                if (value == null) {
+                    continue;
+                }
+                ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
+                long socket = k.getLong(0);
+                long generation = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder())
+                        .getLong(EventLayout.LostClose.GENERATION);
+                seen.put(socket, generation);
+                Long handedOut = lostClosesHandedOut.get(socket);
+                if (handedOut == null || handedOut != generation) {
+                    found.add(new byte[][]{key, value});
+                }
+            }
+        } catch (BpfException ignored) {
+            // best effort: a close not collected still ends its connection when the fd is reused, or idles out
+        }
+        lostClosesHandedOut = seen; // only what the map still holds: bounded by its size
+        return found;
     }
 
     /**

@@ -20,6 +20,8 @@ public final class ProbeMaps {
     public static final String PORT_FILTER = "port_filter";
     /** Body ranges not to copy, per connection and direction (least recently used dropped first). */
     public static final String SKIPS = "skips";
+    /** Close records the full ring could not take, kept for user space (least recently used dropped first). */
+    public static final String LOST_CLOSES = "lost_closes";
 
     /** Connections tracked at once; a new one past it is not traced and is counted (connection table full). */
     public static final int MAX_CONNECTIONS = 65_536;
@@ -31,6 +33,8 @@ public final class ProbeMaps {
     public static final int MAX_PORTS = 1024;
     /** Skip ranges held at once. */
     public static final int MAX_SKIP_RANGES = 16_384;
+    /** Lost close records held at once (one per pid and fd, the newest). */
+    public static final int MAX_LOST_CLOSES = 4096;
 
     private ProbeMaps() {
     }

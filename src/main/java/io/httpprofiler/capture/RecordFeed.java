@@ -41,6 +41,14 @@ public final class RecordFeed implements RecordHandler {
         }
     }
 
+    /**
+     * A close record the full ring could not take, as the kernel kept it instead (see
+     * {@link KernelProbe#newLostCloses()}): fed on like the record it stands for.
+     */
+    public void onLostClose(byte[] key, byte[] value) {
+        input.accept(decoder.lostClose(key, value));
+    }
+
     /** Records the decoder could not make sense of (dropped). */
     public long malformedRecords() {
         return decoder.malformedRecords();

@@ -12,6 +12,7 @@ import io.httpprofiler.http.PipelineStats;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The capture loop: ring buffer -> {@link RecordFeed} (decoder, command filter) -> HTTP pipeline -> outputs, all on the
@@ -159,6 +160,7 @@ final class Session {
     }
 
     private void expire() {
+        collectLostCloses();
         long now = wallClockNanos();
         if (recordLog != null) {
             recordLog.expire(now);
@@ -167,6 +169,27 @@ final class Session {
             pipeline.expire(now);
         } catch (RuntimeException e) {
             internalError(e);
+        }
+    }
+
+    /**
+     * Closes the ring could not hold, kept by the kernel in a map: taken first, then the ring drained (their
+     * connections' last records were in it before them), then fed on like the records they stand for.
+     */
+    private void collectLostCloses() {
+        List<byte[][]> lost = probe.newLostCloses();
+        if (lost.isEmpty()) {
+            return;
+        }
+        while (probe.reader().drain(this::onRecord) > 0) {
+            // everything the kernel wrote before those closes
+        }
+        for (byte[][] entry : lost) {
+            try {
+                feed.onLostClose(entry[0], entry[1]);
+            } catch (RuntimeException e) {
+                internalError(e);
+            }
         }
     }
 

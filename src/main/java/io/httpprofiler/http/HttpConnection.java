@@ -105,7 +105,7 @@ final class HttpConnection implements StreamListener {
         if (awaitingFinal != null) {
             flushUnanswered(awaitingFinal);
         }
-        for (PendingRequest request = pending.poll(); request != null; request = pending.poll()) {
+        for (PendingRequest request = pending.pollUnanswered(); request != null; request = pending.pollUnanswered()) {
             flushUnanswered(request);
         }
     }
@@ -113,7 +113,22 @@ final class HttpConnection implements StreamListener {
     private void flushUnanswered(PendingRequest request) {
         request.notes.add(Notes.RESPONSE_NOT_SEEN);
         request.notes.add(Notes.incomplete(endReason));
+        if (endReason.afterLoss()) {
+            request.notes.add(Notes.CAPTURE_GAP);
+        }
         emit(request, null);
+    }
+
+    @Override
+    public void onRecordsLost(Direction direction, long timestampNanos) {
+        if (stopped) {
+            return;
+        }
+        if (requestParser != null) {
+            parser(direction).recordsLost(GapCause.LOST, timestampNanos);
+        } else if (sniffer(direction) != null) {
+            sniffer(direction).gap();
+        }
     }
 
     private void sniff(Direction direction, byte[] data, int offset, int length, long position, long timestampNanos,
@@ -440,7 +455,12 @@ final class HttpConnection implements StreamListener {
                 context.counters().parseErrors++;
                 notes.add(Notes.malformed(request, message.malformation));
             }
-            case ENDED -> notes.add(Notes.incomplete(endReason));
+            case ENDED -> {
+                notes.add(Notes.incomplete(endReason));
+                if (endReason.afterLoss()) {
+                    notes.add(Notes.CAPTURE_GAP);
+                }
+            }
             default -> {
             }
         }

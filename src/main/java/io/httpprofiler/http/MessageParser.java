@@ -173,6 +173,18 @@ final class MessageParser {
         }
     }
 
+    /**
+     * Records of this direction were lost; their bytes show as a gap later. Between messages, whole messages may be
+     * missing already: say so now, before the other direction pairs with what it has. Within a message, the gap will
+     * tell when it comes.
+     */
+    void recordsLost(GapCause cause, long timestampNanos) {
+        if (state == State.AWAIT_MESSAGE || state == State.SEEK_MESSAGE && !lossReported) {
+            nanos = timestampNanos;
+            messagesLost(cause);
+        }
+    }
+
     /** The stream ended: a close-delimited body is complete if the connection closed; anything else is cut short. */
     void end(StreamEnd reason, long lastDataNanos) {
         if (message != null) {

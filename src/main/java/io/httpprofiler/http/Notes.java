@@ -27,7 +27,7 @@ public final class Notes {
     /** {@code incomplete: connection closed}, {@code incomplete: profiler stopped}, ... */
     public static String incomplete(StreamEnd reason) {
         return INCOMPLETE_PREFIX + switch (reason) {
-            case CLOSED -> "connection closed";
+            case CLOSED, CLOSE_LOST -> "connection closed";
             case STOPPED -> "profiler stopped";
             case IDLE -> "connection idle";
             case SHED -> "connection dropped (tracking limit)";

@@ -124,6 +124,18 @@ final class PendingRequests {
         return queue.pollFirst();
     }
 
+    /**
+     * Removes and returns the oldest request, which gets no response any more (the connection ended), or null. Responses
+     * known to be missing may have included its own: it says so.
+     */
+    PendingRequest pollUnanswered() {
+        PendingRequest request = queue.pollFirst();
+        if (request != null && responsesLost != null) {
+            request.notes.add(Notes.pairingInferred(responsesLost));
+        }
+        return request;
+    }
+
     int size() {
         return queue.size();
     }

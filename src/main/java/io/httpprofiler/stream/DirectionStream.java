@@ -35,6 +35,9 @@ final class DirectionStream {
 
     /** Delivers a record now: a gap first for bytes missing before it, bytes already delivered trimmed. */
     void deliver(DataEvent event, StreamListener listener) {
+        if (event.loss().recordsLost(direction.opposite())) {
+            listener.onRecordsLost(direction.opposite(), event.timestampNanos());
+        }
         int length = event.data().length;
         if (coveredEnd(event) <= next) {
             counters.duplicateBytes += length;

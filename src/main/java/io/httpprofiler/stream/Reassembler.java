@@ -5,6 +5,7 @@ import io.httpprofiler.capture.ConnectionClosed;
 import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.DataEvent;
+import io.httpprofiler.capture.LossNotice;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,11 +42,15 @@ public final class Reassembler {
         if (event instanceof DataEvent data) {
             acceptData(data);
         } else if (event instanceof ConnectionOpened opened) {
-            TrackedConnection connection = track(opened.connection(), opened.timestampNanos());
+            TrackedConnection connection = track(opened.connection(), opened.timestampNanos(), opened.loss());
             connection.listener().onOpened(opened);
         } else if (event instanceof ConnectionClosed closed) {
             TrackedConnection connection = connections.remove(closed.connection());
-            if (connection != null) {
+            if (connection == null) {
+                // Every other record of it was lost; still, the connection before it on this fd has ended.
+                endPredecessor(closed.connection(), closed.timestampNanos(), closed.loss().previousCloseLost());
+            } else {
+                reannounce(connection, closed.loss());
                 forgetSocket(connection.id);
                 connection.close(closed.egressBytes(), closed.ingressBytes(), closed.timestampNanos());
             }
@@ -55,30 +60,33 @@ public final class Reassembler {
     private void acceptData(DataEvent data) {
         counters.dataEvents++;
         counters.bytes += data.data().length;
-        TrackedConnection connection = track(data.connection(), data.timestampNanos());
+        TrackedConnection connection = track(data.connection(), data.timestampNanos(), data.loss());
+        reannounce(connection, data.loss());
         connection.accept(data);
         if (connection.isHolding()) {
             connection.giveUpStaleHoles(data.timestampNanos(), settings.reorderWindowNanos());
         }
     }
 
-    private TrackedConnection track(ConnectionId id, long timestampNanos) {
+    /** The connection's open was lost; this record says what it said. */
+    private static void reannounce(TrackedConnection connection, LossNotice loss) {
+        if (loss.reannounced() != null) {
+            connection.listener().onOpened(loss.reannounced());
+        }
+    }
+
+    private TrackedConnection track(ConnectionId id, long timestampNanos, LossNotice loss) {
         TrackedConnection connection = connections.get(id);
         if (connection == null) {
-            connection = startTracking(id, timestampNanos);
+            connection = startTracking(id, timestampNanos, loss.previousCloseLost());
         }
         connection.lastActivityNanos = Math.max(connection.lastActivityNanos, timestampNanos);
         return connection;
     }
 
-    private TrackedConnection startTracking(ConnectionId id, long timestampNanos) {
-        ConnectionId previous = bySocket.put(socketKey(id), id);
-        if (previous != null) {
-            TrackedConnection superseded = connections.remove(previous);
-            if (superseded != null) {
-                superseded.end(StreamEnd.CLOSED, timestampNanos);
-            }
-        }
+    private TrackedConnection startTracking(ConnectionId id, long timestampNanos, boolean previousCloseLost) {
+        endPredecessor(id, timestampNanos, previousCloseLost);
+        bySocket.putIfAbsent(socketKey(id), id); // unless a newer connection holds the fd already (a late record)
         if (connections.size() >= settings.maxConnections()) {
             shedLeastRecentlyActive(timestampNanos);
         }
@@ -88,6 +96,22 @@ public final class Reassembler {
         connections.put(id, connection);
         counters.connections++;
         return connection;
+    }
+
+    /**
+     * A newer connection on the same fd means the one tracked there was closed, even if its close was not seen;
+     * {@code closeLost}: the kernel says that close was lost, with whatever it left unsaid.
+     */
+    private void endPredecessor(ConnectionId id, long timestampNanos, boolean closeLost) {
+        ConnectionId previous = bySocket.get(socketKey(id));
+        if (previous == null || previous.generation() >= id.generation()) {
+            return;
+        }
+        bySocket.remove(socketKey(id));
+        TrackedConnection superseded = connections.remove(previous);
+        if (superseded != null) {
+            superseded.end(closeLost ? StreamEnd.CLOSE_LOST : StreamEnd.CLOSED, timestampNanos);
+        }
     }
 
     private void shedLeastRecentlyActive(long timestampNanos) {

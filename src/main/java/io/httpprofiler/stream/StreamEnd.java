@@ -9,5 +9,15 @@ public enum StreamEnd {
     /** Dropped to make room for a newer connection (tracking limit). */
     SHED,
     /** The profiler is stopping. */
-    STOPPED
+    STOPPED,
+    /**
+     * The fd was reused by a newer connection whose first record says the close of this one was lost (ring full): it
+     * closed, but its final positions, and so whether bytes were lost before the close, are unknown.
+     */
+    CLOSE_LOST;
+
+    /** The end itself was lost with data: what was still incomplete may have lost bytes. */
+    public boolean afterLoss() {
+        return this == CLOSE_LOST;
+    }
 }

@@ -24,6 +24,15 @@ public interface StreamListener {
      */
     void onGap(Direction direction, long position, long length, GapCause cause, long timestampNanos);
 
+    /**
+     * Records of {@code direction} were lost (ring full) before the record being delivered in the other direction. The
+     * bytes they held show as a gap once that direction's next record or the close arrives; until then, this says that
+     * messages in {@code direction} may be missing, so that what the other direction says is not paired as if none
+     * were.
+     */
+    default void onRecordsLost(Direction direction, long timestampNanos) {
+    }
+
     /** No more callbacks follow. Everything the listener reserved from its budget is released after this returns. */
     void onEnd(StreamEnd reason, long timestampNanos);
 }

@@ -178,6 +178,44 @@ class CaptureEndToEndTest {
     }
 
     /**
+     * Calls with many segments: a writev(2) of 1000 segments of varying sizes (node's chunked responses are writev
+     * calls of 60 and more: size line, data, CRLF per chunk) and readv(2) calls of 100 small buffers. Every segment of
+     * a call is copied, in order, not only the first few.
+     */
+    @Test
+    void everySegmentOfAThousandSegmentWritevAndOfHundredSegmentReadvsIsCopied() throws Exception {
+        startCapture(LiveCapture.settingsForThisProcess());
+        Random random = new Random(11);
+        byte[][] segments = new byte[1000][];
+        for (int i = 0; i < segments.length; i++) {
+            segments[i] = new byte[i % 10 == 9 ? 3000 : 1 + random.nextInt(40)];
+            random.nextBytes(segments[i]);
+        }
+        int total = Endpoint.concat(segments).length;
+        int[] readBuffers = new int[100];
+        Arrays.fill(readBuffers, 50);
+        readBuffers[7] = 1;
+        try (Loopback pair = Loopback.channels(LOOPBACK)) {
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(
+                    () -> pair.server().receiveScattering(total, readBuffers));
+            pair.client().sendGathering(segments);
+            assertArrayEquals(Endpoint.concat(segments), reader.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            pair.client().close();
+            pair.server().close();
+            List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
+
+            assertEndpointCaptured(events, pair.client());
+            assertEndpointCaptured(events, pair.server());
+            System.out.printf("[%s] writev of %d segments, %d bytes: %d call(s), %d records; readv of %d: %d calls%n",
+                    capture.probe().mode().label(), segments.length, total,
+                    pair.client().callLog.calls(Direction.EGRESS).size(),
+                    records(events, idOf(events, pair.client()), Direction.EGRESS).size(), readBuffers.length,
+                    pair.server().callLog.calls(Direction.INGRESS).size());
+            assertNothingLost();
+        }
+    }
+
+    /**
      * The kernel's own look at a head: a response whose head and first 40 KB of body come in one write, with
      * Content-Length and a kept size of 4 KiB, leaves the kernel as the head plus 4 KiB; the rest of that call and the
      * next call (the rest of the body) are only counted, as skipped, and marked; the next response is copied again.

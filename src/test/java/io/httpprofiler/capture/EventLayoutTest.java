@@ -64,6 +64,7 @@ class EventLayoutTest {
                 member("remote_addr", EventLayout.REMOTE_ADDR, EventLayout.ADDR_BYTES),
                 member("comm", EventLayout.COMM, EventLayout.COMM_BYTES),
                 member("marker_reason", EventLayout.MARKER_REASON, Byte.BYTES),
+                member("loss", EventLayout.LOSS, Byte.BYTES),
                 member("reserved", EventLayout.RESERVED, EventLayout.RESERVED_BYTES),
                 member("data", EventLayout.DATA, 0)); // flexible array member: no size of its own
 
@@ -114,6 +115,11 @@ class EventLayoutTest {
                         "MARKER_SKIPPED", (long) EventLayout.MARKER_SKIPPED,
                         "MARKER_UNREADABLE", (long) EventLayout.MARKER_UNREADABLE),
                 btf.enumValues("marker_reason"), "enum marker_reason");
+        assertEquals(Map.of("LOSS_OPEN", (long) EventLayout.LOSS_OPEN,
+                        "LOSS_EGRESS", (long) EventLayout.LOSS_EGRESS,
+                        "LOSS_INGRESS", (long) EventLayout.LOSS_INGRESS,
+                        "LOSS_CLOSE_BEFORE", (long) EventLayout.LOSS_CLOSE_BEFORE),
+                btf.enumValues("loss_flags"), "enum loss_flags");
         assertEquals(Map.of("COUNTER_RINGBUF_FULL_RECORDS", (long) EventLayout.COUNTER_RINGBUF_FULL_RECORDS,
                         "COUNTER_RINGBUF_FULL_BYTES", (long) EventLayout.COUNTER_RINGBUF_FULL_BYTES,
                         "COUNTER_CONN_TABLE_FULL", (long) EventLayout.COUNTER_CONN_TABLE_FULL,
@@ -140,6 +146,16 @@ class EventLayoutTest {
                         member("from", EventLayout.Skip.RANGE_FROM, 8), member("until", EventLayout.Skip.RANGE_UNTIL, 8)),
                 btf.struct("skip_range").members());
         assertEquals(EventLayout.Skip.RANGE_SIZE, btf.struct("skip_range").size());
+        assertSameMembers("lost_close", members(member("generation", EventLayout.LostClose.GENERATION, 8),
+                        member("egress", EventLayout.LostClose.EGRESS, 8),
+                        member("ingress", EventLayout.LostClose.INGRESS, 8),
+                        member("timestamp_ns", EventLayout.LostClose.TIMESTAMP_NS, 8),
+                        member("tid", EventLayout.LostClose.TID, 4),
+                        member("loss", EventLayout.LostClose.LOSS, 1),
+                        member("announced", EventLayout.LostClose.ANNOUNCED, 1),
+                        member("reserved", EventLayout.LostClose.RESERVED, EventLayout.LostClose.RESERVED_BYTES)),
+                btf.struct("lost_close").members());
+        assertEquals(EventLayout.LostClose.SIZE, btf.struct("lost_close").size());
     }
 
     @Test
@@ -157,6 +173,9 @@ class EventLayoutTest {
             assertEquals(Short.BYTES, object.map(ProbeMaps.PORT_FILTER).keySize(), "port_filter key");
             assertEquals(12, object.map(ProbeMaps.SKIPS).keySize(), "skips key");
             assertEquals(EventLayout.Skip.RANGE_SIZE, object.map(ProbeMaps.SKIPS).valueSize(), "skips value");
+            assertEquals(EventLayout.LostClose.KEY_SIZE, object.map(ProbeMaps.LOST_CLOSES).keySize(), "lost_closes key");
+            assertEquals(EventLayout.LostClose.SIZE, object.map(ProbeMaps.LOST_CLOSES).valueSize(),
+                    "lost_closes value");
         }
     }
 
@@ -169,6 +188,7 @@ class EventLayoutTest {
             entries.put(ProbeMaps.PID_FILTER, ProbeMaps.MAX_PIDS);
             entries.put(ProbeMaps.PORT_FILTER, ProbeMaps.MAX_PORTS);
             entries.put(ProbeMaps.SKIPS, ProbeMaps.MAX_SKIP_RANGES);
+            entries.put(ProbeMaps.LOST_CLOSES, ProbeMaps.MAX_LOST_CLOSES);
             entries.put(ProbeMaps.SETTINGS, 1);
             entries.put(ProbeMaps.COUNTERS, EventLayout.COUNTER_MAX);
             // The ring's size in the object is only a default: KernelProbe sets it from --ring-size before loading.

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -65,6 +66,19 @@ final class E2e {
         }
         String why = reason;
         Assumptions.assumeTrue(reason == null, () -> "needs BPF: " + why);
+    }
+
+    /**
+     * A peer program the test drives must be on the PATH (scripts/setup.sh installs it); skipped, saying so, where it
+     * is not.
+     */
+    static void assumeCommand(String command, String debianPackage) {
+        boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, command)));
+        if (!found) {
+            System.err.println("SKIPPED: " + command + " missing (apt-get install -y " + debianPackage + ")");
+        }
+        Assumptions.assumeTrue(found, () -> command + " not installed");
     }
 
     /** A port free right now on 127.0.0.1 (for servers that must be told their port before they start). */

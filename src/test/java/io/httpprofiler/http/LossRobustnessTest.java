@@ -6,6 +6,9 @@ import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.DataEvent;
 import io.httpprofiler.capture.Direction;
+import io.httpprofiler.capture.EventLayout;
+import io.httpprofiler.capture.LossNotice;
+import io.httpprofiler.capture.MarkerReason;
 import io.httpprofiler.capture.Role;
 import org.junit.jupiter.api.Test;
 
@@ -161,6 +164,61 @@ class LossRobustnessTest {
         assertTrue(!skips.isEmpty(), "the capture side is never told to stop copying this connection");
         pipeline.accept(new ConnectionClosed(T0 + 100 * MS, id, 4242, s.outPosition, s.inPosition));
         pipeline.finish();
+    }
+
+    /**
+     * Connection churn through a full ring (issue #16): nginx's side saw the request, its response record was lost, and
+     * the close came with the final positions. The request's record must say data was lost, not read as if nginx had
+     * not answered.
+     */
+    @Test
+    void aRequestWhoseResponseWasLostBeforeTheCloseSaysSo() {
+        HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), exchanges::add);
+        Streams s = open(pipeline, 9, Role.SERVER);
+        pipeline.accept(s.in(T0 + MS, request(1)));
+        s.lostOut(response(1));
+        pipeline.accept(new ConnectionClosed(T0 + 2 * MS, s.id, 4243, s.outPosition, s.inPosition));
+        pipeline.finish();
+        assertEquals(1, exchanges.size(), exchanges::toString);
+        Exchange only = exchanges.get(0);
+        assertEquals(List.of(Notes.CAPTURE_GAP, Notes.RESPONSE_NOT_SEEN, "incomplete: connection closed"), only.notes());
+    }
+
+    /** The same when the close was lost too: the next connection on the fd says so (LOSS_CLOSE_BEFORE). */
+    @Test
+    void aRequestWhoseResponseAndCloseWereLostSaysSo() {
+        HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), exchanges::add);
+        Streams s = open(pipeline, 9, Role.SERVER);
+        pipeline.accept(s.in(T0 + MS, request(1)));
+        ConnectionId next = new ConnectionId(4242, 9, T0 + 10 * MS);
+        pipeline.accept(new ConnectionOpened(T0 + 10 * MS, next, 4242, "server", Role.SERVER, SERVER, CLIENT,
+                new LossNotice(EventLayout.LOSS_CLOSE_BEFORE, null)));
+        assertEquals(1, exchanges.size(), exchanges::toString);
+        assertTrue(exchanges.get(0).notes().contains(Notes.CAPTURE_GAP), exchanges::toString);
+    }
+
+    /**
+     * The open and the request were lost; the response got through and says both (LOSS_OPEN with what the open said,
+     * LOSS_INGRESS). The record names the process and its addresses and says that the request was lost, not merely
+     * unseen.
+     */
+    @Test
+    void aResponseWhoseOpenAndRequestWereLostNamesTheConnectionAndSaysSo() {
+        HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), exchanges::add);
+        ConnectionId id = new ConnectionId(4242, 10, T0);
+        ConnectionOpened lostOpen = new ConnectionOpened(T0, id, 4242, "nginx", Role.SERVER, SERVER, CLIENT);
+        byte[] reply = response(1);
+        pipeline.accept(new DataEvent(T0 + 2 * MS, id, 4242, Direction.EGRESS, 0, reply.length, reply,
+                MarkerReason.NONE, new LossNotice(EventLayout.LOSS_OPEN | EventLayout.LOSS_INGRESS, lostOpen)));
+        pipeline.accept(new ConnectionClosed(T0 + 3 * MS, id, 4242, reply.length, request(1).length));
+        pipeline.finish();
+        assertEquals(1, exchanges.size(), exchanges::toString);
+        Exchange only = exchanges.get(0);
+        assertEquals("nginx", only.command());
+        assertEquals(SERVER, only.local());
+        assertEquals(CLIENT, only.remote());
+        assertEquals(List.of(Notes.REQUEST_NOT_SEEN, Notes.CAPTURE_GAP), only.notes());
+        assertEquals("1!", body(only));
     }
 
     private static long usedHeap() {

@@ -4,11 +4,15 @@ import io.httpprofiler.capture.ConnectionClosed;
 import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.DataEvent;
+import io.httpprofiler.capture.EventLayout;
+import io.httpprofiler.capture.LossNotice;
 import io.httpprofiler.capture.Direction;
 import io.httpprofiler.capture.MarkerReason;
 import io.httpprofiler.capture.Role;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,6 +68,11 @@ class ReassemblerTest {
             String gap = "[" + (cause == GapCause.LOST ? "gap" : cause.name()) + " " + length + "]";
             text(direction).append(gap);
             calls.add(direction.name().charAt(0) + ":" + gap);
+        }
+
+        @Override
+        public void onRecordsLost(Direction direction, long timestampNanos) {
+            calls.add(direction.name().charAt(0) + ":[records lost]");
         }
 
         @Override
@@ -326,6 +335,67 @@ class ReassemblerTest {
         reassembler.accept(new ConnectionOpened(2 * MS, reused, 1, "app", Role.SERVER, null, null));
         assertEquals(StreamEnd.CLOSED, listeners.get(A).end);
         assertEquals(1, reassembler.openConnections());
+    }
+
+    /** The open was lost (ring full): the first record that got through says what it said. */
+    @Test
+    void aRecordThatSaysItsOpenWasLostAnnouncesTheConnection() {
+        Reassembler reassembler = reassembler(settings());
+        ConnectionOpened lost = new ConnectionOpened(MS, A, 1, "nginx", Role.SERVER,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 80),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 50000));
+        byte[] bytes = "GET".getBytes(StandardCharsets.ISO_8859_1);
+        reassembler.accept(new DataEvent(MS, A, 1, INGRESS, 0, 3, bytes, MarkerReason.NONE,
+                new LossNotice(EventLayout.LOSS_OPEN, lost)));
+        assertEquals(lost, listeners.get(A).opened);
+        assertEquals(List.of("I:GET"), listeners.get(A).calls);
+    }
+
+    /** Records lost the other way are said before the record that reports them. */
+    @Test
+    void recordsLostInTheOtherDirectionAreToldBeforeTheRecordThatSaysSo() {
+        Reassembler reassembler = reassembler(settings());
+        byte[] bytes = "HTTP".getBytes(StandardCharsets.ISO_8859_1);
+        reassembler.accept(new DataEvent(MS, A, 1, EGRESS, 0, 4, bytes, MarkerReason.NONE,
+                new LossNotice(EventLayout.LOSS_INGRESS | EventLayout.LOSS_EGRESS, null)));
+        assertEquals(List.of("I:[records lost]", "E:HTTP"), listeners.get(A).calls);
+    }
+
+    @Test
+    void aSuccessorThatSaysThePreviousCloseWasLostEndsItAsCloseLost() {
+        Reassembler reassembler = reassembler(settings());
+        ConnectionId reused = new ConnectionId(A.pid(), A.fd(), A.generation() + 1);
+        reassembler.accept(data(A, INGRESS, 0, "GET / HTTP/1.1\r\n\r\n", 1));
+        reassembler.accept(new ConnectionOpened(2 * MS, reused, 1, "app", Role.SERVER, null, null,
+                new LossNotice(EventLayout.LOSS_CLOSE_BEFORE, null)));
+        assertEquals(StreamEnd.CLOSE_LOST, listeners.get(A).end);
+        assertTrue(StreamEnd.CLOSE_LOST.afterLoss());
+    }
+
+    /** Everything of the successor was lost but its close, and that says the predecessor's close was lost too. */
+    @Test
+    void aSuccessorsCloseAloneStillEndsThePredecessor() {
+        Reassembler reassembler = reassembler(settings());
+        ConnectionId successor = new ConnectionId(A.pid(), A.fd(), A.generation() + 1);
+        ConnectionId next = new ConnectionId(A.pid(), A.fd(), A.generation() + 2);
+        reassembler.accept(data(A, INGRESS, 0, "GET", 1));
+        reassembler.accept(new ConnectionClosed(2 * MS, successor, 1, 90, 4000,
+                new LossNotice(EventLayout.LOSS_CLOSE_BEFORE | EventLayout.LOSS_OPEN, null)));
+        assertEquals(StreamEnd.CLOSE_LOST, listeners.get(A).end);
+        assertEquals(0, reassembler.openConnections());
+        reassembler.accept(data(next, INGRESS, 0, "GET", 3));
+        assertEquals(1, reassembler.openConnections());
+        assertEquals(List.of(A, next), created, "the successor itself had nothing to report");
+    }
+
+    /** A close the kernel kept for user space (lost_closes) ends its connection with the final positions. */
+    @Test
+    void aCollectedLostCloseEndsItsConnectionWithTheTrailingLoss() {
+        Reassembler reassembler = reassembler(settings());
+        reassembler.accept(data(A, INGRESS, 0, "GET", 1));
+        reassembler.accept(new ConnectionClosed(2 * MS, A, 1, 4550, 3));
+        assertEquals("[gap 4550]", listeners.get(A).egress.toString());
+        assertEquals(StreamEnd.CLOSED, listeners.get(A).end);
     }
 
     @Test
