@@ -66,12 +66,25 @@ def is_program(word):
     return shutil.which(word, path=SEARCH_PATH) is not None
 
 
+def project_files():
+    """The project's own files (tracked, or new and not ignored): installed tools such as test/har/node_modules are
+    not ours to check. None outside a git checkout, where every file counts."""
+    try:
+        listing = subprocess.run(["git", "-C", REPO, "ls-files", "-co", "--exclude-standard"], capture_output=True,
+                                 text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return set(listing.splitlines())
+
+
 def files(patterns):
+    own = project_files()
     found = set()
     for pattern in patterns:
         for path in glob.glob(os.path.join(REPO, pattern), recursive=True):
             rel = os.path.relpath(path, REPO)
-            if os.path.isfile(path) and rel not in SKIP and not rel.startswith(SKIP_DIRS):
+            if (os.path.isfile(path) and rel not in SKIP and not rel.startswith(SKIP_DIRS)
+                    and (own is None or rel in own)):
                 found.add(rel)
     return sorted(found)
 
