@@ -5,7 +5,16 @@ import java.net.InetSocketAddress;
 /**
  * The kernel started tracking a connection: at accept() (role SERVER), connect() (role CLIENT), or at the first data on a TCP
  * socket whose start was not seen (role UNKNOWN). {@code command} is the process's name (thread group leader's comm).
+ * A connection found to carry TLS is opened again as a new generation on the same fd, with {@code tls} saying whether its
+ * bytes are plaintext from the TLS library; {@code tls} is null for plain TCP.
  */
 public record ConnectionOpened(long timestampNanos, ConnectionId connection, int tid, String command, Role role,
-                               InetSocketAddress local, InetSocketAddress remote) implements CaptureEvent {
+                               InetSocketAddress local, InetSocketAddress remote, TlsMark tls)
+        implements CaptureEvent {
+
+    /** A plain TCP connection. */
+    public ConnectionOpened(long timestampNanos, ConnectionId connection, int tid, String command, Role role,
+                            InetSocketAddress local, InetSocketAddress remote) {
+        this(timestampNanos, connection, tid, command, role, local, remote, null);
+    }
 }

@@ -7,15 +7,25 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 
 /** Turns one ring buffer record (a {@code struct probe_event}, see {@link EventLayout}) into a {@link CaptureEvent}. */
 public final class EventDecoder {
     private final long wallClockOffsetNanos;
+    private final IntFunction<String> tlsLibraries;
     private long malformedRecords;
 
     /** @param wallClockOffsetNanos added to the kernel's CLOCK_MONOTONIC timestamps to get epoch nanoseconds */
     public EventDecoder(long wallClockOffsetNanos) {
+        this(wallClockOffsetNanos, index -> "TLS library " + index);
+    }
+
+    /**
+     * @param tlsLibraries the name of a TLS library from the index its uprobes carry (the {@code tls_library} byte)
+     */
+    public EventDecoder(long wallClockOffsetNanos, IntFunction<String> tlsLibraries) {
         this.wallClockOffsetNanos = wallClockOffsetNanos;
+        this.tlsLibraries = tlsLibraries;
     }
 
     /**
@@ -53,7 +63,7 @@ public final class EventDecoder {
             case EventLayout.EVENT_OPEN -> {
                 return new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),
                         address(in, at, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
-                        address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
+                        address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT), tls(in, at));
             }
             case EventLayout.EVENT_CLOSE -> {
                 return new ConnectionClosed(time, id, tid, in.getLong(at + EventLayout.POSITION),
@@ -69,6 +79,15 @@ public final class EventDecoder {
     /** Records that did not decode: a sign of a kernel/user-space layout mismatch. */
     public long malformedRecords() {
         return malformedRecords;
+    }
+
+    private TlsMark tls(ByteBuffer in, int at) {
+        return switch (in.get(at + EventLayout.TLS)) {
+            case EventLayout.TLS_PLAINTEXT ->
+                    TlsMark.plaintext(tlsLibraries.apply(Byte.toUnsignedInt(in.get(at + EventLayout.TLS_LIBRARY))));
+            case EventLayout.TLS_CIPHERTEXT -> TlsMark.CIPHERTEXT;
+            default -> null;
+        };
     }
 
     private static Role role(byte code) {

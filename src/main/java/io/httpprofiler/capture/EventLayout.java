@@ -29,8 +29,10 @@ public final class EventLayout {
     public static final int COMM = 88;
     public static final int COMM_BYTES = 16;
     public static final int MARKER_REASON = 104;
-    public static final int RESERVED = 105;
-    public static final int RESERVED_BYTES = 7;
+    public static final int TLS = 105;
+    public static final int TLS_LIBRARY = 106;
+    public static final int RESERVED = 107;
+    public static final int RESERVED_BYTES = 5;
     public static final int DATA = 112;
     public static final int HEADER_SIZE = 112;
 
@@ -55,6 +57,11 @@ public final class EventLayout {
     public static final int MARKER_SKIPPED = 3;
     public static final int MARKER_UNREADABLE = 4;
 
+    // enum tls_state
+    public static final int TLS_NONE = 0;
+    public static final int TLS_PLAINTEXT = 1;
+    public static final int TLS_CIPHERTEXT = 2;
+
     // address families
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
@@ -66,7 +73,8 @@ public final class EventLayout {
     public static final int COUNTER_CAPPED_BYTES = 3;
     public static final int COUNTER_SKIPPED_BYTES = 4;
     public static final int COUNTER_UNREADABLE_BYTES = 5;
-    public static final int COUNTER_MAX = 6;
+    public static final int COUNTER_TLS_NO_SOCKET = 6;
+    public static final int COUNTER_MAX = 7;
 
     /** {@code struct probe_config} and {@code enum config_flags}. */
     public static final class Config {
@@ -86,6 +94,7 @@ public final class EventLayout {
         public static final int FILTER_PIDS = 1;
         public static final int FILTER_PORTS = 2;
         public static final int FILTER_NETNS = 4;
+        public static final int TLS = 8;
     }
 
     /** {@code struct skip_key} and {@code struct skip_range}: the {@code skips} map user space writes. */

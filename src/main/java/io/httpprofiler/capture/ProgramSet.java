@@ -4,19 +4,24 @@ import io.httpprofiler.bpf.BpfProgram;
 
 /**
  * Which attach mode a program of bpf/http_probe.c belongs to, by the naming convention the C file documents: kprobes and
- * {@code forget_exit_*} run in kprobe mode, {@code copy_exit_*} in tracepoint mode, everything else (syscall entries,
- * accept/connect/close/sendfile bookkeeping) in both.
+ * {@code forget_exit_*} run in kprobe mode, {@code copy_exit_*} in tracepoint mode, the TLS library uprobes in both when
+ * TLS is on (they are attached per library file by {@link io.httpprofiler.capture.tls.TlsWatcher}), everything else
+ * (syscall entries, accept/connect/close/sendfile bookkeeping) in both.
  */
 enum ProgramSet {
     KPROBE,
     KPROBE_MODE_EXIT,
     TRACEPOINT_MODE_EXIT,
+    TLS_UPROBE,
     SHARED;
 
     static ProgramSet of(BpfProgram program) {
         String section = program.section();
         if (section.startsWith("kprobe/") || section.startsWith("kretprobe/")) {
             return KPROBE;
+        }
+        if (section.startsWith("uprobe") || section.startsWith("uretprobe")) {
+            return TLS_UPROBE;
         }
         if (program.name().startsWith("forget_exit_")) {
             return KPROBE_MODE_EXIT;
@@ -27,10 +32,11 @@ enum ProgramSet {
         return SHARED;
     }
 
-    boolean runsIn(AttachMode mode) {
+    boolean runsIn(AttachMode mode, boolean tls) {
         return switch (this) {
             case KPROBE, KPROBE_MODE_EXIT -> mode == AttachMode.KPROBE;
             case TRACEPOINT_MODE_EXIT -> mode == AttachMode.TRACEPOINT;
+            case TLS_UPROBE -> tls;
             case SHARED -> true;
         };
     }

@@ -52,6 +52,11 @@ public final class ProfilerCommand implements Callable<Integer> {
             description = "Capture with kprobes, syscall tracepoints, or kprobes when they attach (default: ${DEFAULT-VALUE}).")
     String attach = "auto";
 
+    @Option(names = "--tls", paramLabel = "auto|off", description = "auto: HTTPS in plaintext, read from the TLS"
+            + " libraries processes use (OpenSSL and kin); TLS nothing can read is counted. off: TLS bytes are treated"
+            + " like any other (default: ${DEFAULT-VALUE}).")
+    String tls = "auto";
+
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this long (default: until stopped).")
     Double duration;
 
@@ -84,6 +89,9 @@ public final class ProfilerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("unknown attach mode '" + attach + "': use auto, kprobe or tracepoint");
         }
+        if (!tls.equals("auto") && !tls.equals("off")) {
+            throw bad("unknown --tls '" + tls + "': use auto or off");
+        }
         if (!netns.equals("self") && !netns.equals("all")) {
             throw bad("unknown --netns '" + netns + "': use self or all");
         }
@@ -113,7 +121,7 @@ public final class ProfilerCommand implements Callable<Integer> {
             throw bad("--max-file-size and --max-files must not be negative");
         }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
-                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles);
+                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, tls.equals("auto"));
     }
 
     private static <T> java.util.Set<T> setOf(List<T> values) {

@@ -8,5 +8,5 @@ import java.util.Set;
 /** Validated command line options. */
 record ProfilerOptions(Path output, Path json, Set<Integer> ports, Set<Integer> pids, Set<String> comms,
                        boolean ownNetnsOnly, int maxBody, AttachMode attachMode, Double durationSeconds,
-                       int ringBytes, double statsIntervalSeconds, long maxFileSize, int maxFiles) {
+                       int ringBytes, double statsIntervalSeconds, long maxFileSize, int maxFiles, boolean tls) {
 }

@@ -8,6 +8,7 @@ import io.httpprofiler.capture.KernelProbe;
 import io.httpprofiler.capture.NetworkNamespace;
 import io.httpprofiler.capture.Preflight;
 import io.httpprofiler.capture.Tracefs;
+import io.httpprofiler.capture.tls.TlsWatcher;
 import io.httpprofiler.output.RotatingFileOutput;
 
 import java.io.IOException;
@@ -82,7 +83,8 @@ final class ProfilerRun {
                 .withRingBytes(options.ringBytes())
                 // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
                 .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4))
-                .withBodyKeep(options.maxBody());
+                .withBodyKeep(options.maxBody())
+                .withTls(options.tls());
         long startNanos = System.nanoTime();
         // The pipeline warms up on its own thread while this one waits for the kernel's verifier.
         WarmupThread warmup = WarmupThread.start(new PipelineWarmup(
@@ -94,16 +96,18 @@ final class ProfilerRun {
         } catch (BpfException e) {
             throw new CaptureStartException(loadFailure(e));
         }
-        try (KernelProbe probe = started) {
-            Session session = new Session(probe, outputs, options, log);
+        try (KernelProbe probe = started;
+             TlsWatcher tls = options.tls() ? TlsWatcher.start(probe::program, options.pids(), ownPid, this::warn) : null) {
+            Session session = new Session(probe, tls, outputs, options, log);
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms,"
-                            + " pipeline warm-up %s); tracing %s; writing %s%s%n",
+                            + " pipeline warm-up %s); tracing %s; %s; writing %s%s%n",
                     probe.mode().label(), probe.fallbackReason() == null ? "" : " (kprobes unavailable)",
                     probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
-                            + " ms", describeScope(),
+                            + " ms", describeScope(), tls == null ? "TLS off"
+                            : "TLS plaintext from " + tls.libraries().size() + " libraries so far",
                     options.output(), options.json() == null ? "" : " and " + options.json());
             log.flush();
             session.run(stop, options.durationSeconds());

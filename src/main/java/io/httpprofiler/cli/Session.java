@@ -6,6 +6,8 @@ import io.httpprofiler.capture.CommandFilter;
 import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
+import io.httpprofiler.capture.tls.TlsNotices;
+import io.httpprofiler.capture.tls.TlsWatcher;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
@@ -40,7 +42,9 @@ final class Session {
     private final Outputs outputs;
     private final PrintStream log;
     private final long wallClockOffsetNanos = MonotonicClock.wallClockOffsetNanos();
-    private final EventDecoder decoder = new EventDecoder(wallClockOffsetNanos);
+    private final EventDecoder decoder;
+    /** TLS connections nothing can decrypt: counted and explained (null with --tls off). */
+    private final TlsNotices tlsNotices;
     /** Debugging only: every record and expiry as fed, for an offline replay (null unless asked for). */
     private final RecordLog recordLog;
     private final HttpPipeline pipeline;
@@ -49,8 +53,12 @@ final class Session {
     private final long statsEveryNanos;
     private long internalErrors;
 
-    Session(KernelProbe probe, Outputs outputs, ProfilerOptions options, PrintStream log) {
+    /** @param tls the TLS library watcher, or null with --tls off */
+    Session(KernelProbe probe, TlsWatcher tls, Outputs outputs, ProfilerOptions options, PrintStream log) {
         this.probe = probe;
+        this.decoder = tls == null ? new EventDecoder(wallClockOffsetNanos)
+                : new EventDecoder(wallClockOffsetNanos, tls.libraries()::name);
+        this.tlsNotices = tls == null ? null : new TlsNotices(tls, java.nio.file.Path.of("/proc"), this::warn);
         this.outputs = outputs;
         this.log = log;
         this.recordLog = RecordLog.fromSystemProperty(wallClockOffsetNanos, this::warn);
@@ -117,6 +125,9 @@ final class Session {
         CaptureEvent event = decoder.decode(record);
         if (event != null) {
             try {
+                if (tlsNotices != null) {
+                    tlsNotices.observe(event);
+                }
                 input.accept(event);
             } catch (RuntimeException e) {
                 internalError(e);
@@ -146,6 +157,9 @@ final class Session {
         expire();
         try {
             pipeline.finish();
+            if (tlsNotices != null) {
+                tlsNotices.finish();
+            }
         } catch (RuntimeException e) {
             internalError(e);
         }
@@ -161,6 +175,9 @@ final class Session {
         }
         try {
             pipeline.expire(now);
+            if (tlsNotices != null) {
+                tlsNotices.expire(now);
+            }
         } catch (RuntimeException e) {
             internalError(e);
         }
@@ -184,6 +201,12 @@ final class Session {
                 .append(", parse errors ").append(s.parseErrors())
                 .append(", non-HTTP connections ").append(s.nonHttpConnections())
                 .append(", shed connections ").append(s.shedConnections() + k.connectionTableFull());
+        if (tlsNotices != null && tlsNotices.notDecrypted() > 0) {
+            line.append(", TLS not decrypted ").append(tlsNotices.notDecrypted()).append(" connections");
+        }
+        if (k.tlsCallsWithoutSocket() > 0) {
+            line.append(", TLS calls of unknown socket ").append(k.tlsCallsWithoutSocket());
+        }
         if (k.unreadableBytes() > 0) {
             line.append(", unreadable ").append(k.unreadableBytes()).append(" bytes");
         }

@@ -64,6 +64,8 @@ class EventLayoutTest {
                 member("remote_addr", EventLayout.REMOTE_ADDR, EventLayout.ADDR_BYTES),
                 member("comm", EventLayout.COMM, EventLayout.COMM_BYTES),
                 member("marker_reason", EventLayout.MARKER_REASON, Byte.BYTES),
+                member("tls", EventLayout.TLS, Byte.BYTES),
+                member("tls_library", EventLayout.TLS_LIBRARY, Byte.BYTES),
                 member("reserved", EventLayout.RESERVED, EventLayout.RESERVED_BYTES),
                 member("data", EventLayout.DATA, 0)); // flexible array member: no size of its own
 
@@ -114,17 +116,23 @@ class EventLayoutTest {
                         "MARKER_SKIPPED", (long) EventLayout.MARKER_SKIPPED,
                         "MARKER_UNREADABLE", (long) EventLayout.MARKER_UNREADABLE),
                 btf.enumValues("marker_reason"), "enum marker_reason");
+        assertEquals(Map.of("TLS_NONE", (long) EventLayout.TLS_NONE,
+                        "TLS_PLAINTEXT", (long) EventLayout.TLS_PLAINTEXT,
+                        "TLS_CIPHERTEXT", (long) EventLayout.TLS_CIPHERTEXT),
+                btf.enumValues("tls_state"), "enum tls_state");
         assertEquals(Map.of("COUNTER_RINGBUF_FULL_RECORDS", (long) EventLayout.COUNTER_RINGBUF_FULL_RECORDS,
                         "COUNTER_RINGBUF_FULL_BYTES", (long) EventLayout.COUNTER_RINGBUF_FULL_BYTES,
                         "COUNTER_CONN_TABLE_FULL", (long) EventLayout.COUNTER_CONN_TABLE_FULL,
                         "COUNTER_CAPPED_BYTES", (long) EventLayout.COUNTER_CAPPED_BYTES,
                         "COUNTER_SKIPPED_BYTES", (long) EventLayout.COUNTER_SKIPPED_BYTES,
                         "COUNTER_UNREADABLE_BYTES", (long) EventLayout.COUNTER_UNREADABLE_BYTES,
+                        "COUNTER_TLS_NO_SOCKET", (long) EventLayout.COUNTER_TLS_NO_SOCKET,
                         "COUNTER_MAX", (long) EventLayout.COUNTER_MAX),
                 btf.enumValues("counter"), "enum counter");
         assertEquals(Map.of("CONFIG_FILTER_PIDS", (long) EventLayout.Config.FILTER_PIDS,
                         "CONFIG_FILTER_PORTS", (long) EventLayout.Config.FILTER_PORTS,
-                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS),
+                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS,
+                        "CONFIG_TLS", (long) EventLayout.Config.TLS),
                 btf.enumValues("config_flags"), "enum config_flags");
     }
 
