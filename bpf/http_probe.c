@@ -91,6 +91,7 @@ struct call_state {
 	__u8 direction; /* enum direction */
 	__u8 peek;      /* MSG_PEEK: data is not consumed, so not counted */
 	__u8 in_tls_call; /* made inside a TLS library's read/write/handshake call: its payload is ciphertext */
+	__u8 tls_library; /* in_tls_call: that library's attach cookie */
 };
 
 struct {
@@ -872,19 +873,20 @@ struct {
 
 /*
  * A socket call on TCP socket fd, traced or filtered out (a filtered socket must not leave a traced one as the thread's
- * last socket, or plaintext could be put on the wrong connection). True when it runs inside a TLS library call.
+ * last socket, or plaintext could be put on the wrong connection). When it runs inside a TLS library call, returns
+ * that call (whose socket it now is), else NULL.
  */
-static __always_inline bool note_socket_for_tls(int fd)
+static __always_inline struct tls_call *note_socket_for_tls(int fd)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tls_call *call = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
 	if (call) {
 		call->fd = fd;
-		return true;
+		return call;
 	}
 	__s32 value = fd;
 	bpf_map_update_elem(&thread_sockets, &pid_tgid, &value, BPF_ANY);
-	return false;
+	return NULL;
 }
 
 /* The first bytes of a call's payload (flat buffer, or first iovec segment) are a TLS record header. */
@@ -942,7 +944,11 @@ static __always_inline bool carries_tls(struct call_state *state, struct conn_in
 	struct probe_config *cfg = get_config();
 	if (!cfg || !(cfg->flags & CONFIG_TLS))
 		return false;
-	if (!state->in_tls_call && (conn->position[direction] != 0 || !starts_with_tls_record(state)))
+	if (state->in_tls_call) {
+		start_tls_generation(cfg, key, conn, TLS_HANDSHAKE, state->tls_library, state->tid);
+		return true;
+	}
+	if (conn->position[direction] != 0 || !starts_with_tls_record(state))
 		return false;
 	start_tls_generation(cfg, key, conn, TLS_CIPHERTEXT, 0, state->tid);
 	return true;
@@ -1055,14 +1061,14 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 	__u32 tgid = ids >> 32;
 	if (!process_traced(cfg, tgid))
 		return 0;
-	bool in_tls_call = false;
+	struct tls_call *tls_call = NULL;
 	if (kind != CALL_ACCEPT && kind != CALL_CONNECT) {
 		/* Only calls on sockets we track (or newly find) are worth remembering. */
 		struct conn_key key = {.tgid = tgid, .fd = fd};
 		bool tcp = false;
 		bool tracked = find_conn(cfg, &key, (__u32)ids, &tcp) != NULL;
 		if ((cfg->flags & CONFIG_TLS) && tcp)
-			in_tls_call = note_socket_for_tls(fd); /* filtered sockets too: see note_socket_for_tls */
+			tls_call = note_socket_for_tls(fd); /* filtered sockets too: see note_socket_for_tls */
 		if (!tracked)
 			return 0;
 	}
@@ -1077,7 +1083,10 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 	state.kind = kind;
 	state.direction = direction;
 	state.peek = (msg_flags & MSG_PEEK) != 0;
-	state.in_tls_call = in_tls_call;
+	if (tls_call) {
+		state.in_tls_call = 1;
+		state.tls_library = tls_call->library;
+	}
 	bpf_map_update_elem(&calls, &pid_tgid, &state, BPF_ANY);
 	return 0;
 }

@@ -48,6 +48,7 @@ enum tls_state {
 	TLS_NONE = 0,       /* plain TCP (or not known to be TLS) */
 	TLS_PLAINTEXT = 1,  /* the application's plaintext, from the TLS library's read/write calls */
 	TLS_CIPHERTEXT = 2, /* TLS records seen on the socket and no plaintext (yet): a library the probes do not reach */
+	TLS_HANDSHAKE = 3,  /* TLS records moved inside a probed library's call (its handshake): plaintext follows there */
 };
 
 /* Indexes into the per-CPU `counters` array. */

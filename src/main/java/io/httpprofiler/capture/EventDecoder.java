@@ -85,6 +85,8 @@ public final class EventDecoder {
         return switch (in.get(at + EventLayout.TLS)) {
             case EventLayout.TLS_PLAINTEXT ->
                     TlsMark.plaintext(tlsLibraries.apply(Byte.toUnsignedInt(in.get(at + EventLayout.TLS_LIBRARY))));
+            case EventLayout.TLS_HANDSHAKE ->
+                    TlsMark.handshake(tlsLibraries.apply(Byte.toUnsignedInt(in.get(at + EventLayout.TLS_LIBRARY))));
             case EventLayout.TLS_CIPHERTEXT -> TlsMark.CIPHERTEXT;
             default -> null;
         };

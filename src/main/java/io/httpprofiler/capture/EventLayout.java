@@ -61,6 +61,7 @@ public final class EventLayout {
     public static final int TLS_NONE = 0;
     public static final int TLS_PLAINTEXT = 1;
     public static final int TLS_CIPHERTEXT = 2;
+    public static final int TLS_HANDSHAKE = 3;
 
     // address families
     public static final int AF_INET = 2;

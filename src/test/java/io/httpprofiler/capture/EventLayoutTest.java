@@ -118,7 +118,8 @@ class EventLayoutTest {
                 btf.enumValues("marker_reason"), "enum marker_reason");
         assertEquals(Map.of("TLS_NONE", (long) EventLayout.TLS_NONE,
                         "TLS_PLAINTEXT", (long) EventLayout.TLS_PLAINTEXT,
-                        "TLS_CIPHERTEXT", (long) EventLayout.TLS_CIPHERTEXT),
+                        "TLS_CIPHERTEXT", (long) EventLayout.TLS_CIPHERTEXT,
+                        "TLS_HANDSHAKE", (long) EventLayout.TLS_HANDSHAKE),
                 btf.enumValues("tls_state"), "enum tls_state");
         assertEquals(Map.of("COUNTER_RINGBUF_FULL_RECORDS", (long) EventLayout.COUNTER_RINGBUF_FULL_RECORDS,
                         "COUNTER_RINGBUF_FULL_BYTES", (long) EventLayout.COUNTER_RINGBUF_FULL_BYTES,

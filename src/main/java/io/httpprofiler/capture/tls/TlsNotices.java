@@ -4,6 +4,7 @@ import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.ConnectionClosed;
 import io.httpprofiler.capture.ConnectionId;
 import io.httpprofiler.capture.ConnectionOpened;
+import io.httpprofiler.capture.TlsMark;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,8 +19,10 @@ import java.util.function.Consumer;
 
 /**
  * Connections that carry TLS the probes do not decrypt: counted, and explained once per process, never shown as
- * garbage. The kernel opens a ciphertext generation when it sees TLS records on a socket; a library the probes reach
- * follows it at once (the handshake's end) with a plaintext generation on the same fd. One that is closed, or
+ * garbage. The kernel opens a ciphertext generation when it sees TLS records on a socket outside a probed library's
+ * calls; a library the probes reach only that way (Node.js's, whose event loop moves the ciphertext itself) follows it
+ * at the handshake's end with a plaintext generation on the same fd. (TLS records moved inside a probed library's
+ * calls open a handshake generation instead: that library is seen, even if its handshake fails.) One that is closed, or
  * {@link #DECIDE_AFTER_NANOS} old, without that, is one whose plaintext cannot be seen here (Java's JSSE, Go's
  * crypto/tls, a stripped or unknown TLS library).
  */
@@ -50,10 +53,10 @@ public final class TlsNotices {
     public void observe(CaptureEvent event) {
         if (event instanceof ConnectionOpened opened) {
             Undecided before = undecided.remove(socketKey(opened.connection()));
-            if (before != null && (opened.tls() == null || !opened.tls().decrypted())) {
+            if (before != null && (opened.tls() == null || opened.tls().kind() == TlsMark.Kind.CIPHERTEXT)) {
                 decide(before); // the fd went to another connection: that one never showed plaintext
             }
-            if (opened.tls() != null && !opened.tls().decrypted()) {
+            if (opened.tls() != null && opened.tls().kind() == TlsMark.Kind.CIPHERTEXT) {
                 if (undecided.size() >= MAX_UNDECIDED) {
                     decide(new Undecided(opened.connection(), opened.command(), opened.timestampNanos()));
                 } else {
