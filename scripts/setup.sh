@@ -21,6 +21,9 @@ have_cmd curl || need+=(curl)
 have_cmd python3 || need+=(python3)
 have_cmd nginx || need+=(nginx-light)
 have_cmd ip || need+=(iproute2)
+# TLS tests: certificates made with openssl; node's https (any node: Debian's links libssl, nodesource's carries it).
+have_cmd openssl || need+=(openssl)
+have_cmd node || need+=(nodejs)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
