@@ -1035,6 +1035,31 @@ static __always_inline int exit_tls_call(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * A process that execs may carry a TLS library in its executable (or load one) that no uprobe covers yet: user space
+ * looks at it at once instead of at its next scan. Woken at once: the process is starting and will soon talk.
+ */
+SEC("tracepoint/sched/sched_process_exec")
+int tls_exec(void *ctx)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg || !(cfg->flags & CONFIG_TLS))
+		return 0;
+	__u64 ids = visible_ids(cfg);
+	if (!process_traced(cfg, ids >> 32))
+		return 0;
+	struct probe_event e = {};
+	e.timestamp_ns = bpf_ktime_get_ns();
+	e.tgid = ids >> 32;
+	e.tid = (__u32)ids;
+	e.fd = -1;
+	e.kind = EVENT_EXEC;
+	bpf_get_current_comm(e.comm, sizeof(e.comm));
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP))
+		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+	return 0;
+}
+
 /* Attached per library file by user space (capture.tls.TlsAttacher), symbol by symbol; the cookie names the library. */
 SEC("uprobe")
 int tls_write_enter(struct pt_regs *ctx) { return enter_tls_call(ctx, TLS_OP_WRITE, false); }

@@ -17,6 +17,7 @@ enum event_kind {
 	EVENT_OPEN = 1,  /* started tracking a connection: addresses, role, comm */
 	EVENT_DATA = 2,  /* payload bytes at a stream position */
 	EVENT_CLOSE = 3, /* close() on a tracked fd; positions are final */
+	EVENT_EXEC = 4,  /* --tls auto: a traced process exec'd (tgid, comm): it may bring a TLS library to probe */
 };
 
 enum direction {

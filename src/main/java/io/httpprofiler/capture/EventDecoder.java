@@ -69,11 +69,24 @@ public final class EventDecoder {
                 return new ConnectionClosed(time, id, tid, in.getLong(at + EventLayout.POSITION),
                         in.getLong(at + EventLayout.CALL_SIZE));
             }
+            case EventLayout.EVENT_EXEC -> {
+                return null; // about a process, not a connection: see execedPid
+            }
             default -> {
                 malformedRecords++;
                 return null;
             }
         }
+    }
+
+    /** The process an EVENT_EXEC record is about, or -1 for any other record. */
+    public static int execedPid(ByteBuffer record) {
+        int at = record.position();
+        if (record.remaining() < EventLayout.HEADER_SIZE || record.get(at + EventLayout.KIND) != EventLayout.EVENT_EXEC) {
+            return -1;
+        }
+        return record.order() == ByteOrder.nativeOrder() ? record.getInt(at + EventLayout.TGID)
+                : record.duplicate().order(ByteOrder.nativeOrder()).getInt(at + EventLayout.TGID);
     }
 
     /** Records that did not decode: a sign of a kernel/user-space layout mismatch. */

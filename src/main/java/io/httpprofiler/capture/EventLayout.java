@@ -40,6 +40,7 @@ public final class EventLayout {
     public static final int EVENT_OPEN = 1;
     public static final int EVENT_DATA = 2;
     public static final int EVENT_CLOSE = 3;
+    public static final int EVENT_EXEC = 4;
 
     // enum direction
     public static final int DIRECTION_EGRESS = 0;

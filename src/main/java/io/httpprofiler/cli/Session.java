@@ -45,6 +45,7 @@ final class Session {
     private final EventDecoder decoder;
     /** TLS connections nothing can decrypt: counted and explained (null with --tls off). */
     private final TlsNotices tlsNotices;
+    private final TlsWatcher tls;
     /** Debugging only: every record and expiry as fed, for an offline replay (null unless asked for). */
     private final RecordLog recordLog;
     private final HttpPipeline pipeline;
@@ -56,6 +57,7 @@ final class Session {
     /** @param tls the TLS library watcher, or null with --tls off */
     Session(KernelProbe probe, TlsWatcher tls, Outputs outputs, ProfilerOptions options, PrintStream log) {
         this.probe = probe;
+        this.tls = tls;
         this.decoder = tls == null ? new EventDecoder(wallClockOffsetNanos)
                 : new EventDecoder(wallClockOffsetNanos, tls.libraries()::name);
         this.tlsNotices = tls == null ? null : new TlsNotices(tls, java.nio.file.Path.of("/proc"), this::warn);
@@ -121,6 +123,13 @@ final class Session {
     private void onRecord(java.nio.ByteBuffer record) {
         if (recordLog != null) {
             recordLog.record(record);
+        }
+        if (tls != null) {
+            int execed = EventDecoder.execedPid(record);
+            if (execed > 0) {
+                tls.lookAgain(execed); // a new program: it may carry a TLS library no probe covers yet
+                return;
+            }
         }
         CaptureEvent event = decoder.decode(record);
         if (event != null) {

@@ -101,7 +101,8 @@ class EventLayoutTest {
     void enumValuesMatch() {
         assertEquals(Map.of("EVENT_OPEN", (long) EventLayout.EVENT_OPEN,
                         "EVENT_DATA", (long) EventLayout.EVENT_DATA,
-                        "EVENT_CLOSE", (long) EventLayout.EVENT_CLOSE),
+                        "EVENT_CLOSE", (long) EventLayout.EVENT_CLOSE,
+                        "EVENT_EXEC", (long) EventLayout.EVENT_EXEC),
                 btf.enumValues("event_kind"), "enum event_kind");
         assertEquals(Map.of("DIRECTION_EGRESS", (long) EventLayout.DIRECTION_EGRESS,
                         "DIRECTION_INGRESS", (long) EventLayout.DIRECTION_INGRESS),

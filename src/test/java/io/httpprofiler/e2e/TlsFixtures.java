@@ -75,7 +75,7 @@ final class TlsFixtures {
               }).listen(+process.argv[2], '127.0.0.1');
             """;
 
-    /** POSTs a short body to each target given, over one keep-alive agent. */
+    /** POSTs a short body to each target given, over one keep-alive agent, after DELAY_MS (default 0). */
     static final String NODE_CLIENT = """
             const https = require('https');
             const agent = new https.Agent({keepAlive: true, maxSockets: 1});
@@ -89,7 +89,11 @@ final class TlsFixtures {
                 req.end('hello from node to ' + path);
               });
             }
-            (async () => { for (const path of process.argv.slice(3)) console.log(await post(path)); agent.destroy(); })();
+            // DELAY_MS: a program that starts, then talks (the profiler probes a new executable when it starts).
+            setTimeout(async () => {
+              for (const path of process.argv.slice(3)) console.log(await post(path));
+              agent.destroy();
+            }, +(process.env.DELAY_MS || 0));
             """;
 
     private TlsFixtures() {

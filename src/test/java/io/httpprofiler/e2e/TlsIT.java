@@ -228,6 +228,31 @@ class TlsIT {
         }
     }
 
+    /**
+     * A copy of the node executable is a file no probe covers when the profiler starts: the client run from it must be
+     * probed when it starts (exec), in time for its first request 300 ms later.
+     */
+    @Test
+    void newExecutableCarryingTlsIsProbedWhenItStarts() throws Exception {
+        TlsFixtures.assumeCommand(TlsFixtures.NODE);
+        Path copy = dir.resolve("node-copy");
+        Files.copy(Path.of(TlsFixtures.NODE), copy);
+        copy.toFile().setExecutable(true);
+        Path script = dir.resolve("exec_client.js");
+        Files.writeString(script, TlsFixtures.NODE_CLIENT);
+        ProcessBuilder start = new ProcessBuilder(copy.toString(), script.toString(), Integer.toString(nodePort),
+                "/from-copy").redirectErrorStream(true).redirectOutput(dir.resolve("exec_client.log").toFile());
+        start.environment().put("DELAY_MS", "300");
+        Process client = start.start();
+        client.waitFor(60L * E2e.SLOWDOWN, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, client.exitValue(), () -> TlsFixtures.read(dir.resolve("exec_client.log")));
+        Pair pair = awaitPair("/from-copy");
+        assertEquals(client.pid(), pair.client().path("pid").asLong());
+        assertTrue(pair.client().path("tls").path("library").asText("").matches("node-copy|libssl\\.so\\.3"),
+                () -> "the copy's own OpenSSL (or the system's, for a node that links it): " + pair.client());
+        assertEquals("hello from node to /from-copy", new String(bodyBytes(pair.client().path("request"))));
+    }
+
     @Test
     void serverStartedAfterTheProfilerIsCovered() throws Exception {
         late = TlsFixtures.startPythonServer(dir, latePort);
