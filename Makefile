@@ -46,7 +46,7 @@ test:
 run:
 	@scripts/setup.sh
 	$(MVN) -DskipTests package
-	java -jar target/http-profiler.jar $(ARGS)
+	bin/http-profiler $(ARGS)
 
 clean:
 	$(MVN) clean
