@@ -820,9 +820,10 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
  *  1. a socket call the same thread makes inside the TLS call names the fd (socket BIO: OpenSSL reads and writes the
  *     socket itself), and the SSL pointer is remembered with it for calls served from OpenSSL's buffer;
  *  2. else the SSL pointer's remembered fd;
- *  3. else the fd of the thread's last socket call, pinned to the SSL pointer from then on (memory BIO, as Node.js
- *     uses: the event loop reads the ciphertext from the socket, then asks the library for the plaintext, on one
- *     thread; its first write follows the handshake's last read on that socket).
+ *  3. else, for a call that moved plaintext, the socket the thread last read from, pinned to the SSL pointer from then
+ *     on (memory BIO, as Node.js uses: the event loop reads the ciphertext from the socket, then asks the library for
+ *     the plaintext, on one thread; a client's first write follows the read that ended its handshake). Never for a
+ *     handshake call or one that moved nothing: those run when a connection is accepted, before it was read from.
  * Handshake calls are probed too, so the socket calls inside them are known to carry ciphertext.
  */
 enum tls_op {
@@ -849,6 +850,17 @@ struct tls_socket_key {
 	__u64 ssl;
 };
 
+/*
+ * The socket an SSL object was last seen on, and the generation of the connection there then (0: not traced). A freed
+ * SSL object's address comes back for a new connection: an entry whose connection has since closed or changed
+ * generation is stale, and ignored.
+ */
+struct tls_socket {
+	__s32 fd;
+	__u32 pad;
+	__u64 generation;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -860,10 +872,10 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct tls_socket_key);
-	__type(value, __s32);
+	__type(value, struct tls_socket);
 } tls_sockets SEC(".maps");
 
-/* Last TCP socket each thread of a traced process used outside a TLS call (rule 3 above). */
+/* Last TCP socket each thread of a traced process read from outside a TLS call (rule 3 above). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -876,7 +888,7 @@ struct {
  * last socket, or plaintext could be put on the wrong connection). When it runs inside a TLS library call, returns
  * that call (whose socket it now is), else NULL.
  */
-static __always_inline struct tls_call *note_socket_for_tls(int fd)
+static __always_inline struct tls_call *note_socket_for_tls(int fd, __u8 direction)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct tls_call *call = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
@@ -884,8 +896,10 @@ static __always_inline struct tls_call *note_socket_for_tls(int fd)
 		call->fd = fd;
 		return call;
 	}
-	__s32 value = fd;
-	bpf_map_update_elem(&thread_sockets, &pid_tgid, &value, BPF_ANY);
+	if (direction == DIRECTION_INGRESS) {
+		__s32 value = fd;
+		bpf_map_update_elem(&thread_sockets, &pid_tgid, &value, BPF_ANY);
+	}
 	return NULL;
 }
 
@@ -976,21 +990,38 @@ static __always_inline int enter_tls_call(struct pt_regs *ctx, __u8 op, bool ex)
 	return 0;
 }
 
-/* The socket behind a TLS call (rules 1-3 above), remembered for the SSL pointer; -1 when unknown. */
-static __always_inline int tls_call_socket(struct tls_call *call, __u64 pid_tgid)
+static __always_inline __u64 current_generation(__u32 tgid, int fd)
+{
+	struct conn_key key = {.tgid = tgid, .fd = fd};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	return conn ? conn->generation : 0;
+}
+
+static __always_inline void remember_tls_socket(struct tls_call *call, int fd)
 {
 	struct tls_socket_key key = {.tgid = call->tgid, .ssl = call->ssl};
-	__s32 fd = call->fd;
+	struct tls_socket value = {.fd = fd, .generation = current_generation(call->tgid, fd)};
+	bpf_map_update_elem(&tls_sockets, &key, &value, BPF_ANY);
+}
+
+/*
+ * The socket behind a TLS call (rules 1-3 above), remembered for the SSL pointer; -1 when unknown. `moved`: the call
+ * moved plaintext (rule 3 applies to those only).
+ */
+static __always_inline int tls_call_socket(struct tls_call *call, __u64 pid_tgid, bool moved)
+{
+	int fd = call->fd;
 	if (fd < 0) {
-		__s32 *known = bpf_map_lookup_elem(&tls_sockets, &key);
-		if (known)
-			return *known;
-		known = bpf_map_lookup_elem(&thread_sockets, &pid_tgid);
-		if (!known)
+		struct tls_socket_key key = {.tgid = call->tgid, .ssl = call->ssl};
+		struct tls_socket *known = bpf_map_lookup_elem(&tls_sockets, &key);
+		if (known && known->generation == current_generation(call->tgid, known->fd))
+			return known->fd;
+		__s32 *last = moved ? bpf_map_lookup_elem(&thread_sockets, &pid_tgid) : NULL;
+		if (!last)
 			return -1;
-		fd = *known;
+		fd = *last;
 	}
-	bpf_map_update_elem(&tls_sockets, &key, &fd, BPF_ANY);
+	remember_tls_socket(call, fd);
 	return fd;
 }
 
@@ -1015,8 +1046,9 @@ static __always_inline int exit_tls_call(struct pt_regs *ctx)
 	} else if (ret > 0) {
 		bytes = ret;
 	}
-	int fd = tls_call_socket(&call, pid_tgid);
-	if (call.op == TLS_OP_HANDSHAKE || bytes == 0)
+	bool moved = call.op != TLS_OP_HANDSHAKE && bytes > 0;
+	int fd = tls_call_socket(&call, pid_tgid, moved);
+	if (!moved)
 		return 0;
 	if (fd < 0) {
 		count(COUNTER_TLS_NO_SOCKET, 1);
@@ -1026,8 +1058,10 @@ static __always_inline int exit_tls_call(struct pt_regs *ctx)
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
 	if (!conn)
 		return 0; /* not traced: filtered out, or not a TCP socket */
-	if (conn->tls != TLS_PLAINTEXT || conn->tls_library != call.library)
+	if (conn->tls != TLS_PLAINTEXT || conn->tls_library != call.library) {
 		start_tls_generation(cfg, &key, conn, TLS_PLAINTEXT, call.library, call.tid);
+		remember_tls_socket(&call, fd); /* with the new generation */
+	}
 	__u8 direction = call.op & 1;
 	__u64 position = __sync_fetch_and_add(&conn->position[direction], bytes);
 	emit_payload(cfg, &key, conn, direction, position, bytes, bytes, call.buffer, false, 0, 0, call.tid, MARKER_NONE,
@@ -1093,7 +1127,7 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 		bool tcp = false;
 		bool tracked = find_conn(cfg, &key, (__u32)ids, &tcp) != NULL;
 		if ((cfg->flags & CONFIG_TLS) && tcp)
-			tls_call = note_socket_for_tls(fd); /* filtered sockets too: see note_socket_for_tls */
+			tls_call = note_socket_for_tls(fd, direction); /* filtered sockets too: see there */
 		if (!tracked)
 			return 0;
 	}

@@ -78,7 +78,7 @@ final class TlsFixtures {
     /** POSTs a short body to each target given, over one keep-alive agent, after DELAY_MS (default 0). */
     static final String NODE_CLIENT = """
             const https = require('https');
-            const agent = new https.Agent({keepAlive: true, maxSockets: 1});
+            const agent = new https.Agent({keepAlive: true, maxSockets: +(process.env.SOCKETS || 1)});
             async function post(path) {
               return new Promise((resolve, reject) => {
                 const req = https.request({host: '127.0.0.1', port: +process.argv[2], path, method: 'POST', agent,
@@ -90,8 +90,14 @@ final class TlsFixtures {
               });
             }
             // DELAY_MS: a program that starts, then talks (the profiler probes a new executable when it starts).
+            // SOCKETS=n: all requests at once over n connections (one event loop serving several TLS sockets).
             setTimeout(async () => {
-              for (const path of process.argv.slice(3)) console.log(await post(path));
+              const paths = process.argv.slice(3);
+              if (process.env.SOCKETS) {
+                (await Promise.all(paths.map(post))).forEach(line => console.log(line));
+              } else {
+                for (const path of paths) console.log(await post(path));
+              }
               agent.destroy();
             }, +(process.env.DELAY_MS || 0));
             """;

@@ -228,6 +228,38 @@ class TlsIT {
         }
     }
 
+    /** One node event loop, eight TLS connections at once on each side: each plaintext must land on its own. */
+    @Test
+    void nodeConcurrentConnectionsKeepTheirOwnPlaintext() throws Exception {
+        TlsFixtures.assumeCommand(TlsFixtures.NODE);
+        List<String> targets = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            targets.add("/concurrent-" + i);
+        }
+        List<String> args = new java.util.ArrayList<>(List.of(dir.resolve("concurrent.js").toString(),
+                Integer.toString(nodePort)));
+        args.addAll(targets);
+        Files.writeString(dir.resolve("concurrent.js"), TlsFixtures.NODE_CLIENT);
+        List<String> command = new java.util.ArrayList<>(List.of(TlsFixtures.NODE));
+        command.addAll(args);
+        ProcessBuilder start = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("concurrent.log").toFile());
+        start.environment().put("SOCKETS", "8");
+        Process client = start.start();
+        client.waitFor(60L * E2e.SLOWDOWN, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, client.exitValue(), () -> TlsFixtures.read(dir.resolve("concurrent.log")));
+        for (String target : targets) {
+            Pair pair = awaitPair(target);
+            for (JsonNode side : List.of(pair.client(), pair.server())) {
+                assertEquals("hello from node to " + target, new String(bodyBytes(side.path("request"))),
+                        () -> "the request's own body: " + side);
+                assertEquals("node saw POST " + target + " with " + ("hello from node to " + target).length()
+                        + " bytes\n", new String(bodyBytes(side.path("response"))), () -> "its own answer: " + side);
+                assertNoNotes(side);
+            }
+        }
+    }
+
     /**
      * A copy of the node executable is a file no probe covers when the profiler starts: the client run from it must be
      * probed when it starts (exec), in time for its first request 300 ms later.
