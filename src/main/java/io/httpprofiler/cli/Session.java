@@ -127,7 +127,7 @@ final class Session {
         if (tls != null) {
             int execed = EventDecoder.execedPid(record);
             if (execed > 0) {
-                tls.lookAgain(execed); // a new program: it may carry a TLS library no probe covers yet
+                tls.executed(execed); // a new program: it may carry a TLS library no probe covers yet
                 return;
             }
         }

@@ -79,6 +79,7 @@ public final class TlsWatcher implements AutoCloseable {
     };
     /** Probed library names each live process maps (read by the pipeline thread to explain what it cannot see). */
     private final Map<Integer, List<String>> librariesByPid = new ConcurrentHashMap<>();
+    /** Processes to look at soon: a pid to read whole, or (negated) one that exec'd, whose executable is all to read. */
     private final LinkedBlockingQueue<Integer> lookAgain = new LinkedBlockingQueue<>(4096);
     private Set<Integer> knownPids = new HashSet<>();
     private long lastFullScanNanos;
@@ -130,13 +131,23 @@ public final class TlsWatcher implements AutoCloseable {
         lookAgain.offer(pid); // full queue: the periodic scans will get there
     }
 
+    /**
+     * A process exec'd: its executable is looked at soon (once per file: a machine that runs many programs costs a
+     * link read and a stat per exec). Its libraries are not mapped yet; the scan of new processes reads those.
+     */
+    public void executed(int pid) {
+        lookAgain.offer(-pid);
+    }
+
     private void watch() {
         long nextScan = System.nanoTime() + SCAN_EVERY_MILLIS * 1_000_000;
         while (!closing) {
             try {
                 Integer pid = lookAgain.poll(Math.max(1, (nextScan - System.nanoTime()) / 1_000_000),
                         TimeUnit.MILLISECONDS);
-                if (pid != null) {
+                if (pid != null && pid < 0) {
+                    scanExecutable(-pid);
+                } else if (pid != null) {
                     scanProcess(pid);
                 }
                 if (System.nanoTime() >= nextScan) {
@@ -196,21 +207,39 @@ public final class TlsWatcher implements AutoCloseable {
         return name.isEmpty() || name.length() > 9 ? -1 : Integer.parseInt(name);
     }
 
+    private boolean watched(int pid) {
+        return pid != ownPid && (onlyPids.isEmpty() || onlyPids.contains(pid));
+    }
+
+    private void scanExecutable(int pid) {
+        if (watched(pid)) {
+            String library = examineExecutable(proc.resolve(Integer.toString(pid)));
+            if (library != null) {
+                librariesByPid.put(pid, List.of(library));
+            }
+        }
+    }
+
+    /** The process's executable, if it carries a TLS library (looked at once per file). */
+    private String examineExecutable(Path process) {
+        try {
+            Path exe = process.resolve("exe");
+            String exeName = Files.readSymbolicLink(exe).getFileName().toString();
+            return examine(exe, exeName.replace(" (deleted)", ""));
+        } catch (IOException | RuntimeException e) {
+            return null; // a kernel thread, or gone
+        }
+    }
+
     private void scanProcess(int pid) {
-        if (pid == ownPid || !onlyPids.isEmpty() && !onlyPids.contains(pid)) {
+        if (!watched(pid)) {
             return;
         }
         Path process = proc.resolve(Integer.toString(pid));
         List<String> found = new ArrayList<>();
-        try {
-            Path exe = process.resolve("exe");
-            String exeName = Files.readSymbolicLink(exe).getFileName().toString();
-            String library = examine(exe, exeName.replace(" (deleted)", ""));
-            if (library != null) {
-                found.add(library);
-            }
-        } catch (IOException | RuntimeException e) {
-            // a kernel thread, or gone
+        String executable = examineExecutable(process);
+        if (executable != null) {
+            found.add(executable);
         }
         Path root = process.resolve("root");
         for (String path : sslObjectsMapped(process)) {
