@@ -220,12 +220,19 @@ public final class TlsWatcher implements AutoCloseable {
         }
     }
 
-    /** The process's executable, if it carries a TLS library (looked at once per file). */
+    /**
+     * The process's executable, if it carries a TLS library (looked at once per file). Read by the path its exe link
+     * names, through the process's root, not through the link itself: a process may exec again meanwhile (a JVM's
+     * jspawnhelper execs the program it starts), and the file read must be the one named.
+     */
     private String examineExecutable(Path process) {
         try {
-            Path exe = process.resolve("exe");
-            String exeName = Files.readSymbolicLink(exe).getFileName().toString();
-            return examine(exe, exeName.replace(" (deleted)", ""));
+            String target = Files.readSymbolicLink(process.resolve("exe")).toString();
+            if (!target.startsWith("/") || target.endsWith(" (deleted)")) {
+                return null; // replaced on disk since: a new file, seen when something maps it
+            }
+            Path file = process.resolve("root").resolve(target.substring(1));
+            return examine(file, file.getFileName().toString());
         } catch (IOException | RuntimeException e) {
             return null; // a kernel thread, or gone
         }
