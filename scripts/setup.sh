@@ -23,7 +23,9 @@ have_cmd nginx || need+=(nginx-light)
 have_cmd ip || need+=(iproute2)
 # TLS tests: certificates made with openssl; node's https (any node: Debian's links libssl, nodesource's carries it).
 have_cmd openssl || need+=(openssl)
+# HarIT checks the HAR export with npm tools (test/har): node and npm (Debian's node 18 is enough).
 have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -39,4 +41,12 @@ fi
 # Tracepoints need tracefs; many minimal systems don't mount it.
 if [ "$(id -u)" -eq 0 ] && [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || echo "setup: could not mount tracefs at /sys/kernel/tracing" >&2
+fi
+
+# The HAR validator and consumer HarIT runs, into test/har/node_modules (project-local; HarIT installs them itself when
+# missing, and is skipped, saying so, only when the npm registry cannot be reached).
+har_tools="$(cd "$(dirname "$0")/.." && pwd)/test/har"
+if [ ! -d "$har_tools/node_modules/har-validator" ] || [ ! -d "$har_tools/node_modules/har-to-k6" ]; then
+  (cd "$har_tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "setup: npm ci in test/har failed; HarIT will try again" >&2
 fi

@@ -52,8 +52,10 @@ final class ProfilerRun {
         Outputs outputs;
         try {
             RotatingFileOutput.checkWritable(options.output());
-            if (options.json() != null) {
-                RotatingFileOutput.checkWritable(options.json());
+            for (Path file : new Path[]{options.json(), options.har(), options.summaryJson()}) {
+                if (file != null) {
+                    RotatingFileOutput.checkWritable(file);
+                }
             }
             new Preflight(preflightRoot()).check();
             Tracefs.ensureMounted(Mounts::mountTracefs);
@@ -118,10 +120,14 @@ final class ProfilerRun {
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
                             + " ms", describeScope(), tls == null ? "TLS off"
                             : "TLS plaintext from " + tls.libraries().size() + " libraries so far",
-                    options.output(), options.json() == null ? "" : " and " + options.json());
+                    options.output(), (options.json() == null ? "" : " and " + options.json())
+                            + (options.har() == null ? "" : " and " + options.har())
+                            + (options.redaction() == null ? " (not redacted)" : ""));
             log.flush();
             session.run(stop, options.durationSeconds());
             session.finish();
+            outputs.writeSummary();
+            log.print(outputs.summaryText());
             log.println("http-profiler stopped: " + session.totals());
             return 0;
         }

@@ -51,6 +51,7 @@ final class Session {
     private final TlsWatcher tls;
     private final TlsNotices tlsNotices;
     private final long statsEveryNanos;
+    private final long summaryEveryNanos;
     private long internalErrors;
 
     /** @param tls the TLS library watcher, or null with --tls off */
@@ -72,6 +73,7 @@ final class Session {
         this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(),
                 tls == null ? null : tls.libraries()::name, this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
+        this.summaryEveryNanos = (long) (options.summaryIntervalSeconds() * 1e9);
     }
 
     /** Runs until a stop is requested or the duration (seconds, null for unlimited) has passed. */
@@ -80,6 +82,7 @@ final class Session {
         long end = durationSeconds == null ? Long.MAX_VALUE : start + (long) (durationSeconds * 1e9);
         long nextExpire = start + EXPIRE_EVERY_NANOS;
         long nextStats = statsEveryNanos > 0 ? start + statsEveryNanos : Long.MAX_VALUE;
+        long nextSummary = summaryEveryNanos > 0 ? start + summaryEveryNanos : Long.MAX_VALUE;
         while (!stop.requested()) {
             long now = System.nanoTime();
             if (now >= end) {
@@ -97,6 +100,10 @@ final class Session {
                 log.println("http-profiler stats: " + totals());
                 log.flush();
                 nextStats = now + statsEveryNanos;
+            }
+            if (now >= nextSummary) {
+                outputs.writeSummary();
+                nextSummary = now + summaryEveryNanos;
             }
         }
     }
@@ -235,6 +242,10 @@ final class Session {
         if (feed.unattributedEvents() > 0) {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
             line.append(", events of unknown process name ").append(feed.unattributedEvents());
+        }
+        String redaction = outputs.redactionTotals();
+        if (redaction != null) {
+            line.append(", ").append(redaction);
         }
         if (outputs.droppedBytes() > 0 || outputs.failedExchanges() > 0) {
             line.append(", output lost ").append(outputs.droppedBytes()).append(" bytes/")
