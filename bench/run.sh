@@ -25,7 +25,8 @@ WARMUP=${WARMUP:-$([ "$QUICK" = 1 ] && echo 2 || echo 5)}
 PAIRS=${PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 RATE=${RATE:-10000}
 RATE_PAIRS=${RATE_PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
-# body:sendfile:max-body[:traced]. The profiler's default --max-body is 64k: a 64 KiB body is kept whole. With
+# body:sendfile:max-body[:traced]. sendfile is on, off, or tls (HTTPS: nginx's ssl without sendfile, wrk over TLS,
+# the profiler reading both ends' plaintext through libssl's uprobes). The profiler's default --max-body is 64k: a 64 KiB body is kept whole. With
 # --max-body 4k the kernel copies only the first 4 KiB of each body and counts the rest (the skip map). traced: "both"
 # (default: --port matches nginx's and wrk's ends of every connection, so each request is recorded twice) or "server"
 # (--pid of the nginx worker as well: only nginx's side, as beside a server whose clients are elsewhere).
@@ -33,7 +34,7 @@ RATE_PAIRS=${RATE_PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
 # syscall tracepoints (bench/floor/), the cost of tracepoint mode itself, which no work inside the programs or in user
 # space can remove; "tcpdump", full packets of the port written to a file (`tcpdump -i lo -s 0 -w`), the usual way to
 # see HTTP without a profiler.
-CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k 1k:off:64k:server 1k:on:-:floor 64k:on:-:floor 1k:on:-:tcpdump 64k:on:-:tcpdump"}
+CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k 1k:off:64k:server 1k:tls:64k 64k:tls:64k 1k:on:-:floor 64k:on:-:floor 1k:on:-:tcpdump 64k:on:-:tcpdump"}
 OUT=${OUT:-$BENCH/results}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 # The container image's JVM flags (container/Dockerfile ENTRYPOINT): the profiler as shipped to run beside an app.
@@ -113,22 +114,32 @@ for name, size in (("1k", 1024), ("64k", 65536)):
     open(f"{sys.argv[1]}/{name}", "wb").write(out)
 EOF
 
-nginx_start() { # sendfile on|off
+# The sendfile field "tls": HTTPS (nginx's ssl, sendfile off; wrk's TLS), read by the profiler through libssl's uprobes.
+scheme() { [ "$1" = tls ] && echo https || echo http; }
+
+nginx_start() { # sendfile on|off|tls
+    local ssl="" ssl_files="" sendfile=$1
+    if [ "$1" = tls ]; then
+        [ -f "$NGINX_PREFIX/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+            -keyout "$NGINX_PREFIX/key.pem" -out "$NGINX_PREFIX/cert.pem" 2>/dev/null
+        ssl=ssl sendfile=off
+        ssl_files="ssl_certificate $NGINX_PREFIX/cert.pem; ssl_certificate_key $NGINX_PREFIX/key.pem;"
+    fi
     if [ -f "$NGINX_PREFIX/nginx.pid" ]; then
         nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -s stop 2>/dev/null || true
         for _ in $(seq 50); do [ -f "$NGINX_PREFIX/nginx.pid" ] || break; sleep 0.1; done
     fi
-    sed -e "s|@PREFIX@|$NGINX_PREFIX|g" -e "s|@PORT@|$PORT|g" -e "s|@SENDFILE@|$1|g" \
-        "$BENCH/nginx.conf.in" > "$NGINX_PREFIX/nginx.conf"
+    sed -e "s|@PREFIX@|$NGINX_PREFIX|g" -e "s|@PORT@|$PORT|g" -e "s|@SENDFILE@|$sendfile|g" -e "s|@SSL@|$ssl|g" \
+        -e "s|@SSL_FILES@|$ssl_files|g" "$BENCH/nginx.conf.in" > "$NGINX_PREFIX/nginx.conf"
     nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf"
     for _ in $(seq 50); do
-        curl -fs -o /dev/null "http://127.0.0.1:$PORT/1k" 2>/dev/null && break
+        curl -kfs -o /dev/null "$(scheme "$1")://127.0.0.1:$PORT/1k" 2>/dev/null && break
         sleep 0.1
     done
     NGINX_WORKER=$(pgrep -P "$(cat "$NGINX_PREFIX/nginx.pid")" | head -1)
     NGINX_PIDS="$(cat "$NGINX_PREFIX/nginx.pid") $NGINX_WORKER"
     local size
-    size=$(curl -fs "http://127.0.0.1:$PORT/64k" | wc -c)
+    size=$(curl -kfs "$(scheme "$1")://127.0.0.1:$PORT/64k" | wc -c)
     [ "$size" = 65536 ] || die "nginx does not serve the 64 KiB file (got $size bytes)"
 }
 
@@ -223,7 +234,7 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     mkdir -p "$dir"
     local busy
     busy=$(wait_quiet)
-    local url="http://127.0.0.1:$PORT/$body"
+    local url="$(scheme "$sendfile")://127.0.0.1:$PORT/$body"
     local pace=()
     [ "$kind" = paced ] && pace=(-s "$BENCH/pace.lua")
     READY_S=

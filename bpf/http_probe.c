@@ -41,6 +41,7 @@ const enum config_flags *unused_config_flags __attribute__((unused));
 const enum marker_reason *unused_marker_reason __attribute__((unused));
 const enum loss_flags *unused_loss_flags __attribute__((unused));
 const struct lost_close *unused_lost_close __attribute__((unused));
+const enum tls_state *unused_tls_state __attribute__((unused));
 
 struct conn_key {
 	__u32 tgid;
@@ -52,6 +53,8 @@ struct conn_info {
 	__u64 position[2]; /* indexed by enum direction */
 	__u8 role;
 	__u8 loss; /* enum loss_flags still to be said: set when a record is lost, cleared once one gets through */
+	__u8 tls;          /* enum tls_state */
+	__u8 tls_library;  /* TLS_PLAINTEXT: the attach cookie of the library the plaintext comes from */
 };
 
 /* What a socket call is, remembered from its entry until its exit. */
@@ -90,6 +93,8 @@ struct call_state {
 	__u8 kind;      /* enum call_kind */
 	__u8 direction; /* enum direction */
 	__u8 peek;      /* MSG_PEEK: data is not consumed, so not counted */
+	__u8 in_tls_call; /* made inside a TLS library's read/write/handshake call: its payload is ciphertext */
+	__u8 tls_library; /* in_tls_call: that library's attach cookie */
 };
 
 struct {
@@ -313,6 +318,8 @@ static __always_inline void fill_identity(struct probe_event *e, __u32 kind, str
 	e->fd = key->fd;
 	e->kind = kind;
 	e->role = conn->role;
+	e->tls = conn->tls;
+	e->tls_library = conn->tls_library;
 }
 
 /* What an OPEN says about the socket and the process: family, ports, addresses, comm. */
@@ -348,9 +355,30 @@ static __always_inline void fill_loss(struct probe_event *e, struct conn_key *ke
 }
 
 /*
- * Start tracking fd as a connection (replacing any predecessor on the same fd) and announce it. An OPEN that cannot be
- * written is said by the connection's next record that can (LOSS_OPEN).
+ * EVENT_OPEN for the connection's current generation: addresses, role, comm, TLS state. An OPEN that cannot be written
+ * is said by the connection's next record that can (LOSS_OPEN).
  */
+static __always_inline void announce_conn(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
+					  struct sock *sk, __u32 tid)
+{
+	__u32 zero = 0;
+	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return;
+	struct probe_event *e = &buf->header;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_identity(e, EVENT_OPEN, key, conn, tid);
+	fill_endpoints(e, sk);
+	e->loss = conn->loss;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e)))) {
+		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+		conn->loss |= LOSS_OPEN;
+	} else {
+		conn->loss = 0;
+	}
+}
+
+/* Start tracking fd as a connection (replacing any predecessor on the same fd) and announce it. */
 static __always_inline struct conn_info *open_conn(struct probe_config *cfg, struct conn_key *key, struct sock *sk,
 						   __u8 role, __u32 tid)
 {
@@ -369,32 +397,22 @@ static __always_inline struct conn_info *open_conn(struct probe_config *cfg, str
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
 	if (!conn)
 		return NULL;
-
-	__u32 zero = 0;
-	struct event_buffer *buf = bpf_map_lookup_elem(&scratch, &zero);
-	if (!buf)
-		return conn;
-	struct probe_event *e = &buf->header;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_identity(e, EVENT_OPEN, key, conn, tid);
-	fill_endpoints(e, sk);
-	e->loss = conn->loss;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), ring_flags(cfg, sizeof(*e)))) {
-		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
-		conn->loss |= LOSS_OPEN;
-	} else {
-		conn->loss = 0;
-	}
+	announce_conn(cfg, key, conn, sk, tid);
 	return conn;
 }
 
-/* The tracked connection behind fd; a TCP socket whose start we missed is picked up here with role unknown. */
-static __always_inline struct conn_info *find_conn(struct probe_config *cfg, struct conn_key *key, __u32 tid)
+/*
+ * The tracked connection behind fd; a TCP socket whose start we missed is picked up here with role unknown. *tcp says
+ * whether fd is a TCP socket at all, traced or not (filters).
+ */
+static __always_inline struct conn_info *find_conn(struct probe_config *cfg, struct conn_key *key, __u32 tid, bool *tcp)
 {
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
+	*tcp = conn != NULL;
 	if (conn)
 		return conn;
 	struct sock *sk = tcp_sock_of_fd(key->fd);
+	*tcp = sk != NULL;
 	if (!sk || !sock_passes_filters(cfg, sk))
 		return NULL;
 	return open_conn(cfg, key, sk, ROLE_UNKNOWN, tid);
@@ -896,6 +914,302 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 		conn->loss |= direction == DIRECTION_EGRESS ? LOSS_EGRESS : LOSS_INGRESS;
 }
 
+/* ---- TLS: connections that carry TLS, and the TLS libraries' plaintext ------------------------------------------ */
+
+/*
+ * Uprobes on a TLS library's read/write calls (SSL_read, SSL_write and their _ex forms in OpenSSL and its kin) see the
+ * plaintext; the connection it belongs to is found without reading the library's private structures:
+ *  1. a socket call the same thread makes inside the TLS call names the fd (socket BIO: OpenSSL reads and writes the
+ *     socket itself), and the SSL pointer is remembered with it for calls served from OpenSSL's buffer;
+ *  2. else the SSL pointer's remembered fd;
+ *  3. else, for a call that moved plaintext, the socket the thread last read from, pinned to the SSL pointer from then
+ *     on (memory BIO, as Node.js uses: the event loop reads the ciphertext from the socket, then asks the library for
+ *     the plaintext, on one thread; a client's first write follows the read that ended its handshake). Never for a
+ *     handshake call or one that moved nothing: those run when a connection is accepted, before it was read from.
+ * Handshake calls are probed too, so the socket calls inside them are known to carry ciphertext.
+ */
+enum tls_op {
+	TLS_OP_WRITE = 0, /* = DIRECTION_EGRESS */
+	TLS_OP_READ = 1,  /* = DIRECTION_INGRESS */
+	TLS_OP_HANDSHAKE = 2,
+};
+
+/* A TLS library call in progress on a thread, from its uprobe to its uretprobe. */
+struct tls_call {
+	__u64 ssl;      /* the library's connection object (SSL *): only its address is used */
+	__u64 buffer;   /* the plaintext */
+	__u64 out_size; /* SSL_read_ex/SSL_write_ex: where the byte count goes (size_t *); 0 for the int-returning forms */
+	__u32 tgid;
+	__u32 tid;
+	__s32 fd;       /* socket a syscall inside this call used; -1 none */
+	__u8 op;        /* enum tls_op */
+	__u8 library;   /* the attach cookie */
+};
+
+struct tls_socket_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ssl;
+};
+
+/*
+ * The socket an SSL object was last seen on, and the generation of the connection there then (0: not traced). A freed
+ * SSL object's address comes back for a new connection: an entry whose connection has since closed or changed
+ * generation is stale, and ignored.
+ */
+struct tls_socket {
+	__s32 fd;
+	__u32 pad;
+	__u64 generation;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* global pid_tgid */
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tls_socket_key);
+	__type(value, struct tls_socket);
+} tls_sockets SEC(".maps");
+
+/* Last TCP socket each thread of a traced process read from outside a TLS call (rule 3 above). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* global pid_tgid */
+	__type(value, __s32);
+} thread_sockets SEC(".maps");
+
+/*
+ * A socket call on TCP socket fd, traced or filtered out (a filtered socket must not leave a traced one as the thread's
+ * last socket, or plaintext could be put on the wrong connection). When it runs inside a TLS library call, returns
+ * that call (whose socket it now is), else NULL.
+ */
+static __always_inline struct tls_call *note_socket_for_tls(int fd, __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tls_call *call = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
+	if (call) {
+		call->fd = fd;
+		return call;
+	}
+	if (direction == DIRECTION_INGRESS) {
+		__s32 value = fd;
+		bpf_map_update_elem(&thread_sockets, &pid_tgid, &value, BPF_ANY);
+	}
+	return NULL;
+}
+
+/* The first bytes of a call's payload (flat buffer, or first iovec segment) are a TLS record header. */
+static __always_inline bool starts_with_tls_record(struct call_state *state)
+{
+	__u64 base = state->buffer;
+	if (state->kind == CALL_MSGHDR) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)base))
+			return false;
+		base = (__u64)msg.msg_iov;
+	}
+	if (state->kind == CALL_MSGHDR || state->kind == CALL_IOVEC) {
+		struct iovec vec = {};
+		if (bpf_probe_read_user(&vec, sizeof(vec), (void *)base) || vec.iov_len < 3)
+			return false;
+		base = (__u64)vec.iov_base;
+	} else if (state->kind != CALL_BUFFER) {
+		return false;
+	}
+	__u8 head[3] = {};
+	if (bpf_probe_read_user(head, sizeof(head), (void *)base))
+		return false;
+	/* content type change_cipher_spec, alert, handshake or application_data; version 3.x (SSL 3.0 .. TLS 1.3) */
+	return head[0] >= 0x14 && head[0] <= 0x17 && head[1] == 0x03 && head[2] <= 0x04;
+}
+
+/*
+ * The connection turns out to carry TLS: a new generation starts, announced with its TLS state, at stream positions 0.
+ * User space ends the previous generation (what it saw before the TLS was known) as the fd's predecessor.
+ */
+static __always_inline void start_tls_generation(struct probe_config *cfg, struct conn_key *key, struct conn_info *conn,
+						 __u8 tls, __u8 library, __u32 tid)
+{
+	conn->generation = bpf_ktime_get_ns();
+	conn->position[DIRECTION_EGRESS] = 0;
+	conn->position[DIRECTION_INGRESS] = 0;
+	conn->tls = tls;
+	conn->tls_library = library;
+	struct sock *sk = tcp_sock_of_fd(key->fd);
+	if (sk)
+		announce_conn(cfg, key, conn, sk, tid);
+}
+
+/*
+ * Is this socket call's payload ciphertext? True on a connection known to carry TLS, for a call made inside a TLS library
+ * call, and for a connection's first bytes in a direction that start with a TLS record header (a library the probes do
+ * not reach: a TLS_CIPHERTEXT generation starts). Ciphertext is neither copied nor counted in the stream positions.
+ */
+static __always_inline bool carries_tls(struct call_state *state, struct conn_info *conn, struct conn_key *key,
+					__u8 direction)
+{
+	if (conn->tls != TLS_NONE)
+		return true;
+	struct probe_config *cfg = get_config();
+	if (!cfg || !(cfg->flags & CONFIG_TLS))
+		return false;
+	if (state->in_tls_call) {
+		start_tls_generation(cfg, key, conn, TLS_HANDSHAKE, state->tls_library, state->tid);
+		return true;
+	}
+	if (conn->position[direction] != 0 || !starts_with_tls_record(state))
+		return false;
+	start_tls_generation(cfg, key, conn, TLS_CIPHERTEXT, 0, state->tid);
+	return true;
+}
+
+static __always_inline int enter_tls_call(struct pt_regs *ctx, __u8 op, bool ex)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg || !(cfg->flags & CONFIG_TLS))
+		return 0;
+	__u64 ids = visible_ids(cfg);
+	if (!process_traced(cfg, ids >> 32))
+		return 0;
+	struct tls_call call = {};
+	call.ssl = PT_REGS_PARM1(ctx);
+	call.buffer = PT_REGS_PARM2(ctx);
+	call.out_size = ex ? PT_REGS_PARM4(ctx) : 0;
+	call.tgid = ids >> 32;
+	call.tid = (__u32)ids;
+	call.fd = -1;
+	call.op = op;
+	call.library = bpf_get_attach_cookie(ctx);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&tls_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline __u64 current_generation(__u32 tgid, int fd)
+{
+	struct conn_key key = {.tgid = tgid, .fd = fd};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	return conn ? conn->generation : 0;
+}
+
+static __always_inline void remember_tls_socket(struct tls_call *call, int fd)
+{
+	struct tls_socket_key key = {.tgid = call->tgid, .ssl = call->ssl};
+	struct tls_socket value = {.fd = fd, .generation = current_generation(call->tgid, fd)};
+	bpf_map_update_elem(&tls_sockets, &key, &value, BPF_ANY);
+}
+
+/*
+ * The socket behind a TLS call (rules 1-3 above), remembered for the SSL pointer; -1 when unknown. `moved`: the call
+ * moved plaintext (rule 3 applies to those only).
+ */
+static __always_inline int tls_call_socket(struct tls_call *call, __u64 pid_tgid, bool moved)
+{
+	int fd = call->fd;
+	if (fd < 0) {
+		struct tls_socket_key key = {.tgid = call->tgid, .ssl = call->ssl};
+		struct tls_socket *known = bpf_map_lookup_elem(&tls_sockets, &key);
+		if (known && known->generation == current_generation(call->tgid, known->fd))
+			return known->fd;
+		__s32 *last = moved ? bpf_map_lookup_elem(&thread_sockets, &pid_tgid) : NULL;
+		if (!last)
+			return -1;
+		fd = *last;
+	}
+	remember_tls_socket(call, fd);
+	return fd;
+}
+
+/* A TLS call returns: its plaintext (the count from the return value, or from *out_size for the _ex forms) is copied. */
+static __always_inline int exit_tls_call(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tls_call *in_progress = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
+	if (!in_progress)
+		return 0;
+	struct tls_call call = *in_progress;
+	bpf_map_delete_elem(&tls_calls, &pid_tgid);
+	struct probe_config *cfg = get_config();
+	if (!cfg)
+		return 0;
+	/* int: the upper half of the return register is undefined (a -1 may read as 4294967295) */
+	int ret = (int)PT_REGS_RC(ctx);
+	__u64 bytes = 0;
+	if (call.out_size) {
+		if (ret == 1 && bpf_probe_read_user(&bytes, sizeof(bytes), (void *)call.out_size))
+			bytes = 0;
+	} else if (ret > 0) {
+		bytes = ret;
+	}
+	bool moved = call.op != TLS_OP_HANDSHAKE && bytes > 0;
+	int fd = tls_call_socket(&call, pid_tgid, moved);
+	if (!moved)
+		return 0;
+	if (fd < 0) {
+		count(COUNTER_TLS_NO_SOCKET, 1);
+		return 0;
+	}
+	struct conn_key key = {.tgid = call.tgid, .fd = fd};
+	struct conn_info *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn)
+		return 0; /* not traced: filtered out, or not a TCP socket */
+	if (conn->tls != TLS_PLAINTEXT || conn->tls_library != call.library) {
+		start_tls_generation(cfg, &key, conn, TLS_PLAINTEXT, call.library, call.tid);
+		remember_tls_socket(&call, fd); /* with the new generation */
+	}
+	__u8 direction = call.op & 1;
+	__u64 position = __sync_fetch_and_add(&conn->position[direction], bytes);
+	emit_payload(cfg, &key, conn, direction, position, bytes, bytes, call.buffer, false, 0, 0, call.tid, MARKER_NONE,
+		     false);
+	return 0;
+}
+
+/*
+ * A process that execs may carry a TLS library in its executable (or load one) that no uprobe covers yet: user space
+ * looks at it at once instead of at its next scan. Woken at once: the process is starting and will soon talk.
+ */
+SEC("tracepoint/sched/sched_process_exec")
+int tls_exec(void *ctx)
+{
+	struct probe_config *cfg = get_config();
+	if (!cfg || !(cfg->flags & CONFIG_TLS))
+		return 0;
+	__u64 ids = visible_ids(cfg);
+	if (!process_traced(cfg, ids >> 32))
+		return 0;
+	struct probe_event e = {};
+	e.timestamp_ns = bpf_ktime_get_ns();
+	e.tgid = ids >> 32;
+	e.tid = (__u32)ids;
+	e.fd = -1;
+	e.kind = EVENT_EXEC;
+	bpf_get_current_comm(e.comm, sizeof(e.comm));
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP))
+		count(COUNTER_RINGBUF_FULL_RECORDS, 1);
+	return 0;
+}
+
+/* Attached per library file by user space (capture.tls.TlsAttacher), symbol by symbol; the cookie names the library. */
+SEC("uprobe")
+int tls_write_enter(struct pt_regs *ctx) { return enter_tls_call(ctx, TLS_OP_WRITE, false); }
+SEC("uprobe")
+int tls_write_ex_enter(struct pt_regs *ctx) { return enter_tls_call(ctx, TLS_OP_WRITE, true); }
+SEC("uprobe")
+int tls_read_enter(struct pt_regs *ctx) { return enter_tls_call(ctx, TLS_OP_READ, false); }
+SEC("uprobe")
+int tls_read_ex_enter(struct pt_regs *ctx) { return enter_tls_call(ctx, TLS_OP_READ, true); }
+SEC("uprobe")
+int tls_handshake_enter(struct pt_regs *ctx) { return enter_tls_call(ctx, TLS_OP_HANDSHAKE, false); }
+SEC("uretprobe")
+int tls_call_exit(struct pt_regs *ctx) { return exit_tls_call(ctx); }
+
 /* ---- syscall entry: remember what the call is about -------------------------------------------------------------- */
 
 static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u64 buffer, __u64 iov_count,
@@ -908,10 +1222,15 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 	__u32 tgid = ids >> 32;
 	if (!process_traced(cfg, tgid))
 		return 0;
+	struct tls_call *tls_call = NULL;
 	if (kind != CALL_ACCEPT && kind != CALL_CONNECT) {
 		/* Only calls on sockets we track (or newly find) are worth remembering. */
 		struct conn_key key = {.tgid = tgid, .fd = fd};
-		if (!find_conn(cfg, &key, (__u32)ids))
+		bool tcp = false;
+		bool tracked = find_conn(cfg, &key, (__u32)ids, &tcp) != NULL;
+		if ((cfg->flags & CONFIG_TLS) && tcp)
+			tls_call = note_socket_for_tls(fd, direction); /* filtered sockets too: see there */
+		if (!tracked)
 			return 0;
 	}
 	/* Keyed by the global thread id: unique whatever namespace the thread is in. */
@@ -925,6 +1244,10 @@ static __always_inline int remember_call(__u8 kind, __u8 direction, int fd, __u6
 	state.kind = kind;
 	state.direction = direction;
 	state.peek = (msg_flags & MSG_PEEK) != 0;
+	if (tls_call) {
+		state.in_tls_call = 1;
+		state.tls_library = tls_call->library;
+	}
 	bpf_map_update_elem(&calls, &pid_tgid, &state, BPF_ANY);
 	return 0;
 }
@@ -1035,8 +1358,9 @@ static __always_inline struct conn_info *claim_bytes(struct call_state *state, _
 	key->tgid = state->tgid;
 	key->fd = state->fd;
 	struct conn_info *conn = bpf_map_lookup_elem(&conns, key);
-	if (conn)
-		*position = __sync_fetch_and_add(&conn->position[direction], len);
+	if (!conn || carries_tls(state, conn, key, direction))
+		return NULL;
+	*position = __sync_fetch_and_add(&conn->position[direction], len);
 	return conn;
 }
 

@@ -23,6 +23,7 @@ enum event_kind {
 	EVENT_OPEN = 1,  /* started tracking a connection: addresses, role, comm */
 	EVENT_DATA = 2,  /* payload bytes at a stream position */
 	EVENT_CLOSE = 3, /* close() on a tracked fd; positions are final */
+	EVENT_EXEC = 4,  /* --tls auto: a traced process exec'd (tgid, comm): it may bring a TLS library to probe */
 };
 
 enum direction {
@@ -57,6 +58,18 @@ enum loss_flags {
 	LOSS_CLOSE_BEFORE = 8, /* the CLOSE of the previous connection on this fd was lost */
 };
 
+/*
+ * What a connection carries as far as TLS goes (the `tls` byte of every record). A connection found to carry TLS starts
+ * a new generation (an EVENT_OPEN with this set): its socket payload (ciphertext) is never copied from then on, and
+ * TLS_PLAINTEXT generations get their bytes from uprobes on the TLS library, at their own stream positions.
+ */
+enum tls_state {
+	TLS_NONE = 0,       /* plain TCP (or not known to be TLS) */
+	TLS_PLAINTEXT = 1,  /* the application's plaintext, from the TLS library's read/write calls */
+	TLS_CIPHERTEXT = 2, /* TLS records seen on the socket and no plaintext (yet): a library the probes do not reach */
+	TLS_HANDSHAKE = 3,  /* TLS records moved inside a probed library's call (its handshake): plaintext follows there */
+};
+
 /* Indexes into the per-CPU `counters` array. */
 enum counter {
 	COUNTER_RINGBUF_FULL_RECORDS = 0, /* records that could not be written: ring buffer full */
@@ -65,13 +78,15 @@ enum counter {
 	COUNTER_CAPPED_BYTES = 3,         /* bytes past the per-call capture cap or sent with sendfile: not copied */
 	COUNTER_SKIPPED_BYTES = 4,        /* body bytes past --max-body, not copied (found by the kernel or user space) */
 	COUNTER_UNREADABLE_BYTES = 5,     /* bytes the kernel could not read from user memory */
-	COUNTER_MAX = 6,
+	COUNTER_TLS_NO_SOCKET = 6,        /* TLS library calls whose socket could not be told: their bytes not copied */
+	COUNTER_MAX = 7,
 };
 
 enum config_flags {
 	CONFIG_FILTER_PIDS = 1,
 	CONFIG_FILTER_PORTS = 2,
 	CONFIG_FILTER_NETNS = 4,
+	CONFIG_TLS = 8, /* --tls auto: TLS library uprobes are attached; connections carrying TLS records are marked */
 };
 
 struct probe_config {
@@ -139,7 +154,9 @@ struct probe_event {
 	char comm[16];      /* thread group leader's comm (EVENT_OPEN, and any record with LOSS_OPEN) */
 	__u8 marker_reason; /* enum marker_reason: why a DATA record without data carries none; 0 on every other record */
 	__u8 loss;          /* enum loss_flags: what was lost of this connection before this record; usually 0 */
-	__u8 reserved[6];   /* zero; keeps data[] at sizeof(struct probe_event), 8-aligned */
+	__u8 tls;           /* enum tls_state of the connection's generation */
+	__u8 tls_library;   /* TLS_PLAINTEXT: which library (user space's index, the uprobe's attach cookie) */
+	__u8 reserved[4];   /* zero; keeps data[] at sizeof(struct probe_event), 8-aligned */
 	__u8 data[];
 };
 

@@ -14,11 +14,14 @@ Endpoints (port 8080 by default):
   POST /echo              sends the request body back (Content-Length or chunked request bodies)
   GET  /proxy?path=/users calls the backend (BACKEND_URL + path) and relays its answer: the app acts as an HTTP
                           client too, so a trace shows a client exchange beside the server ones
+  GET  /proxy-tls?path=/users  the same over HTTPS, to the same handler on TLS_PORT of this process: HTTPS client and
+                          server both, through the TLS library of the app's own image (python's ssl: its libssl)
 
 The backend is, by default, the same handler on a second port (8081) of this process, reached over loopback.
 Keep-alive works (HTTP/1.1, every response has a length or is chunked). SIGTERM stops it cleanly, also as PID 1.
 
 Environment: PORT (8080), BACKEND_PORT (8081; 0 = no built-in backend), BACKEND_URL (http://127.0.0.1:BACKEND_PORT),
+TLS_PORT (8443; 0 = no HTTPS listener; its certificate is tls/cert.pem beside this file, a test-only self-signed one),
 BIND (0.0.0.0), QUIET=1 to silence the access log.
 """
 
@@ -26,6 +29,7 @@ import gzip
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -65,6 +69,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "demo-app/1.0"
     backend_url = "http://127.0.0.1:8081"
+    tls_url = None
     quiet = False
 
     # --- plumbing ----------------------------------------------------------------------------------------------
@@ -148,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(200, bytes(i % 256 for i in range(n)), "application/octet-stream")
         elif path == "/proxy":
             self.proxy(query.get("path", ["/users"])[0])
+        elif path == "/proxy-tls" and self.tls_url:
+            self.proxy(query.get("path", ["/users"])[0], self.tls_url)
         else:
             self.send_json(404, {"error": "not found", "path": path})
 
@@ -178,25 +185,31 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(0.05)
         self.wfile.write(b"0\r\n\r\n")
 
-    def proxy(self, path):
+    def proxy(self, path, base=None):
+        base = base or self.backend_url
         if not path.startswith("/") or path.startswith("/proxy"):
             self.send_json(400, {"error": "path must start with / and not be /proxy"})
             return
-        req = urllib.request.Request(self.backend_url + path, headers={"User-Agent": "demo-app-proxy/1.0"})
+        req = urllib.request.Request(base + path, headers={"User-Agent": "demo-app-proxy/1.0"})
+        # The HTTPS listener's certificate is self-signed: the demo trusts it without checking.
+        context = ssl._create_unverified_context() if base.startswith("https:") else None
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
+            with urllib.request.urlopen(req, timeout=10, context=context) as resp:
                 status, body, ctype = resp.status, resp.read(), resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
             status, body, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
         except OSError as e:
             self.send_json(502, {"error": "backend unreachable", "detail": str(e)})
             return
-        self.send_body(status, body, ctype or "application/octet-stream", [("X-Proxied-From", self.backend_url + path)])
+        self.send_body(status, body, ctype or "application/octet-stream", [("X-Proxied-From", base + path)])
 
 
-def serve(port, bind, name):
+def serve(port, bind, name, tls=None):
     server = ThreadingHTTPServer((bind, port), Handler)
     server.daemon_threads = True
+    if tls:
+        # The handshake in the connection's own thread (its first read), not in the accepting one.
+        server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name=name, daemon=True)
     thread.start()
     return server
@@ -208,10 +221,17 @@ def main():
     bind = os.environ.get("BIND", "0.0.0.0")
     Handler.backend_url = os.environ.get("BACKEND_URL", "http://127.0.0.1:%d" % backend_port).rstrip("/")
     Handler.quiet = os.environ.get("QUIET") == "1"
+    tls_port = int(os.environ.get("TLS_PORT", "8443"))
 
     servers = [serve(port, bind, "front")]
     if backend_port:
         servers.append(serve(backend_port, "127.0.0.1", "backend"))
+    if tls_port:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        here = os.path.dirname(os.path.abspath(__file__))
+        tls.load_cert_chain(os.path.join(here, "tls", "cert.pem"), os.path.join(here, "tls", "key.pem"))
+        servers.append(serve(tls_port, bind, "tls", tls))
+        Handler.tls_url = "https://127.0.0.1:%d" % tls_port
     print("demo app listening on %s:%d (backend %s)" % (bind, port, Handler.backend_url), file=sys.stderr, flush=True)
 
     stop = threading.Event()

@@ -50,6 +50,7 @@ def main():
     ap.add_argument("--app-pid", type=int, default=None, help="PID of the app in its own PID namespace")
     ap.add_argument("--app-port", type=int, default=8080)
     ap.add_argument("--backend-port", type=int, default=8081)
+    ap.add_argument("--tls-port", type=int, default=8443)
     ap.add_argument("--pid-check", choices=("strict", "warn"), default="strict",
                     help="warn: report PIDs that are not the app's own without failing")
     a = ap.parse_args()
@@ -116,6 +117,21 @@ def main():
     check(find("GET", "/user/1", role="client", port=a.backend_port, local=False),
           "client exchange GET /user/1 -> :%d (the app calling its backend)" % a.backend_port)
     check(find("GET", "/user/1", role="server", port=a.backend_port), "server exchange GET /user/1 on :%d" % a.backend_port)
+
+    # /proxy-tls: HTTPS from the app to its own TLS listener, through the libssl of the app's image; both ends must
+    # be in plaintext, marked TLS.
+    tls_target = "/message?text=tls-" + n
+    for role, local in (("server", True), ("client", False)):
+        r = find("GET", tls_target, role=role, port=a.tls_port, local=local)
+        what = "HTTPS %s exchange GET %s (:%d) in plaintext" % (role, tls_target, a.tls_port)
+        if check(r, what, "not in the JSON trace"):
+            check(r.get("tls"), what + " is marked TLS", repr(r.get("tls")))
+            check("tls-" + n in body_text(r.get("response")), what + " response body",
+                  repr(body_text(r.get("response"))[:120]))
+    tls_blocks = [b.strip() for b in text.split("\n\n") if ("GET " + tls_target + " ") in b]
+    check(tls_blocks and all("  TLS" in b.split("\n")[0] for b in tls_blocks),
+          "text transcript marks the HTTPS exchanges TLS in their header lines",
+          repr([b.split("\n")[0] for b in tls_blocks]))
 
     check("/message?text=e2e-" + n in text, "text transcript shows GET /message?text=e2e-" + n)
     check(" server " in text, "text transcript names the server role")

@@ -176,6 +176,8 @@ hp_drive_app() {
     -o /dev/null "$base/slow?ms=300" -o /dev/null "$base/chunked" -o /dev/null "$base/gzip" || return 1
   curl -fsS -o /dev/null -H 'Content-Type: text/plain' --data-binary "echo-$nonce" "$base/echo" || return 1
   curl -fsS -o /dev/null "$base/proxy?path=/user/1" || return 1
+  # HTTPS inside the app (client and server, through the app image's own libssl): must show up in plaintext.
+  curl -fsS -o /dev/null "$base/proxy-tls?path=/message%3Ftext%3Dtls-$nonce" || return 1
 }
 
 # A web server in the host's own network namespace, and traffic to it, that must stay out of the trace.

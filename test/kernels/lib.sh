@@ -13,7 +13,7 @@ GUEST_SUITE=bookworm
 # busybox-static: for the guest's own tiny initramfs (build-guest.sh make_initramfs).
 GUEST_PACKAGES=(
   openjdk-17-jre-headless libbpf1 bpftool
-  curl python3 iproute2 procps
+  curl python3 iproute2 procps openssl
   kmod initramfs-tools linux-base busybox-static
 )
 

@@ -43,6 +43,9 @@ interface LibBpf extends Library {
 
     Pointer bpf_program__attach(Pointer program);
 
+    /** {@code opts} is a {@code struct bpf_uprobe_opts} (see {@link BpfProgram#attachUprobe}). */
+    Pointer bpf_program__attach_uprobe_opts(Pointer program, int pid, String binaryPath, long funcOffset, Pointer opts);
+
     int bpf_link__destroy(Pointer link);
 
     String bpf_map__name(Pointer map);

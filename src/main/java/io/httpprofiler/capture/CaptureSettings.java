@@ -14,9 +14,11 @@ import java.util.Set;
  * @param wakeupBytes       the kernel wakes the reader once this much is waiting (0: for every record)
  * @param maxBody           body bytes user space keeps ({@code --max-body}): past them, a Content-Length body the kernel
  *                          finds at the start of a large call is counted, not copied ({@link #EVERY_BODY_WHOLE}: copied)
+ * @param tls               TLS plaintext through uprobes on TLS libraries, and TLS connections marked ({@code --tls auto});
+ *                          false: TLS bytes are captured like any other ({@code --tls off})
  */
 public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Integer> ports, long netnsInode,
-                              int ringBytes, int maxCapturePerCall, int wakeupBytes, long maxBody) {
+                              int ringBytes, int maxCapturePerCall, int wakeupBytes, long maxBody, boolean tls) {
     public static final int DEFAULT_RING_BYTES = 16 * 1024 * 1024;
     /** Ring sizes: a page at least; at most the largest power of two an int holds (the kernel takes more). */
     public static final int MIN_RING_BYTES = 4096;
@@ -38,36 +40,47 @@ public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Inte
         }
     }
 
+    /** Settings without an opinion on TLS: it is on. */
+    public CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Integer> ports, long netnsInode,
+                           int ringBytes, int maxCapturePerCall, int wakeupBytes, long maxBody) {
+        this(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody, true);
+    }
+
     public static CaptureSettings defaults() {
         return new CaptureSettings(AttachMode.AUTO, Set.of(), Set.of(), 0, DEFAULT_RING_BYTES,
-                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES, EVERY_BODY_WHOLE);
+                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES, EVERY_BODY_WHOLE, true);
+    }
+
+    public CaptureSettings withTls(boolean on) {
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody,
+                on);
     }
 
     public CaptureSettings withAttachMode(AttachMode mode) {
-        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
+        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody, tls);
     }
 
     public CaptureSettings withPids(Set<Integer> onlyPids) {
-        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
+        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody, tls);
     }
 
     public CaptureSettings withPorts(Set<Integer> onlyPorts) {
-        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
+        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody, tls);
     }
 
     public CaptureSettings withNetnsInode(long inode) {
-        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
+        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody, tls);
     }
 
     public CaptureSettings withRingBytes(int bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes, maxBody);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes, maxBody, tls);
     }
 
     public CaptureSettings withWakeupBytes(int bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes, maxBody);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes, maxBody, tls);
     }
 
     public CaptureSettings withMaxBody(long bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bytes);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bytes, tls);
     }
 }

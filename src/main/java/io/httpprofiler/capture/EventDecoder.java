@@ -7,15 +7,25 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 
 /** Turns one ring buffer record (a {@code struct probe_event}, see {@link EventLayout}) into a {@link CaptureEvent}. */
 public final class EventDecoder {
     private final long wallClockOffsetNanos;
+    private final IntFunction<String> tlsLibraries;
     private long malformedRecords;
 
     /** @param wallClockOffsetNanos added to the kernel's CLOCK_MONOTONIC timestamps to get epoch nanoseconds */
     public EventDecoder(long wallClockOffsetNanos) {
+        this(wallClockOffsetNanos, index -> "TLS library " + index);
+    }
+
+    /**
+     * @param tlsLibraries the name of a TLS library from the index its uprobes carry (the {@code tls_library} byte)
+     */
+    public EventDecoder(long wallClockOffsetNanos, IntFunction<String> tlsLibraries) {
         this.wallClockOffsetNanos = wallClockOffsetNanos;
+        this.tlsLibraries = tlsLibraries;
     }
 
     /**
@@ -55,11 +65,14 @@ public final class EventDecoder {
                 return new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),
                         address(in, at, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
                         address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT),
-                        lossFlags == 0 ? LossNotice.NONE : new LossNotice(lossFlags, null));
+                        lossFlags == 0 ? LossNotice.NONE : new LossNotice(lossFlags, null), tls(in, at));
             }
             case EventLayout.EVENT_CLOSE -> {
                 return new ConnectionClosed(time, id, tid, in.getLong(at + EventLayout.POSITION),
                         in.getLong(at + EventLayout.CALL_SIZE), loss(lossFlags, in, at, time, id, tid));
+            }
+            case EventLayout.EVENT_EXEC -> {
+                return null; // about a process, not a connection: see execedPid
             }
             default -> {
                 malformedRecords++;
@@ -69,7 +82,7 @@ public final class EventDecoder {
     }
 
     /** A DATA or CLOSE record's loss flags; with LOSS_OPEN its header also holds what the lost open said. */
-    private static LossNotice loss(int flags, ByteBuffer in, int at, long time, ConnectionId id, int tid) {
+    private LossNotice loss(int flags, ByteBuffer in, int at, long time, ConnectionId id, int tid) {
         if (flags == 0) {
             return LossNotice.NONE;
         }
@@ -78,7 +91,7 @@ public final class EventDecoder {
         if ((flags & EventLayout.LOSS_OPEN) != 0 && (family == EventLayout.AF_INET || family == EventLayout.AF_INET6)) {
             reannounced = new ConnectionOpened(time, id, tid, comm(in, at), role(in.get(at + EventLayout.ROLE)),
                     address(in, at, EventLayout.LOCAL_ADDR, EventLayout.LOCAL_PORT),
-                    address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT));
+                    address(in, at, EventLayout.REMOTE_ADDR, EventLayout.REMOTE_PORT), LossNotice.NONE, tls(in, at));
         }
         return new LossNotice(flags, reannounced);
     }
@@ -102,9 +115,30 @@ public final class EventDecoder {
         return flags == 0 ? LossNotice.NONE : new LossNotice(flags & ~EventLayout.LOSS_OPEN, null);
     }
 
+    /** The process an EVENT_EXEC record is about, or -1 for any other record. */
+    public static int execedPid(ByteBuffer record) {
+        int at = record.position();
+        if (record.remaining() < EventLayout.HEADER_SIZE || record.get(at + EventLayout.KIND) != EventLayout.EVENT_EXEC) {
+            return -1;
+        }
+        return record.order() == ByteOrder.nativeOrder() ? record.getInt(at + EventLayout.TGID)
+                : record.duplicate().order(ByteOrder.nativeOrder()).getInt(at + EventLayout.TGID);
+    }
+
     /** Records that did not decode: a sign of a kernel/user-space layout mismatch. */
     public long malformedRecords() {
         return malformedRecords;
+    }
+
+    private TlsMark tls(ByteBuffer in, int at) {
+        return switch (in.get(at + EventLayout.TLS)) {
+            case EventLayout.TLS_PLAINTEXT ->
+                    TlsMark.plaintext(tlsLibraries.apply(Byte.toUnsignedInt(in.get(at + EventLayout.TLS_LIBRARY))));
+            case EventLayout.TLS_HANDSHAKE ->
+                    TlsMark.handshake(tlsLibraries.apply(Byte.toUnsignedInt(in.get(at + EventLayout.TLS_LIBRARY))));
+            case EventLayout.TLS_CIPHERTEXT -> TlsMark.CIPHERTEXT;
+            default -> null;
+        };
     }
 
     private static Role role(byte code) {

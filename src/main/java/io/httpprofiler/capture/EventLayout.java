@@ -27,8 +27,10 @@ public final class EventLayout {
     public static final int COMM_BYTES = 16;
     public static final int MARKER_REASON = 104;
     public static final int LOSS = 105;
-    public static final int RESERVED = 106;
-    public static final int RESERVED_BYTES = 6;
+    public static final int TLS = 106;
+    public static final int TLS_LIBRARY = 107;
+    public static final int RESERVED = 108;
+    public static final int RESERVED_BYTES = 4;
     public static final int DATA = 112;
     public static final int HEADER_SIZE = 112;
 
@@ -36,6 +38,7 @@ public final class EventLayout {
     public static final int EVENT_OPEN = 1;
     public static final int EVENT_DATA = 2;
     public static final int EVENT_CLOSE = 3;
+    public static final int EVENT_EXEC = 4;
 
     // enum direction
     public static final int DIRECTION_EGRESS = 0;
@@ -59,6 +62,12 @@ public final class EventLayout {
     public static final int LOSS_INGRESS = 4;
     public static final int LOSS_CLOSE_BEFORE = 8;
 
+    // enum tls_state
+    public static final int TLS_NONE = 0;
+    public static final int TLS_PLAINTEXT = 1;
+    public static final int TLS_CIPHERTEXT = 2;
+    public static final int TLS_HANDSHAKE = 3;
+
     // address families
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
@@ -70,7 +79,8 @@ public final class EventLayout {
     public static final int COUNTER_CAPPED_BYTES = 3;
     public static final int COUNTER_SKIPPED_BYTES = 4;
     public static final int COUNTER_UNREADABLE_BYTES = 5;
-    public static final int COUNTER_MAX = 6;
+    public static final int COUNTER_TLS_NO_SOCKET = 6;
+    public static final int COUNTER_MAX = 7;
 
     /** Payload bytes one record carries at most ({@code MAX_RECORD_DATA}). */
     public static final int MAX_RECORD_DATA = 16384;
@@ -90,6 +100,7 @@ public final class EventLayout {
         public static final int FILTER_PIDS = 1;
         public static final int FILTER_PORTS = 2;
         public static final int FILTER_NETNS = 4;
+        public static final int TLS = 8;
 
         private Config() {
         }

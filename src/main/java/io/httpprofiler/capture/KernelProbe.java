@@ -48,7 +48,7 @@ public final class KernelProbe implements AutoCloseable {
             object.map(ProbeMaps.EVENTS).setMaxEntries(settings.ringBytes());
             List<BpfProgram> selected = new ArrayList<>();
             for (BpfProgram program : object.programs()) {
-                boolean wanted = ProgramSet.of(program).runsIn(mode);
+                boolean wanted = ProgramSet.of(program).runsIn(mode, settings.tls());
                 // Verifying programs this mode never attaches is wasted start-up time (minutes under emulation).
                 program.setAutoload(wanted);
                 if (wanted) {
@@ -177,7 +177,13 @@ public final class KernelProbe implements AutoCloseable {
                 counters.sumPerCpuLong(EventLayout.COUNTER_CONN_TABLE_FULL),
                 counters.sumPerCpuLong(EventLayout.COUNTER_CAPPED_BYTES),
                 counters.sumPerCpuLong(EventLayout.COUNTER_SKIPPED_BYTES),
-                counters.sumPerCpuLong(EventLayout.COUNTER_UNREADABLE_BYTES));
+                counters.sumPerCpuLong(EventLayout.COUNTER_UNREADABLE_BYTES),
+                counters.sumPerCpuLong(EventLayout.COUNTER_TLS_NO_SOCKET));
+    }
+
+    /** A loaded program by name (the TLS uprobes, which are attached per library file as libraries are found). */
+    public BpfProgram program(String name) {
+        return object.program(name);
     }
 
     /**
@@ -283,7 +289,8 @@ public final class KernelProbe implements AutoCloseable {
         }
         int flags = (settings.pids().isEmpty() ? 0 : EventLayout.Config.FILTER_PIDS)
                 | (settings.ports().isEmpty() ? 0 : EventLayout.Config.FILTER_PORTS)
-                | (settings.netnsInode() == 0 ? 0 : EventLayout.Config.FILTER_NETNS);
+                | (settings.netnsInode() == 0 ? 0 : EventLayout.Config.FILTER_NETNS)
+                | (settings.tls() ? EventLayout.Config.TLS : 0);
         ByteBuffer config = ByteBuffer.allocate(EventLayout.Config.SIZE).order(ByteOrder.nativeOrder());
         config.putInt(EventLayout.Config.OWN_TGID, ownPid);
         config.putInt(EventLayout.Config.FLAGS, flags);

@@ -5,6 +5,7 @@ import io.httpprofiler.bpf.RecordHandler;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * The way from a ring buffer record to whatever consumes capture events (the HTTP pipeline): decode the record, then,
@@ -23,7 +24,14 @@ public final class RecordFeed implements RecordHandler {
      * @param events               receives the decoded (and admitted) events
      */
     public RecordFeed(long wallClockOffsetNanos, Set<String> commands, Consumer<CaptureEvent> events) {
-        this.decoder = new EventDecoder(wallClockOffsetNanos);
+        this(wallClockOffsetNanos, commands, null, events);
+    }
+
+    /** @param tlsLibraries names of the probed TLS libraries by index (null: no TLS probes, names made up) */
+    public RecordFeed(long wallClockOffsetNanos, Set<String> commands, IntFunction<String> tlsLibraries,
+                      Consumer<CaptureEvent> events) {
+        this.decoder = tlsLibraries == null ? new EventDecoder(wallClockOffsetNanos)
+                : new EventDecoder(wallClockOffsetNanos, tlsLibraries);
         this.commandFilter = commands.isEmpty() ? null : new CommandFilter(commands, events);
         this.input = commandFilter == null ? events : commandFilter;
     }

@@ -60,6 +60,11 @@ public final class ProfilerCommand implements Callable<Integer> {
             description = "Capture with kprobes, syscall tracepoints, or kprobes when they attach (default: ${DEFAULT-VALUE}).")
     String attach = "auto";
 
+    @Option(names = "--tls", paramLabel = "auto|off", description = "auto: HTTPS in plaintext, read from the TLS"
+            + " libraries processes use (OpenSSL and kin); TLS nothing can read is counted. off: TLS bytes are treated"
+            + " like any other (default: ${DEFAULT-VALUE}).")
+    String tls = "auto";
+
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this long (default: until stopped).")
     Double duration;
 
@@ -126,6 +131,9 @@ public final class ProfilerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("unknown attach mode '" + attach + "': use auto, kprobe or tracepoint");
         }
+        if (!tls.equals("auto") && !tls.equals("off")) {
+            throw bad("unknown --tls '" + tls + "': use auto or off");
+        }
         if (!netns.equals("self") && !netns.equals("all")) {
             throw bad("unknown --netns '" + netns + "': use self or all");
         }
@@ -181,7 +189,7 @@ public final class ProfilerCommand implements Callable<Integer> {
         RedactionRules redaction = noRedact ? null : RedactionRules.withExtra(redactHeaders, redactFields);
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
                 (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, redaction,
-                fileMode(), har, summaryJson, summaryInterval);
+                fileMode(), har, summaryJson, summaryInterval, tls.equals("auto"));
     }
 
     /** Octal, as chmod takes it; the owner must keep read and write (the profiler appends), nobody gets execute. */

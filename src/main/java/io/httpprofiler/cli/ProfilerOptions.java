@@ -18,5 +18,5 @@ record ProfilerOptions(Path output, Path json, Set<Integer> ports, Set<Integer> 
                        boolean ownNetnsOnly, int maxBody, AttachMode attachMode, Double durationSeconds,
                        int ringBytes, double statsIntervalSeconds, long maxFileSize, int maxFiles,
                        RedactionRules redaction, Set<PosixFilePermission> fileMode, Path har, Path summaryJson,
-                       double summaryIntervalSeconds) {
+                       double summaryIntervalSeconds, boolean tls) {
 }

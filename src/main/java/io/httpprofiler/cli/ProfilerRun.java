@@ -9,6 +9,7 @@ import io.httpprofiler.capture.KernelProbe;
 import io.httpprofiler.capture.NetworkNamespace;
 import io.httpprofiler.capture.Preflight;
 import io.httpprofiler.capture.Tracefs;
+import io.httpprofiler.capture.tls.TlsWatcher;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.output.RotatingFileOutput;
 
@@ -91,7 +92,8 @@ final class ProfilerRun {
                 .withRingBytes(options.ringBytes())
                 // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
                 .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4))
-                .withMaxBody(options.maxBody());
+                .withMaxBody(options.maxBody())
+                .withTls(options.tls());
     }
 
     private int capture(Outputs outputs, PipelineSettings pipelineSettings, CaptureSettings captureSettings) {
@@ -106,16 +108,18 @@ final class ProfilerRun {
         } catch (BpfException e) {
             throw new CaptureStartException(loadFailure(e));
         }
-        try (KernelProbe probe = started) {
-            Session session = new Session(probe, outputs, pipelineSettings, options, log);
+        try (KernelProbe probe = started;
+             TlsWatcher tls = options.tls() ? TlsWatcher.start(probe::program, options.pids(), ownPid, this::warn) : null) {
+            Session session = new Session(probe, tls, outputs, pipelineSettings, options, log);
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms,"
-                            + " pipeline warm-up %s); tracing %s; writing %s%s%n",
+                            + " pipeline warm-up %s); tracing %s; %s; writing %s%s%n",
                     probe.mode().label(), probe.fallbackReason() == null ? "" : " (kprobes unavailable)",
                     probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
-                            + " ms", describeScope(),
+                            + " ms", describeScope(), tls == null ? "TLS off"
+                            : "TLS plaintext from " + tls.libraries().size() + " libraries so far",
                     options.output(), (options.json() == null ? "" : " and " + options.json())
                             + (options.har() == null ? "" : " and " + options.har())
                             + (options.redaction() == null ? " (not redacted)" : ""));

@@ -4,7 +4,10 @@ import io.httpprofiler.bpf.MonotonicClock;
 import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
+import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.RecordFeed;
+import io.httpprofiler.capture.tls.TlsNotices;
+import io.httpprofiler.capture.tls.TlsWatcher;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
@@ -45,12 +48,19 @@ final class Session {
     private final RecordLog recordLog;
     private final HttpPipeline pipeline;
     private final RecordFeed feed;
+    /** The TLS library watcher, and TLS connections nothing can decrypt, counted and explained (both null: --tls off). */
+    private final TlsWatcher tls;
+    private final TlsNotices tlsNotices;
     private final long statsEveryNanos;
     private final long summaryEveryNanos;
     private long internalErrors;
 
-    Session(KernelProbe probe, Outputs outputs, PipelineSettings settings, ProfilerOptions options, PrintStream log) {
+    /** @param tls the TLS library watcher, or null with --tls off */
+    Session(KernelProbe probe, TlsWatcher tls, Outputs outputs, PipelineSettings settings, ProfilerOptions options,
+            PrintStream log) {
         this.probe = probe;
+        this.tls = tls;
+        this.tlsNotices = tls == null ? null : new TlsNotices(tls, java.nio.file.Path.of("/proc"), this::warn);
         this.outputs = outputs;
         this.log = log;
         this.recordLog = RecordLog.fromSystemProperty(wallClockOffsetNanos, this::warn);
@@ -61,7 +71,8 @@ final class Session {
                     + " java -Xmx...");
         }
         this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
-        this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(), this::toPipeline);
+        this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(),
+                tls == null ? null : tls.libraries()::name, this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
         this.summaryEveryNanos = (long) (options.summaryIntervalSeconds() * 1e9);
     }
@@ -118,11 +129,21 @@ final class Session {
         if (recordLog != null) {
             recordLog.record(record);
         }
+        if (tls != null) {
+            int execed = EventDecoder.execedPid(record);
+            if (execed > 0) {
+                tls.executed(execed); // a new program: it may carry a TLS library no probe covers yet
+                return;
+            }
+        }
         feed.onRecord(record);
     }
 
     private void toPipeline(CaptureEvent event) {
         try {
+            if (tlsNotices != null) {
+                tlsNotices.observe(event);
+            }
             pipeline.accept(event);
         } catch (RuntimeException e) {
             internalError(e);
@@ -151,6 +172,9 @@ final class Session {
         expire();
         try {
             pipeline.finish();
+            if (tlsNotices != null) {
+                tlsNotices.finish();
+            }
         } catch (RuntimeException e) {
             internalError(e);
         }
@@ -167,6 +191,9 @@ final class Session {
         }
         try {
             pipeline.expire(now);
+            if (tlsNotices != null) {
+                tlsNotices.expire(now);
+            }
         } catch (RuntimeException e) {
             internalError(e);
         }
@@ -211,6 +238,12 @@ final class Session {
                 .append(", parse errors ").append(s.parseErrors())
                 .append(", non-HTTP connections ").append(s.nonHttpConnections())
                 .append(", shed connections ").append(s.shedConnections() + k.connectionTableFull());
+        if (tlsNotices != null && tlsNotices.notDecrypted() > 0) {
+            line.append(", TLS not decrypted ").append(tlsNotices.notDecrypted()).append(" connections");
+        }
+        if (k.tlsCallsWithoutSocket() > 0) {
+            line.append(", TLS calls of unknown socket ").append(k.tlsCallsWithoutSocket());
+        }
         if (k.unreadableBytes() > 0) {
             line.append(", unreadable ").append(k.unreadableBytes()).append(" bytes");
         }

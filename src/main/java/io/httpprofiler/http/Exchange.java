@@ -20,10 +20,18 @@ import java.util.List;
  * @param request    null only when the request was not seen or could not be parsed (see notes)
  * @param response   null when no response was seen
  * @param notes      what was lost, cut or unusual, e.g. {@code response not seen}, {@code capture gap}
+ * @param tlsLibrary the TLS library the exchange was read from in plaintext; null for plain TCP
  */
 public record Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
                        InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
-                       HttpResponse response, List<String> notes) {
+                       HttpResponse response, List<String> notes, String tlsLibrary) {
+
+    /** An exchange over plain TCP. */
+    public Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
+                    InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
+                    HttpResponse response, List<String> notes) {
+        this(connection, tid, command, role, local, remote, startNanos, endNanos, request, response, notes, null);
+    }
 
     public int pid() {
         return connection.pid();
@@ -36,7 +44,7 @@ public record Exchange(ConnectionId connection, int tid, String command, Role ro
     /** The same exchange with other request and response (e.g. with secrets redacted); everything else kept. */
     public Exchange withMessages(HttpRequest request, HttpResponse response) {
         return new Exchange(connection, tid, command, role, local, remote, startNanos, endNanos, request, response,
-                notes);
+                notes, tlsLibrary);
     }
 
     /** From the request's first byte to the response's last byte; -1 without a response. */

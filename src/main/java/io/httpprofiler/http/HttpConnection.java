@@ -260,9 +260,11 @@ final class HttpConnection implements StreamListener {
         InetSocketAddress local = opened == null ? null : opened.local();
         InetSocketAddress remote = opened == null ? null : opened.remote();
         String command = opened == null ? null : opened.command();
+        String tlsLibrary = opened == null || opened.tls() == null || !opened.tls().decrypted() ? null
+                : opened.tls().library();
         long endNanos = response == null ? request.startNanos : response.endNanos;
         context.completed().accept(new Exchange(id, request.tid, command, role, local, remote, request.startNanos,
-                endNanos, httpRequest, httpResponse, distinct(notes)));
+                endNanos, httpRequest, httpResponse, distinct(notes), tlsLibrary));
     }
 
     /** The same note can arise on both messages (say, both cut by the connection's end); say it once. */

@@ -44,6 +44,7 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private static final byte[] ROLE = name(",", "role");
     private static final byte[] LOCAL = name(",", "local");
     private static final byte[] REMOTE = name(",", "remote");
+    private static final byte[] TLS_LIBRARY = ascii(",\"tls\":{\"library\":");
     private static final byte[] REQUEST = name(",", "request");
     private static final byte[] RESPONSE = name(",", "response");
     private static final byte[] NOTES = name(",", "notes");
@@ -118,6 +119,9 @@ public final class JsonLinesWriter implements ExchangeWriter {
             connectionLine.raw(ROLE).string(exchange.role().label());
             connectionLine.raw(LOCAL).string(Addresses.format(exchange.local()));
             connectionLine.raw(REMOTE).string(Addresses.format(exchange.remote()));
+            if (exchange.tlsLibrary() != null) { // plain TCP leaves the member out
+                connectionLine.raw(TLS_LIBRARY).string(exchange.tlsLibrary()).raw('}');
+            }
             members = Arrays.copyOf(connectionLine.array(), connectionLine.length());
             connections.put(exchange, members);
         }

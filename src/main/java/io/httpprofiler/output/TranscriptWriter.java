@@ -151,7 +151,8 @@ public final class TranscriptWriter implements ExchangeWriter {
     }
 
     /**
-     * {@code ] PID 1234 (nginx) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7}: the same for every exchange of a
+     * {@code ] PID 1234 (nginx) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7} (then {@code  TLS} when read from a TLS
+     * library): the same for every exchange of a
      * connection, so rendered once per connection.
      */
     private byte[] connectionSummary(Exchange exchange) {
@@ -168,6 +169,9 @@ public final class TranscriptWriter implements ExchangeWriter {
                 case UNKNOWN -> " <-> ";
             });
             connectionBlock.safe(orUnknown(Addresses.format(exchange.remote()))).ascii(" fd ").number(exchange.fd());
+            if (exchange.tlsLibrary() != null) {
+                connectionBlock.ascii("  TLS");
+            }
             summary = Arrays.copyOf(connectionBlock.array(), connectionBlock.length());
             connections.put(exchange, summary);
         }

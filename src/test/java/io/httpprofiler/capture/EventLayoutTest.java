@@ -65,6 +65,8 @@ class EventLayoutTest {
                 member("comm", EventLayout.COMM, EventLayout.COMM_BYTES),
                 member("marker_reason", EventLayout.MARKER_REASON, Byte.BYTES),
                 member("loss", EventLayout.LOSS, Byte.BYTES),
+                member("tls", EventLayout.TLS, Byte.BYTES),
+                member("tls_library", EventLayout.TLS_LIBRARY, Byte.BYTES),
                 member("reserved", EventLayout.RESERVED, EventLayout.RESERVED_BYTES),
                 member("data", EventLayout.DATA, 0)); // flexible array member: no size of its own
 
@@ -100,7 +102,8 @@ class EventLayoutTest {
     void enumValuesMatch() {
         assertEquals(Map.of("EVENT_OPEN", (long) EventLayout.EVENT_OPEN,
                         "EVENT_DATA", (long) EventLayout.EVENT_DATA,
-                        "EVENT_CLOSE", (long) EventLayout.EVENT_CLOSE),
+                        "EVENT_CLOSE", (long) EventLayout.EVENT_CLOSE,
+                        "EVENT_EXEC", (long) EventLayout.EVENT_EXEC),
                 btf.enumValues("event_kind"), "enum event_kind");
         assertEquals(Map.of("DIRECTION_EGRESS", (long) EventLayout.DIRECTION_EGRESS,
                         "DIRECTION_INGRESS", (long) EventLayout.DIRECTION_INGRESS),
@@ -120,17 +123,24 @@ class EventLayoutTest {
                         "LOSS_INGRESS", (long) EventLayout.LOSS_INGRESS,
                         "LOSS_CLOSE_BEFORE", (long) EventLayout.LOSS_CLOSE_BEFORE),
                 btf.enumValues("loss_flags"), "enum loss_flags");
+        assertEquals(Map.of("TLS_NONE", (long) EventLayout.TLS_NONE,
+                        "TLS_PLAINTEXT", (long) EventLayout.TLS_PLAINTEXT,
+                        "TLS_CIPHERTEXT", (long) EventLayout.TLS_CIPHERTEXT,
+                        "TLS_HANDSHAKE", (long) EventLayout.TLS_HANDSHAKE),
+                btf.enumValues("tls_state"), "enum tls_state");
         assertEquals(Map.of("COUNTER_RINGBUF_FULL_RECORDS", (long) EventLayout.COUNTER_RINGBUF_FULL_RECORDS,
                         "COUNTER_RINGBUF_FULL_BYTES", (long) EventLayout.COUNTER_RINGBUF_FULL_BYTES,
                         "COUNTER_CONN_TABLE_FULL", (long) EventLayout.COUNTER_CONN_TABLE_FULL,
                         "COUNTER_CAPPED_BYTES", (long) EventLayout.COUNTER_CAPPED_BYTES,
                         "COUNTER_SKIPPED_BYTES", (long) EventLayout.COUNTER_SKIPPED_BYTES,
                         "COUNTER_UNREADABLE_BYTES", (long) EventLayout.COUNTER_UNREADABLE_BYTES,
+                        "COUNTER_TLS_NO_SOCKET", (long) EventLayout.COUNTER_TLS_NO_SOCKET,
                         "COUNTER_MAX", (long) EventLayout.COUNTER_MAX),
                 btf.enumValues("counter"), "enum counter");
         assertEquals(Map.of("CONFIG_FILTER_PIDS", (long) EventLayout.Config.FILTER_PIDS,
                         "CONFIG_FILTER_PORTS", (long) EventLayout.Config.FILTER_PORTS,
-                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS),
+                        "CONFIG_FILTER_NETNS", (long) EventLayout.Config.FILTER_NETNS,
+                        "CONFIG_TLS", (long) EventLayout.Config.TLS),
                 btf.enumValues("config_flags"), "enum config_flags");
     }
 

@@ -36,7 +36,7 @@ final class Robustness {
     record Totals(String line, long events, long bytes, long exchanges, long incomplete, long connections,
                   long ringFullRecords, long ringFullBytes, long gaps, long gapBytes, long notCopiedBytes,
                   long parseErrors, long nonHttpConnections, long shedConnections, long overBufferLimitBytes,
-                  long responsesWithoutRequest, long outputLostBytes, long internalErrors) {
+                  long responsesWithoutRequest, long outputLostBytes, long internalErrors, long tlsNotDecrypted) {
 
         static Totals parse(String line) {
             return new Totals(line, number(line, "events (\\d+)"), number(line, ", bytes (\\d+)"),
@@ -47,7 +47,7 @@ final class Robustness {
                     number(line, "parse errors (\\d+)"), number(line, "non-HTTP connections (\\d+)"),
                     number(line, "shed connections (\\d+)"), optional(line, "over buffer limits (\\d+) bytes"),
                     optional(line, "responses without request (\\d+)"), optional(line, "output lost (\\d+) bytes"),
-                    optional(line, "internal errors (\\d+)"));
+                    optional(line, "internal errors (\\d+)"), optional(line, "TLS not decrypted (\\d+) connections"));
         }
 
         private static long number(String line, String regex) {

@@ -45,6 +45,18 @@ class JsonLinesWriterTest {
     }
 
     @Test
+    void tlsExchangeNamesItsLibraryAndPlainOnesHaveNoTlsMember() throws IOException {
+        JsonLinesWriter writer = new JsonLinesWriter(out);
+        writer.write(Samples.serverGetOverTls());
+        writer.write(Samples.serverGet());
+        List<JsonNode> json = lines();
+        assertEquals("libssl.so.3", json.get(0).path("tls").path("library").asText());
+        assertEquals("nginx", json.get(0).path("comm").asText());
+        assertEquals("/users?id=1", json.get(0).path("request").path("target").asText());
+        assertFalse(json.get(1).has("tls"), "plain TCP: no tls member");
+    }
+
+    @Test
     void serverExchangeFollowsTheContract() throws IOException {
         JsonLinesWriter writer = new JsonLinesWriter(out);
         writer.write(Samples.serverGet());

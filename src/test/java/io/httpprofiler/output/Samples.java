@@ -41,6 +41,13 @@ final class Samples {
                 START, START + 1_234_567, request, response, List.of());
     }
 
+    /** {@link #serverGet()} read in plaintext from libssl. */
+    static Exchange serverGetOverTls() {
+        Exchange plain = serverGet();
+        return new Exchange(plain.connection(), plain.tid(), plain.command(), plain.role(), plain.local(), plain.remote(),
+                plain.startNanos(), plain.endNanos(), plain.request(), plain.response(), plain.notes(), "libssl.so.3");
+    }
+
     static Exchange clientPostWithoutResponse() {
         HttpRequest request = new HttpRequest("POST", "/submit", "HTTP/1.1",
                 List.of(new HttpHeader("Content-Length", "12")), List.of(), text("line one\r\ntwo"));

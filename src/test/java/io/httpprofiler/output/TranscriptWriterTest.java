@@ -39,6 +39,13 @@ class TranscriptWriterTest {
     }
 
     @Test
+    void tlsExchangeIsMarkedInItsHeaderLine() throws IOException {
+        writer.write(Samples.serverGetOverTls());
+        assertTrue(out.toString().startsWith("[2026-11-22 11:30:00.123] PID 1234 (nginx) server 127.0.0.1:8080 <-"
+                + " 127.0.0.1:51234 fd 7  TLS  1.2 ms\n  → GET /users?id=1 HTTP/1.1\n"), out::toString);
+    }
+
+    @Test
     void clientExchangeWithoutResponseMultiLineBodyAndNotes() throws IOException {
         writer.write(Samples.clientPostWithoutResponse());
         assertEquals("""

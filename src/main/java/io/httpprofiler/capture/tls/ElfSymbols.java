@@ -1,0 +1,152 @@
+package io.httpprofiler.capture.tls;
+
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The file offsets of named functions in an ELF file, from its symbol tables ({@code .dynsym}, and {@code .symtab} when
+ * not stripped): where a uprobe for each goes. Only 64-bit little-endian files (x86-64, arm64) are read; anything else
+ * has no symbols as far as this class goes. The file is mapped, not read: an executable can be 100 MB.
+ */
+public final class ElfSymbols {
+    private static final int SHT_SYMTAB = 2;
+    private static final int SHT_DYNSYM = 11;
+    private static final int PT_LOAD = 1;
+    private static final int STT_FUNC = 2;
+    private static final int SYMBOL_SIZE = 24;
+    private static final int LONGEST_NAME = 64;
+
+    private ElfSymbols() {
+    }
+
+    /**
+     * Offsets (from the file's start) of the defined functions among {@code wanted}; empty when the file is not an ELF
+     * file this class reads, has none of them, or cannot be read.
+     */
+    public static Map<String, Long> offsets(Path file, Set<String> wanted) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < 64 || size > Integer.MAX_VALUE) {
+                return Map.of();
+            }
+            MappedByteBuffer elf = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            elf.order(ByteOrder.LITTLE_ENDIAN);
+            return offsets(new Reader(elf), wanted);
+        } catch (IOException | RuntimeException e) {
+            return Map.of(); // unreadable or malformed: no symbols, the file is simply not probed
+        }
+    }
+
+    private static Map<String, Long> offsets(Reader elf, Set<String> wanted) {
+        if (elf.u32(0) != 0x464c457f || elf.u8(4) != 2 || elf.u8(5) != 1) {
+            return Map.of(); // not ELF, not 64-bit, or not little-endian
+        }
+        long sectionTable = elf.u64(0x28);
+        int sectionSize = elf.u16(0x3a);
+        int sections = elf.u16(0x3c);
+        Map<String, Long> addresses = new HashMap<>();
+        for (int i = 0; i < sections; i++) {
+            long header = sectionTable + (long) i * sectionSize;
+            int type = elf.u32(header + 4);
+            if (type != SHT_SYMTAB && type != SHT_DYNSYM) {
+                continue;
+            }
+            long symbols = elf.u64(header + 0x18);
+            long symbolsSize = elf.u64(header + 0x20);
+            long strings = elf.u64(sectionTable + (long) elf.u32(header + 0x28) * sectionSize + 0x18);
+            for (long at = symbols; at + SYMBOL_SIZE <= symbols + symbolsSize; at += SYMBOL_SIZE) {
+                int info = elf.u8(at + 4);
+                int sectionIndex = elf.u16(at + 6);
+                long value = elf.u64(at + 8);
+                if ((info & 0xf) != STT_FUNC || sectionIndex == 0 || value == 0) {
+                    continue;
+                }
+                long nameAt = strings + Integer.toUnsignedLong(elf.u32(at));
+                if (elf.u8(nameAt) != 'S') {
+                    continue; // every name looked for starts so; most symbols are passed over without a String
+                }
+                String name = elf.name(nameAt);
+                if (name != null && wanted.contains(name)) {
+                    addresses.putIfAbsent(name, value);
+                }
+            }
+        }
+        Map<String, Long> offsets = new HashMap<>();
+        addresses.forEach((name, address) -> {
+            long offset = fileOffset(elf, address);
+            if (offset >= 0) {
+                offsets.put(name, offset);
+            }
+        });
+        return offsets;
+    }
+
+    /** The file offset of a virtual address, through the loadable segment that holds it; -1 if none does. */
+    private static long fileOffset(Reader elf, long address) {
+        long programTable = elf.u64(0x20);
+        int entrySize = elf.u16(0x36);
+        int entries = elf.u16(0x38);
+        for (int i = 0; i < entries; i++) {
+            long header = programTable + (long) i * entrySize;
+            if (elf.u32(header) != PT_LOAD) {
+                continue;
+            }
+            long fileOffset = elf.u64(header + 0x08);
+            long virtualAddress = elf.u64(header + 0x10);
+            long fileSize = elf.u64(header + 0x20);
+            if (address >= virtualAddress && address < virtualAddress + fileSize) {
+                return address - virtualAddress + fileOffset;
+            }
+        }
+        return -1;
+    }
+
+    /** Bounds-checked reads (a malformed file throws, which {@link #offsets} turns into "no symbols"). */
+    private record Reader(MappedByteBuffer elf) {
+        int u8(long at) {
+            return Byte.toUnsignedInt(elf.get(index(at, 1)));
+        }
+
+        int u16(long at) {
+            return Short.toUnsignedInt(elf.getShort(index(at, 2)));
+        }
+
+        int u32(long at) {
+            return elf.getInt(index(at, 4));
+        }
+
+        long u64(long at) {
+            return elf.getLong(index(at, 8));
+        }
+
+        /** The NUL-terminated name at {@code at}, or null when longer than any name looked for. */
+        String name(long at) {
+            int start = index(at, 1);
+            int end = start;
+            while (end < elf.limit() && elf.get(end) != 0) {
+                if (end - start > LONGEST_NAME) {
+                    return null;
+                }
+                end++;
+            }
+            byte[] bytes = new byte[end - start];
+            elf.get(start, bytes);
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+
+        private int index(long at, int length) {
+            if (at < 0 || at + length > elf.limit()) {
+                throw new IndexOutOfBoundsException("offset " + at + " outside the file");
+            }
+            return (int) at;
+        }
+    }
+}
