@@ -20,10 +20,24 @@ import java.util.List;
  * @param request    null only when the request was not seen or could not be parsed (see notes)
  * @param response   null when no response was seen
  * @param notes      what was lost, cut or unusual, e.g. {@code response not seen}, {@code capture gap}
+ * @param stream     the HTTP/2 stream the exchange took, 0 for HTTP/1.x
+ * @param grpc       the gRPC call it carried, or null
  */
 public record Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
                        InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
-                       HttpResponse response, List<String> notes) {
+                       HttpResponse response, List<String> notes, int stream, GrpcCall grpc) {
+
+    /** An HTTP/1.x exchange. */
+    public Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
+                    InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
+                    HttpResponse response, List<String> notes) {
+        this(connection, tid, command, role, local, remote, startNanos, endNanos, request, response, notes, 0, null);
+    }
+
+    /** Whether it took an HTTP/2 stream. */
+    public boolean isHttp2() {
+        return stream > 0;
+    }
 
     public int pid() {
         return connection.pid();
