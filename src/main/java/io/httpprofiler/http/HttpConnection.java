@@ -77,24 +77,22 @@ final class HttpConnection implements StreamListener {
     private boolean decide(Direction direction, byte[] data, int offset, int length, long position, long timestampNanos,
                            int tid) {
         Http2Preface preface = direction == Direction.EGRESS ? egressPreface : ingressPreface;
+        Http2Preface other = direction == Direction.EGRESS ? ingressPreface : egressPreface;
         Http2Preface.Match match = position == preface.length() ? preface.add(data, offset, length)
                 : Http2Preface.Match.NO;
-        if (match == Http2Preface.Match.NEED_MORE) {
-            return false;
+        if (match == Http2Preface.Match.NEED_MORE
+                || match == Http2Preface.Match.SERVER_START && !other.waiting()) {
+            return false; // held: the next record, or the other direction, decides
         }
-        Http2Preface other = direction == Direction.EGRESS ? ingressPreface : egressPreface;
+        boolean heldNow = match == Http2Preface.Match.SERVER_START; // both directions hold a SETTINGS frame
         if (match == Http2Preface.Match.YES) {
             startHttp2(direction, true, null, 0, 0);
         } else {
-            http1 = new Http1Session(id, control, context, assembler, this::upgradedToHttp2);
-            session = http1;
-            if (assembler.opened != null) {
-                http1.opened(assembler.opened);
-            }
+            startHttp1();
         }
         replayHeld(direction, preface, timestampNanos, tid);
         replayHeld(direction.opposite(), other, timestampNanos, tid);
-        return true;
+        return !heldNow;
     }
 
     /** Feeds the bytes of earlier records held while undecided (they start the stream, at position 0). */
@@ -104,6 +102,14 @@ final class HttpConnection implements StreamListener {
             session.onData(direction, preface.held(), 0, held, 0, timestampNanos, tid);
         }
         preface.clear();
+    }
+
+    private void startHttp1() {
+        http1 = new Http1Session(id, control, context, assembler, this::upgradedToHttp2);
+        session = http1;
+        if (assembler.opened != null) {
+            http1.opened(assembler.opened);
+        }
     }
 
     private boolean startSeen() {
@@ -140,11 +146,7 @@ final class HttpConnection implements StreamListener {
     @Override
     public void onGap(Direction direction, long position, long length, GapCause cause, long timestampNanos) {
         if (session == null) {
-            http1 = new Http1Session(id, control, context, assembler, this::upgradedToHttp2);
-            session = http1;
-            if (assembler.opened != null) {
-                http1.opened(assembler.opened);
-            }
+            startHttp1();
             replayHeld(Direction.EGRESS, egressPreface, timestampNanos, 0);
             replayHeld(Direction.INGRESS, ingressPreface, timestampNanos, 0);
         }
