@@ -10,11 +10,22 @@ import java.util.List;
 final class GrpcFraming {
     static final int PREFIX_BYTES = 5;
 
+    /** The content type said gRPC; otherwise the body is only a candidate (its content type was not decoded). */
+    final boolean declared;
     private int prefixRead;
     private long prefixLength;
     private long messageRemaining;
     private long messages;
     private boolean lost;
+
+    GrpcFraming(boolean declared) {
+        this.declared = declared;
+    }
+
+    /** Whether the body so far is whole messages: none cut, no missing bytes. */
+    boolean atMessageBoundary() {
+        return !lost && prefixRead == 0 && messageRemaining == 0;
+    }
 
     static boolean isGrpc(String contentType) {
         return contentType != null && contentType.regionMatches(true, 0, "application/grpc", 0, 16);

@@ -250,7 +250,7 @@ final class Http2Session implements ProtocolSession {
             if (!response) {
                 context.counters().requests++;
                 noteDecoding(stream, decoded, true);
-                stream.requestGrpc = grpcFraming(stream.request.message);
+                stream.requestGrpc = grpcFraming(stream.request.message, decoded);
                 if (endStream) {
                     endOfStream(stream, direction);
                 }
@@ -267,10 +267,9 @@ final class Http2Session implements ProtocolSession {
                 return;
             }
             stream.response = message(decoded, false);
-            stream.responseGrpc = grpcFraming(stream.response);
-            if (stream.responseGrpc == null && stream.request.message != null
-                    && GrpcFraming.isGrpc(value(stream.request.message.head.headers(), "content-type"))) {
-                stream.responseGrpc = new GrpcFraming();
+            stream.responseGrpc = grpcFraming(stream.response, decoded);
+            if (stream.responseGrpc == null && stream.requestGrpc != null) {
+                stream.responseGrpc = new GrpcFraming(false);
             }
             noteDecoding(stream, decoded, false);
         } else if (message != null) {
@@ -355,7 +354,7 @@ final class Http2Session implements ProtocolSession {
     }
 
     private GrpcCall grpcCall(Http2Stream stream) {
-        if (stream.requestGrpc == null && stream.responseGrpc == null) {
+        if (!isGrpc(stream)) {
             return null;
         }
         Message request = stream.request.message;
@@ -408,9 +407,30 @@ final class Http2Session implements ProtocolSession {
         }
     }
 
-    private GrpcFraming grpcFraming(Message message) {
-        return message != null && GrpcFraming.isGrpc(value(message.head.headers(), "content-type"))
-                ? new GrpcFraming() : null;
+    /**
+     * Counts gRPC messages in a body whose content type says gRPC, and, as a candidate, in one whose content type could
+     * not be decoded (the HPACK table was not seen): whether that was gRPC is decided from the framing at the end.
+     */
+    private static GrpcFraming grpcFraming(Message message, HpackReader.Decoded decoded) {
+        if (message == null) {
+            return null;
+        }
+        String contentType = value(message.head.headers(), "content-type");
+        if (GrpcFraming.isGrpc(contentType)) {
+            return new GrpcFraming(true);
+        }
+        return contentType == null && decoded.unseenFields() > 0 ? new GrpcFraming(false) : null;
+    }
+
+    /** gRPC when declared, or when undecided bodies both hold whole messages and at least one. */
+    private static boolean isGrpc(Http2Stream stream) {
+        GrpcFraming request = stream.requestGrpc;
+        GrpcFraming response = stream.responseGrpc;
+        if (request != null && request.declared || response != null && response.declared) {
+            return true;
+        }
+        return request != null && response != null && request.atMessageBoundary() && response.atMessageBoundary()
+                && request.count() + response.count() > 0;
     }
 
     /** A request or response from a decoded header list: pseudo-headers give its start line, and stay among the rest. */

@@ -1,5 +1,7 @@
 package io.httpprofiler.http;
 
+import io.httpprofiler.capture.ConnectionId;
+import io.httpprofiler.capture.Role;
 import io.httpprofiler.http.EventScript.Splitter;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +61,8 @@ class Http2FixtureTest {
     @Test
     void randomRecordsAndInterleavingsReadTheSame() {
         Random random = new Random(13);
-        for (String fixture : List.of("curl-prior-knowledge.bin", "h2load.bin", "grpc.bin", "curl-post-big.bin")) {
+        for (String fixture : List.of("curl-prior-knowledge.bin", "h2load.bin", "grpc.bin", "grpc-rounds.bin",
+                "curl-post-big.bin")) {
             Conversation conversation = H2Fixtures.load(fixture);
             for (EventScript script : List.of(EventScript.server(7), EventScript.client(7))) {
                 String expected = Recorder.run(PipelineSettings.defaults(),
@@ -133,6 +136,40 @@ class Http2FixtureTest {
         assertEquals(5, failed.status(), recorder.describe());
         assertEquals("no such user: bob", failed.message());
         assertEquals(0, failed.responseMessageCount());
+    }
+
+    @Test
+    void startedWhileTheConnectionWasBusyLaterStreamsAreRecordedAndUnseenHeadersMarked() {
+        List<Conversation.Turn> turns = H2Fixtures.load("grpc-rounds.bin").turns();
+        Conversation later = new Conversation();
+        for (Conversation.Turn turn : turns.subList(20, turns.size())) { // from the second round of calls on
+            if (turn.request()) {
+                later.request(turn.bytes());
+            } else {
+                later.response(turn.bytes());
+            }
+        }
+        EventScript script = new EventScript(new ConnectionId(EventScript.PID, 7, 1007), Role.UNKNOWN);
+        Recorder recorder = Recorder.run(PipelineSettings.defaults(), script.events(later, Splitter.whole()));
+        assertEquals(8, recorder.exchanges.size(), recorder.describe());
+        Exchange first = recorder.exchanges.get(0);
+        assertEquals(9, first.stream());
+        assertEquals(Role.SERVER, first.role());
+        assertEquals("POST", first.request().method()); // from the static table
+        assertTrue(first.notes().stream().anyMatch(n -> n.startsWith("request header fields not decoded: ")
+                && n.endsWith("(HPACK table entries not seen)")), first.notes()::toString);
+        assertEquals(200, first.response().status());
+        assertEquals("1: \"alice\" 2: 42", first.grpc().requestMessages().get(0).fields(), recorder.describe());
+        assertEquals("1: \"hello alice\" 2: 42", first.grpc().responseMessages().get(0).fields());
+        // Nothing is guessed: no field of the unseen table is shown under a wrong name.
+        for (Exchange exchange : recorder.exchanges) {
+            assertTrue(exchange.request().headers().stream().noneMatch(h -> h.name().equals("?")));
+        }
+        // A literal field sent after the start is read: the failed call's message.
+        Exchange failed = recorder.exchanges.get(3);
+        assertEquals("no such user: bob", failed.grpc().message(), recorder.describe());
+        assertEquals(0, recorder.pipeline.stats().http2FrameErrors());
+        assertEquals(1, recorder.pipeline.stats().http2Connections());
     }
 
     static String text(Body body) {
