@@ -21,6 +21,11 @@ have_cmd curl || need+=(curl)
 have_cmd python3 || need+=(python3)
 have_cmd nginx || need+=(nginx-light)
 have_cmd ip || need+=(iproute2)
+# HTTP/2 peers (Http2IT): nghttpd, h2load, node's http2 module, a gRPC server and client in Python.
+have_cmd nghttpd || need+=(nghttp2-server)
+have_cmd h2load || need+=(nghttp2-client)
+have_cmd node || need+=(nodejs)
+have_pkg python3-grpcio || need+=(python3-grpcio)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

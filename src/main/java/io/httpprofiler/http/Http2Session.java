@@ -274,7 +274,7 @@ final class Http2Session implements ProtocolSession {
             noteDecoding(stream, decoded, false);
         } else if (message != null) {
             message.trailers = decoded.fields();
-            noteDecoding(stream, decoded, request);
+            noteDecoding(stream, decoded, request, true);
         }
         if (endStream) {
             endOfStream(stream, direction);
@@ -317,10 +317,14 @@ final class Http2Session implements ProtocolSession {
     }
 
     private void noteDecoding(Http2Stream stream, HpackReader.Decoded decoded, boolean request) {
+        noteDecoding(stream, decoded, request, false);
+    }
+
+    private void noteDecoding(Http2Stream stream, HpackReader.Decoded decoded, boolean request, boolean trailers) {
         if (decoded.problem() != null) {
-            stream.request.notes.add(Notes.headersNotDecoded(request, decoded.problem()));
+            stream.request.notes.add(Notes.headersNotDecoded(request, trailers, decoded.problem()));
         } else if (decoded.unseenFields() > 0) {
-            stream.request.notes.add(Notes.headerFieldsNotDecoded(request, decoded.unseenFields()));
+            stream.request.notes.add(Notes.headerFieldsNotDecoded(request, trailers, decoded.unseenFields()));
         }
     }
 

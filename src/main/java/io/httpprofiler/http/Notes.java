@@ -111,14 +111,15 @@ public final class Notes {
      * {@code request header fields not decoded: 3 (HPACK table entries not seen)}: fields that refer to dynamic table
      * entries added before the capture started (or before lost bytes). They are left out, not guessed.
      */
-    public static String headerFieldsNotDecoded(boolean request, int fields) {
-        return (request ? "request" : "response") + " header fields not decoded: " + fields
+    public static String headerFieldsNotDecoded(boolean request, boolean trailers, int fields) {
+        return (request ? "request" : "response") + (trailers ? " trailer" : " header") + " fields not decoded: "
+                + fields
                 + " (HPACK table entries not seen)";
     }
 
     /** {@code response headers not decoded: HPACK error}. */
-    public static String headersNotDecoded(boolean request, String problem) {
-        return (request ? "request" : "response") + " headers not decoded: " + problem;
+    public static String headersNotDecoded(boolean request, boolean trailers, String problem) {
+        return (request ? "request" : "response") + (trailers ? " trailers" : " headers") + " not decoded: " + problem;
     }
 
     /** {@code stream reset by client: CANCEL}. */
