@@ -26,7 +26,13 @@ import java.util.List;
 final class HpackReader {
     /** Most bytes a decoded header list may hold (names, values and 32 bytes per field, as RFC 7541 counts). */
     static final int MAX_HEADER_LIST = 64 * 1024;
-    /** Largest dynamic table a peer may announce that is followed; larger announcements are capped. */
+    /**
+     * Largest dynamic table an encoder may switch to (with a size update at the start of a block) and be followed. The
+     * limit the decoding peer announced (SETTINGS_HEADER_TABLE_SIZE) is not enforced: it may not have been seen (an
+     * h2c upgrade carries it in a header, a connection's start may predate the capture), and an observer decodes what
+     * was sent. Tables start at {@link #DEFAULT_TABLE_SIZE} bytes as RFC 7541 says; a larger table is an error, and
+     * the direction's table is then taken as unknown.
+     */
     static final int MAX_TABLE_SIZE = 64 * 1024;
     /** Every peer's table starts at this size (SETTINGS_HEADER_TABLE_SIZE's initial value). */
     static final int DEFAULT_TABLE_SIZE = 4096;
@@ -41,7 +47,6 @@ final class HpackReader {
     }
 
     private RecordingDecoder decoder;
-    private long tableSizeAllowed = DEFAULT_TABLE_SIZE;
     private boolean tableKnown;
 
     /** @param tableKnown the direction's first header block will be seen (its start was) */
@@ -52,19 +57,6 @@ final class HpackReader {
     /** Whether every entry of the table is known. */
     boolean tableKnown() {
         return tableKnown;
-    }
-
-    /** The receiving peer allowed a table this large (SETTINGS_HEADER_TABLE_SIZE): the encoder may grow to it. */
-    void tableSizeAllowed(long size) {
-        long allowed = Math.min(size, MAX_TABLE_SIZE);
-        if (allowed > tableSizeAllowed) { // shrinking takes effect when the encoder says so in a block
-            tableSizeAllowed = allowed;
-            try {
-                decoder.maxHeaderTableSize(allowed);
-            } catch (Http2Exception e) {
-                lostTable();
-            }
-        }
     }
 
     /** Blocks were missed: what the table holds from now on is partly unknown. */
@@ -106,7 +98,7 @@ final class HpackReader {
         tableKnown = known;
         decoder = new RecordingDecoder();
         try {
-            decoder.maxHeaderTableSize(tableSizeAllowed);
+            decoder.maxHeaderTableSize(MAX_TABLE_SIZE);
         } catch (Http2Exception e) {
             throw new IllegalStateException(e); // a size within the limits is always accepted
         }

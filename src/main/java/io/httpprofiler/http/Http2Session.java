@@ -117,11 +117,9 @@ final class Http2Session implements ProtocolSession {
 
         @Override
         public void onSetting(int id, long value) {
-            Side receiver = other(this);
-            if (id == Http2Frames.SETTINGS_HEADER_TABLE_SIZE) {
-                receiver.hpack.tableSizeAllowed(value);
-            } else if (id == Http2Frames.SETTINGS_MAX_FRAME_SIZE) {
-                receiver.frames.maxFrameSize(value);
+            // SETTINGS_HEADER_TABLE_SIZE needs nothing: the encoder's size updates say what it uses (HpackReader)
+            if (id == Http2Frames.SETTINGS_MAX_FRAME_SIZE) {
+                other(this).frames.maxFrameSize(value);
             }
         }
 

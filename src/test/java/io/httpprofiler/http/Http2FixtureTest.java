@@ -41,7 +41,7 @@ class Http2FixtureTest {
 
     @Test
     void everySplitPointReadsTheSame() {
-        for (String fixture : List.of("curl-prior-knowledge.bin", "h2load.bin", "grpc.bin")) {
+        for (String fixture : List.of("curl-prior-knowledge.bin", "h2load.bin", "grpc.bin", "curl-h2c-upgrade.bin")) {
             Conversation conversation = H2Fixtures.load(fixture);
             String expected = Recorder.run(PipelineSettings.defaults(),
                     EventScript.server(7).events(conversation, Splitter.whole())).describe();
@@ -62,7 +62,7 @@ class Http2FixtureTest {
     void randomRecordsAndInterleavingsReadTheSame() {
         Random random = new Random(13);
         for (String fixture : List.of("curl-prior-knowledge.bin", "h2load.bin", "grpc.bin", "grpc-rounds.bin",
-                "curl-post-big.bin")) {
+                "curl-post-big.bin", "curl-h2c-upgrade.bin")) {
             Conversation conversation = H2Fixtures.load(fixture);
             for (EventScript script : List.of(EventScript.server(7), EventScript.client(7))) {
                 String expected = Recorder.run(PipelineSettings.defaults(),
@@ -170,6 +170,37 @@ class Http2FixtureTest {
         assertEquals("no such user: bob", failed.grpc().message(), recorder.describe());
         assertEquals(0, recorder.pipeline.stats().http2FrameErrors());
         assertEquals(1, recorder.pipeline.stats().http2Connections());
+    }
+
+    @Test
+    void curlUpgradingToH2cAgainstNetty() {
+        Conversation recorded = H2Fixtures.load("curl-h2c-upgrade.bin");
+        List<Conversation.Turn> turns = recorded.turns();
+        // as recorded (the 101 and the first frames in two reads), and with both in one read
+        Conversation joined = new Conversation().request(turns.get(0).bytes())
+                .response(Conversation.concat(turns.get(1).bytes(), turns.get(2).bytes()))
+                .request(turns.get(3).bytes()).response(turns.get(4).bytes());
+        for (Conversation conversation : List.of(recorded, joined)) {
+            for (EventScript script : List.of(EventScript.server(7), EventScript.client(7))) {
+                Recorder recorder = Recorder.run(PipelineSettings.defaults(),
+                        script.events(conversation, Splitter.whole()));
+                assertEquals(2, recorder.exchanges.size(), recorder.describe());
+                Exchange upgrade = recorder.exchanges.get(0);
+                assertEquals(101, upgrade.response().status());
+                assertEquals(List.of("upgraded to h2c"), upgrade.notes());
+                Exchange stream1 = recorder.exchanges.get(1);
+                assertEquals(1, stream1.stream());
+                assertEquals("GET", stream1.request().method());
+                assertEquals("/hello", stream1.request().target());
+                assertEquals("HTTP/1.1", stream1.request().version()); // as it was sent
+                assertEquals("HTTP/2", stream1.response().version());
+                assertEquals(200, stream1.response().status());
+                assertEquals("h2c /hello", text(stream1.response().body()));
+                assertEquals(List.of(Notes.H2C_UPGRADE_REQUEST), stream1.notes());
+                assertEquals(1, recorder.pipeline.stats().upgrades());
+                assertEquals(0, recorder.pipeline.stats().http2FrameErrors());
+            }
+        }
     }
 
     static String text(Body body) {
