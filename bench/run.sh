@@ -37,7 +37,9 @@ CASES=${CASES:-"1k:on:64k 1k:off:64k 64k:on:64k 64k:off:64k 64k:on:4k 64k:off:4k
 OUT=${OUT:-$BENCH/results}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 # The container image's JVM flags (container/Dockerfile ENTRYPOINT): the profiler as shipped to run beside an app.
-JAVA_OPTS=${JAVA_OPTS:-"-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2 -XX:FreqInlineSize=150 -XX:InlineSmallCode=1000 -XX:TrimNativeHeapInterval=2000 -Xss512k -XX:+ExitOnOutOfMemoryError"}
+# The JVM settings of every start (bin/jvm.options, as bin/http-profiler and the image use); more flags in JAVA_OPTS.
+JAVA_OPTS=${JAVA_OPTS:-}
+JVM_OPTIONS="@$(cd "$(dirname "$0")/.." && pwd)/bin/jvm.options"
 PROFILER_ARGS=${PROFILER_ARGS:-}
 # Before each run wait (up to QUIET_WAIT s) until the machine is at most QUIET_MAX % busy: other work on a 2-core box
 # moves the numbers more than the profiler does.
@@ -205,7 +207,7 @@ start_profiler() { # dir max-body traced
     fi
     [ "$3" = server ] && only=(--pid "$NGINX_WORKER")
     # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" "${only[@]}" \
+    java "$JVM_OPTIONS" $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" "${only[@]}" \
         -o "$dir/trace.txt" --json "$dir/trace.jsonl" $PROFILER_ARGS 2> "$dir/profiler.err" &
     PROFILER_PID=$!
     wait_ready "$dir"

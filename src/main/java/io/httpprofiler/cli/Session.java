@@ -2,20 +2,20 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.bpf.MonotonicClock;
 import io.httpprofiler.capture.CaptureEvent;
-import io.httpprofiler.capture.CommandFilter;
-import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
+import io.httpprofiler.capture.RecordFeed;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
 
 import java.io.PrintStream;
-import java.util.function.Consumer;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 
 /**
- * The capture loop: ring buffer -> decoder -> (command filter) -> HTTP pipeline -> outputs, all on the calling thread so
- * that no pipeline state needs a lock.
+ * The capture loop: ring buffer -> {@link RecordFeed} (decoder, command filter) -> HTTP pipeline -> outputs, all on the
+ * calling thread so that no pipeline state needs a lock.
  */
 final class Session {
     /** Longest the loop sleeps waiting for the kernel; bounds how late a quiet exchange reaches the file. */
@@ -40,30 +40,26 @@ final class Session {
     private final Outputs outputs;
     private final PrintStream log;
     private final long wallClockOffsetNanos = MonotonicClock.wallClockOffsetNanos();
-    private final EventDecoder decoder = new EventDecoder(wallClockOffsetNanos);
     /** Debugging only: every record and expiry as fed, for an offline replay (null unless asked for). */
     private final RecordLog recordLog;
     private final HttpPipeline pipeline;
-    private final CommandFilter commandFilter;
-    private final Consumer<CaptureEvent> input;
+    private final RecordFeed feed;
     private final long statsEveryNanos;
     private long internalErrors;
 
-    Session(KernelProbe probe, Outputs outputs, ProfilerOptions options, PrintStream log) {
+    Session(KernelProbe probe, Outputs outputs, PipelineSettings settings, ProfilerOptions options, PrintStream log) {
         this.probe = probe;
         this.outputs = outputs;
         this.log = log;
         this.recordLog = RecordLog.fromSystemProperty(wallClockOffsetNanos, this::warn);
         long maxHeap = Runtime.getRuntime().maxMemory();
-        PipelineSettings settings = pipelineSettings(options.maxBody(), maxHeap);
         if (settings.maxBody() > settings.connectionBufferBytes()) {
             warn("--max-body " + settings.maxBody() + " does not fit this JVM's heap (" + (maxHeap >> 20)
                     + " MiB): bodies are kept up to " + settings.connectionBufferBytes() + " bytes; give it more with"
                     + " java -Xmx...");
         }
         this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
-        this.commandFilter = options.comms().isEmpty() ? null : new CommandFilter(options.comms(), pipeline::accept);
-        this.input = commandFilter == null ? pipeline::accept : commandFilter;
+        this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(), this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
     }
 
@@ -110,17 +106,18 @@ final class Session {
                 wanted.idleTimeout(), wanted.reorderWindow());
     }
 
-    private void onRecord(java.nio.ByteBuffer record) {
+    private void onRecord(ByteBuffer record) {
         if (recordLog != null) {
             recordLog.record(record);
         }
-        CaptureEvent event = decoder.decode(record);
-        if (event != null) {
-            try {
-                input.accept(event);
-            } catch (RuntimeException e) {
-                internalError(e);
-            }
+        feed.onRecord(record);
+    }
+
+    private void toPipeline(CaptureEvent event) {
+        try {
+            pipeline.accept(event);
+        } catch (RuntimeException e) {
+            internalError(e);
         }
     }
 
@@ -204,12 +201,12 @@ final class Session {
         if (internalErrors > 0) {
             line.append(", internal errors ").append(internalErrors);
         }
-        if (decoder.malformedRecords() > 0) {
-            line.append(", malformed records ").append(decoder.malformedRecords());
+        if (feed.malformedRecords() > 0) {
+            line.append(", malformed records ").append(feed.malformedRecords());
         }
-        if (commandFilter != null && commandFilter.unattributedEvents() > 0) {
+        if (feed.unattributedEvents() > 0) {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
-            line.append(", events of unknown process name ").append(commandFilter.unattributedEvents());
+            line.append(", events of unknown process name ").append(feed.unattributedEvents());
         }
         if (outputs.droppedBytes() > 0 || outputs.failedExchanges() > 0) {
             line.append(", output lost ").append(outputs.droppedBytes()).append(" bytes/")
@@ -219,7 +216,7 @@ final class Session {
     }
 
     private static long wallClockNanos() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 }
