@@ -30,12 +30,12 @@ final class HpackReader {
      * Largest dynamic table an encoder may switch to (with a size update at the start of a block) and be followed. The
      * limit the decoding peer announced (SETTINGS_HEADER_TABLE_SIZE) is not enforced: it may not have been seen (an
      * h2c upgrade carries it in a header, a connection's start may predate the capture), and an observer decodes what
-     * was sent. Tables start at {@link #DEFAULT_TABLE_SIZE} bytes as RFC 7541 says; a larger table is an error, and
+     * was sent. Tables start at {@link #INITIAL_TABLE_SIZE} bytes as RFC 7541 says; a larger table is an error, and
      * the direction's table is then taken as unknown.
      */
     static final int MAX_TABLE_SIZE = 64 * 1024;
     /** Every peer's table starts at this size (SETTINGS_HEADER_TABLE_SIZE's initial value). */
-    static final int DEFAULT_TABLE_SIZE = 4096;
+    static final int INITIAL_TABLE_SIZE = 4096;
     /** A name no valid field has (not a token): marks a placeholder entry. 33 bytes per entry, the least a field takes. */
     private static final String PLACEHOLDER_NAME = "?";
 
@@ -109,7 +109,7 @@ final class HpackReader {
 
     /** Adds as many 33-byte placeholder entries as the table holds, through the decoder's own instructions. */
     private void fillWithPlaceholders() {
-        int entries = DEFAULT_TABLE_SIZE / (32 + PLACEHOLDER_NAME.length());
+        int entries = INITIAL_TABLE_SIZE / (32 + PLACEHOLDER_NAME.length());
         byte[] instructions = new byte[entries * 4];
         for (int i = 0; i < entries; i++) {
             instructions[4 * i] = 0x40; // literal with incremental indexing, new name
