@@ -472,6 +472,9 @@ def java_calls():
             for line, word in ShellScanner("$X".join(literals)).scan():
                 if not word.startswith(("$", '"', "'", "-", "array:")) and word not in BUILTINS:
                     result.append((path, line_of(m.start()), word, True))
+    # A program named by its full path ("/usr/bin/node") is the program of that name, as in shell code.
+    result = [(p, n, os.path.basename(w) if re.fullmatch(r"/(usr/)?s?bin/[\w.+-]+", w) else w, only)
+              for p, n, w, only in result]
     return [(p, n, w, only) for p, n, w, only in result if w not in NOT_PROGRAMS_IN_JAVA]
 
 

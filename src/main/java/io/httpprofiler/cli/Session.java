@@ -253,6 +253,11 @@ final class Session {
         if (s.responsesWithoutRequest() > 0) {
             line.append(", responses without request ").append(s.responsesWithoutRequest());
         }
+        if (s.http2Connections() > 0) {
+            line.append(", HTTP/2 connections ").append(s.http2Connections()).append(" (streams ")
+                    .append(s.http2Streams()).append(", frame errors ").append(s.http2FrameErrors())
+                    .append(", header blocks not decoded ").append(s.http2HeadersNotDecoded()).append(')');
+        }
         if (s.pendingOverflows() > 0) {
             line.append(", unawaited responses ").append(s.pendingOverflows());
         }

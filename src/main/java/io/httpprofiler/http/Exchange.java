@@ -21,16 +21,32 @@ import java.util.List;
  * @param response   null when no response was seen
  * @param notes      what was lost, cut or unusual, e.g. {@code response not seen}, {@code capture gap}
  * @param tlsLibrary the TLS library the exchange was read from in plaintext; null for plain TCP
+ * @param stream     the HTTP/2 stream the exchange took, 0 for HTTP/1.x
+ * @param grpc       the gRPC call it carried, or null
  */
 public record Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
                        InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
-                       HttpResponse response, List<String> notes, String tlsLibrary) {
+                       HttpResponse response, List<String> notes, String tlsLibrary, int stream, GrpcCall grpc) {
 
-    /** An exchange over plain TCP. */
+    /** An HTTP/1.x exchange over plain TCP. */
     public Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
                     InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
                     HttpResponse response, List<String> notes) {
-        this(connection, tid, command, role, local, remote, startNanos, endNanos, request, response, notes, null);
+        this(connection, tid, command, role, local, remote, startNanos, endNanos, request, response, notes, null, 0,
+                null);
+    }
+
+    /** An HTTP/1.x exchange, read in plaintext from tlsLibrary when not null. */
+    public Exchange(ConnectionId connection, int tid, String command, Role role, InetSocketAddress local,
+                    InetSocketAddress remote, long startNanos, long endNanos, HttpRequest request,
+                    HttpResponse response, List<String> notes, String tlsLibrary) {
+        this(connection, tid, command, role, local, remote, startNanos, endNanos, request, response, notes, tlsLibrary,
+                0, null);
+    }
+
+    /** Whether it took an HTTP/2 stream. */
+    public boolean isHttp2() {
+        return stream > 0;
     }
 
     public int pid() {
@@ -44,7 +60,7 @@ public record Exchange(ConnectionId connection, int tid, String command, Role ro
     /** The same exchange with other request and response (e.g. with secrets redacted); everything else kept. */
     public Exchange withMessages(HttpRequest request, HttpResponse response) {
         return new Exchange(connection, tid, command, role, local, remote, startNanos, endNanos, request, response,
-                notes, tlsLibrary);
+                notes, tlsLibrary, stream, grpc);
     }
 
     /** From the request's first byte to the response's last byte; -1 without a response. */

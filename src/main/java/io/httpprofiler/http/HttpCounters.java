@@ -12,4 +12,10 @@ final class HttpCounters {
     long nonHttpConnections;
     long upgrades;
     long pendingOverflows;
+    long http2Connections;
+    long http2Streams;
+    /** HTTP/2 frames that broke the protocol's rules (the reader then sought the next plausible frame). */
+    long http2FrameErrors;
+    /** HTTP/2 header blocks not decoded whole (HPACK table not seen, HPACK error, or over the limits). */
+    long http2HeadersNotDecoded;
 }

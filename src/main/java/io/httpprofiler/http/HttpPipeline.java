@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * From capture events to exchanges: reassembles each connection's byte streams, parses HTTP/1.x in both directions,
+ * From capture events to exchanges: reassembles each connection's byte streams, parses HTTP/1.x or HTTP/2 both ways,
  * pairs responses with requests, and hands each exchange to the sink as soon as its response completes (or it is given
  * up on).
  *
@@ -84,6 +84,7 @@ public final class HttpPipeline {
                 stream.gaps(), stream.gapBytes(), stream.skippedBytes(), stream.uncopiedBytes(), stream.duplicateBytes(),
                 stream.reorderedEvents(), counters.parseErrors, counters.messagesLost, counters.nonHttpConnections,
                 counters.upgrades, counters.pendingOverflows, stream.bufferedBytes(), stream.peakBufferedBytes(),
-                stream.refusedBufferBytes());
+                stream.refusedBufferBytes(), counters.http2Connections, counters.http2Streams,
+                counters.http2FrameErrors, counters.http2HeadersNotDecoded);
     }
 }

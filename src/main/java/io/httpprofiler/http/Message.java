@@ -33,6 +33,8 @@ final class Message {
     List<HttpHeader> trailers = List.of();
     Outcome outcome = Outcome.IN_PROGRESS;
     long endNanos;
+    /** Stream position just past the head (where the body, or the next message, starts); -1 when not parsed from a stream. */
+    long headEndPosition = -1;
     String malformation;
     /** With {@link Outcome#CUT_BY_GAP}: why the bytes that cut it are missing. */
     GapCause cutBy;

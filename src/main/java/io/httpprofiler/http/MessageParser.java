@@ -342,6 +342,7 @@ final class MessageParser {
     private void startBody(MessageHead head, long bodyStart) {
         messagesParsed++;
         message = new Message(head, (int) (bodyStart - startPosition), startNanos, startTid, maxBody, budget);
+        message.headEndPosition = bodyStart;
         boolean bodyAllowed = events.onHead(message);
         int status = head.status();
         if (!bodyAllowed || (status >= 100 && status < 200) || status == 204 || status == 304) {

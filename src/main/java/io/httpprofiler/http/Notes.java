@@ -95,4 +95,54 @@ public final class Notes {
     public static String interim(int status, String reason) {
         return "interim response: " + status + (reason.isEmpty() ? "" : " " + reason);
     }
+
+    /** An HTTP/2 stream the server pushed: its request is the one the PUSH_PROMISE on {@code stream} promised. */
+    public static String serverPush(int stream) {
+        return "server push (promised on stream " + stream + ")";
+    }
+
+    /** Stream 1 after an h2c upgrade: its request is the HTTP/1.1 one that asked for the upgrade. */
+    public static final String H2C_UPGRADE_REQUEST = "request sent as HTTP/1.1 with the upgrade to h2c";
+
+    /** An HTTP/2 stream dropped from tracking because too many were open at once. */
+    public static final String STREAM_NOT_FOLLOWED = "stream not followed: too many open streams";
+
+    /**
+     * {@code request header fields not decoded: 3 (HPACK table entries not seen)}: fields that refer to dynamic table
+     * entries added before the capture started (or before lost bytes). They are left out, not guessed.
+     */
+    public static String headerFieldsNotDecoded(boolean request, boolean trailers, int fields) {
+        return (request ? "request" : "response") + (trailers ? " trailer" : " header") + " fields not decoded: "
+                + fields
+                + " (HPACK table entries not seen)";
+    }
+
+    /** {@code response headers not decoded: HPACK error}. */
+    public static String headersNotDecoded(boolean request, boolean trailers, String problem) {
+        return (request ? "request" : "response") + (trailers ? " trailers" : " headers") + " not decoded: " + problem;
+    }
+
+    /** {@code stream reset by client: CANCEL}. */
+    public static String streamReset(boolean byClient, long errorCode) {
+        return "stream reset by " + (byClient ? "client" : "server") + ": " + http2Error(errorCode);
+    }
+
+    /** {@code GOAWAY from server: NO_ERROR, last stream 5}. */
+    public static String goAway(boolean fromClient, long errorCode, int lastStream) {
+        return "GOAWAY from " + (fromClient ? "client" : "server") + ": " + http2Error(errorCode) + ", last stream "
+                + lastStream;
+    }
+
+    /** {@code HTTP/2 frames unreadable: frame larger than the maximum frame size}. */
+    public static String framesUnreadable(String reason) {
+        return "HTTP/2 frames unreadable: " + reason;
+    }
+
+    /** HTTP/2 error code names (RFC 9113 section 7). */
+    static String http2Error(long code) {
+        String[] names = {"NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT",
+                "STREAM_CLOSED", "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR",
+                "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"};
+        return code >= 0 && code < names.length ? names[(int) code] : "error 0x" + Long.toHexString(code);
+    }
 }

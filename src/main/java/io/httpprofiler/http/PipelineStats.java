@@ -30,11 +30,19 @@ package io.httpprofiler.http;
  * @param peakBufferedBytes       most bytes held at any time
  * @param refusedBufferBytes      total size of buffer reservations refused by a cap (data then not kept or not waited
  *                                for)
+ * @param http2Connections        connections read as HTTP/2 (preface, h2c upgrade, or frames found mid-stream)
+ * @param http2Streams            HTTP/2 streams delivered as exchanges
+ * @param http2FrameErrors        HTTP/2 frames that broke the protocol's rules (the reader then sought frames again),
+ *                                and flow-control windows overflowed
+ * @param http2HeadersNotDecoded  HTTP/2 header blocks not decoded whole (HPACK table entries not seen, HPACK errors,
+ *                                blocks over the limits)
  */
 public record PipelineStats(long events, long dataEvents, long bytes, long connections, long openConnections,
                             long shedConnections, long expiredConnections, long exchanges, long incompleteExchanges,
                             long responsesWithoutRequest, long requests, long responses, long gaps, long gapBytes,
                             long skippedBytes, long uncopiedBytes, long duplicateBytes, long reorderedEvents, long parseErrors,
                             long messagesLost, long nonHttpConnections, long upgrades, long pendingOverflows,
-                            long bufferedBytes, long peakBufferedBytes, long refusedBufferBytes) {
+                            long bufferedBytes, long peakBufferedBytes, long refusedBufferBytes,
+                            long http2Connections, long http2Streams, long http2FrameErrors,
+                            long http2HeadersNotDecoded) {
 }

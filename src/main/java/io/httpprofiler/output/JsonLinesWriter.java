@@ -2,6 +2,8 @@ package io.httpprofiler.output;
 
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.GrpcCall;
+import io.httpprofiler.http.GrpcMessage;
 import io.httpprofiler.http.HeaderFields;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
@@ -48,6 +50,17 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private static final byte[] REQUEST = name(",", "request");
     private static final byte[] RESPONSE = name(",", "response");
     private static final byte[] NOTES = name(",", "notes");
+    private static final byte[] STREAM = name(",", "stream");
+    private static final byte[] GRPC = name(",", "grpc");
+    private static final byte[] GRPC_STATUS = name("{", "status");
+    private static final byte[] GRPC_MESSAGE = name(",", "message");
+    private static final byte[] GRPC_MESSAGES = name(",", "messages");
+    private static final byte[] GRPC_DIRECTION = name("{", "direction");
+    private static final byte[] GRPC_SIZE = name(",", "size");
+    private static final byte[] GRPC_COMPRESSED = name(",", "compressed");
+    private static final byte[] GRPC_FIELDS = name(",", "fields");
+    private static final byte[] GRPC_REQUEST_COUNT = name(",", "request_messages");
+    private static final byte[] GRPC_RESPONSE_COUNT = name(",", "response_messages");
     private static final byte[] METHOD = name("{", "method");
     private static final byte[] TARGET = name(",", "target");
     private static final byte[] FIRST_VERSION = name("{", "version");
@@ -94,8 +107,14 @@ public final class JsonLinesWriter implements ExchangeWriter {
         line.raw(PID).number(exchange.pid());
         line.raw(TID).number(exchange.tid());
         line.raw(connectionMembers(exchange));
+        if (exchange.isHttp2()) {
+            line.raw(STREAM).number(exchange.stream());
+        }
         writeRequest(exchange.request());
         writeResponse(exchange.response());
+        if (exchange.grpc() != null) {
+            writeGrpc(exchange.grpc());
+        }
         line.raw(NOTES).raw('[');
         List<String> notes = exchange.notes();
         for (int i = 0; i < notes.size(); i++) {
@@ -163,6 +182,40 @@ public final class JsonLinesWriter implements ExchangeWriter {
         writeHeaders(HEADERS, response.headers());
         writeHeaders(TRAILERS, response.trailers());
         writeBody(response.body());
+        line.raw('}');
+    }
+
+    /**
+     * {@code "grpc":{"status":0,"message":null,"messages":[{"direction":"request","size":7,"compressed":false,
+     * "fields":"1: \"alice\""}],"request_messages":1,"response_messages":1}}: status null when no grpc-status was
+     * seen, message counts -1 when missing bytes hid the framing, fields null when not decoded.
+     */
+    private void writeGrpc(GrpcCall grpc) {
+        line.raw(GRPC).raw(GRPC_STATUS);
+        if (grpc.status() >= 0) {
+            line.number(grpc.status());
+        } else {
+            line.nullValue();
+        }
+        line.raw(GRPC_MESSAGE).string(grpc.message());
+        line.raw(GRPC_MESSAGES).raw('[');
+        boolean first = true;
+        for (boolean request : new boolean[] {true, false}) {
+            for (GrpcMessage message : grpc.messages(request)) {
+                if (!first) {
+                    line.comma();
+                }
+                first = false;
+                line.raw(GRPC_DIRECTION).string(request ? "request" : "response");
+                line.raw(GRPC_SIZE).number(message.size());
+                line.raw(GRPC_COMPRESSED).bool(message.compressed());
+                line.raw(GRPC_FIELDS).string(message.fields());
+                line.raw('}');
+            }
+        }
+        line.raw(']');
+        line.raw(GRPC_REQUEST_COUNT).number(grpc.requestMessageCount());
+        line.raw(GRPC_RESPONSE_COUNT).number(grpc.responseMessageCount());
         line.raw('}');
     }
 

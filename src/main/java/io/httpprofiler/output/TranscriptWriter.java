@@ -2,6 +2,8 @@ package io.httpprofiler.output;
 
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.GrpcCall;
+import io.httpprofiler.http.GrpcMessage;
 import io.httpprofiler.http.HeaderFields;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
@@ -118,7 +120,7 @@ public final class TranscriptWriter implements ExchangeWriter {
             block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
                     .safe(request.version()).ascii('\n');
             appendHeaders(request.headers(), HEADER_INDENT_BYTES);
-            appendBody(request.body());
+            appendBody(request.body(), exchange.grpc(), true);
             appendHeaders(request.trailers(), TRAILER_INDENT);
         }
         HttpResponse response = exchange.response();
@@ -131,7 +133,7 @@ public final class TranscriptWriter implements ExchangeWriter {
             }
             block.ascii('\n');
             appendHeaders(response.headers(), HEADER_INDENT_BYTES);
-            appendBody(response.body());
+            appendBody(response.body(), exchange.grpc(), false);
             appendHeaders(response.trailers(), TRAILER_INDENT);
         }
         for (String note : exchange.notes()) {
@@ -142,6 +144,16 @@ public final class TranscriptWriter implements ExchangeWriter {
 
     private void appendSummary(Exchange exchange) {
         block.ascii('[').localMillis(timestamps, exchange.startNanos()).raw(connectionSummary(exchange));
+        if (exchange.isHttp2()) {
+            block.ascii("  HTTP/2 stream ").number(exchange.stream());
+        }
+        GrpcCall grpc = exchange.grpc();
+        if (grpc != null && grpc.status() >= 0) {
+            block.ascii("  grpc-status ").number(grpc.status());
+            if (grpc.message() != null && !grpc.message().isEmpty()) {
+                block.ascii(" \"").safe(grpc.message()).ascii('"');
+            }
+        }
         long duration = exchange.durationNanos();
         if (duration >= 0) {
             block.ascii("  ");
@@ -236,8 +248,12 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
     }
 
-    private void appendBody(Body body) {
+    private void appendBody(Body body, GrpcCall grpc, boolean request) {
         if (body.size() == 0) {
+            return;
+        }
+        if (grpc != null) {
+            appendGrpcBody(body, grpc.messages(request), grpc.messageCount(request));
             return;
         }
         block.ascii(HEADER_INDENT).ascii("Body (").number(body.size()).ascii(" bytes");
@@ -280,6 +296,40 @@ public final class TranscriptWriter implements ExchangeWriter {
             block.raw(ELLIPSIS).ascii(" (").number(content.length - shown).ascii(" more bytes)");
         }
         block.ascii('\n');
+    }
+
+    /**
+     * A gRPC body as its messages: {@code Body (26 bytes, gRPC: 2 messages)}, then one line per message kept whole,
+     * its protobuf fields decoded without a schema.
+     */
+    private void appendGrpcBody(Body body, List<GrpcMessage> messages, long count) {
+        block.ascii(HEADER_INDENT).ascii("Body (").number(body.size()).ascii(" bytes, gRPC: ");
+        if (count >= 0) {
+            block.number(count).ascii(count == 1 ? " message)" : " messages)");
+        } else {
+            block.ascii("message count unknown after missing bytes)");
+        }
+        block.ascii('\n');
+        for (int i = 0; i < messages.size(); i++) {
+            GrpcMessage message = messages.get(i);
+            block.ascii(BODY_LINE_INDENT).ascii("message ").number(i + 1).ascii(" (").number(message.size())
+                    .ascii(" bytes");
+            if (message.compressed()) {
+                block.ascii(", compressed)\n");
+            } else if (message.fields() == null) {
+                block.ascii(", not protobuf)\n");
+            } else {
+                block.ascii("):");
+                if (!message.fields().isEmpty()) {
+                    block.ascii(' ').safe(message.fields());
+                }
+                block.ascii('\n');
+            }
+        }
+        if (count > messages.size()) {
+            block.ascii(BODY_LINE_INDENT).raw(ELLIPSIS).ascii(' ').number(count - messages.size())
+                    .ascii(" more not kept (--max-body)\n");
+        }
     }
 
     private void appendHex(byte[] content) {

@@ -14,6 +14,8 @@ final class ExchangeText {
         text.append("start=").append(exchange.startNanos()).append(" duration=").append(exchange.durationNanos())
                 .append(" tid=").append(exchange.tid()).append(" role=").append(exchange.role())
                 .append(" comm=").append(exchange.command()).append(" conn=").append(exchange.connection())
+                .append(exchange.isHttp2() ? " stream=" + exchange.stream() : "")
+                .append(exchange.grpc() != null ? " grpc=" + exchange.grpc() : "")
                 .append('\n');
         HttpRequest request = exchange.request();
         if (request == null) {
