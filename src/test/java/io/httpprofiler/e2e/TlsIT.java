@@ -44,6 +44,7 @@ class TlsIT {
     private static Process late;
     private static Process unlisted;
     private static int nginxPort;
+    private static int nginxHttp2Port;
     private static int pythonPort;
     private static int nodePort;
     private static int latePort;
@@ -58,6 +59,7 @@ class TlsIT {
         TlsFixtures.assumeCommand(TlsFixtures.PYTHON);
         TlsFixtures.makeCertificate(dir);
         nginxPort = E2e.freePort();
+        nginxHttp2Port = E2e.freePort();
         pythonPort = E2e.freePort();
         nodePort = E2e.freePort();
         latePort = E2e.freePort();
@@ -70,7 +72,8 @@ class TlsIT {
                     Integer.toString(nodePort), dir.resolve("key.pem").toString(), dir.resolve("cert.pem").toString());
             E2e.awaitListening(nodePort, node, Duration.ofSeconds(20L * E2e.SLOWDOWN));
         }
-        profiler = ProfilerProcess.start(dir, "--port", nginxPort + "," + pythonPort + "," + nodePort + "," + latePort);
+        profiler = ProfilerProcess.start(dir, "--port",
+                nginxPort + "," + nginxHttp2Port + "," + pythonPort + "," + nodePort + "," + latePort);
     }
 
     private static void startNginx() throws Exception {
@@ -107,12 +110,19 @@ class TlsIT {
                         root %1$s/www;
                         location = /post { client_body_buffer_size 64k; return 200 "nginx took it\\n"; }
                     }
+                    server {
+                        listen 127.0.0.1:%3$d ssl http2;
+                        ssl_certificate %1$s/cert.pem;
+                        ssl_certificate_key %1$s/key.pem;
+                        root %1$s/www;
+                    }
                 }
-                """.formatted(dir, nginxPort));
+                """.formatted(dir, nginxPort, nginxHttp2Port));
         nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", conf.toString(), "-e",
                 dir.resolve("error.log").toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("nginx.out").toFile()).start();
         E2e.awaitListening(nginxPort, nginx, Duration.ofSeconds(20L * E2e.SLOWDOWN));
+        E2e.awaitListening(nginxHttp2Port, nginx, Duration.ofSeconds(20L * E2e.SLOWDOWN));
     }
 
     @AfterAll
@@ -185,6 +195,37 @@ class TlsIT {
         String transcript = profiler.transcript();
         assertTranscriptMarksTls(transcript, "client", "/a.txt");
         assertTranscriptMarksTls(transcript, "server", "/post");
+    }
+
+    /** h2 over TLS: ALPN picks h2, and the plaintext the TLS library hands over is read as HTTP/2, a block per stream. */
+    @Test
+    void curlToNginxOverHttp2ByAlpn() throws Exception {
+        Process curl = E2e.curl(dir, "-k", "-v", "--http2", "-o", "/dev/null", "-o", "/dev/null",
+                url(nginxHttp2Port, "/a.txt?h2=1"), url(nginxHttp2Port, "/b.txt?h2=2"));
+        String curlLog = Files.readString(dir.resolve("curl.log"));
+        assertTrue(curlLog.contains("ALPN: server accepted h2") || curlLog.contains("ALPN, server accepted to use h2"),
+                () -> "curl negotiated h2 by ALPN: " + curlLog);
+        Pair a = awaitPair("/a.txt?h2=1");
+        Pair b = awaitPair("/b.txt?h2=2");
+        for (Pair pair : List.of(a, b)) {
+            for (JsonNode side : List.of(pair.client(), pair.server())) {
+                assertTls(side, LIBSSL);
+                assertEquals("HTTP/2", side.path("request").path("version").asText(), side::toString);
+                assertEquals("GET", side.path("request").path("method").asText());
+                assertEquals(200, side.path("response").path("status").asInt());
+                assertNoNotes(side);
+            }
+            assertEquals(curl.pid(), pair.client().path("pid").asLong());
+            assertEquals(nginx.pid(), pair.server().path("pid").asLong());
+        }
+        assertEquals(1, a.client().path("stream").asInt(), "curl's first stream");
+        assertEquals(3, b.client().path("stream").asInt(), "its second, on the same connection");
+        assertEquals(a.client().path("local").asText(), b.client().path("local").asText(), "one connection");
+        assertEquals("file a over TLS\n".repeat(20), new String(bodyBytes(a.client().path("response"))));
+        assertEquals("file b over TLS\n", new String(bodyBytes(b.server().path("response"))));
+        String transcript = profiler.transcript();
+        assertTrue(transcript.lines().anyMatch(line -> line.contains("(nginx) server") && line.contains("  TLS  HTTP/2 stream 1")),
+                transcript);
     }
 
     @Test
