@@ -1,9 +1,13 @@
 package io.httpprofiler.cli;
 
+import io.httpprofiler.export.ExportSettings;
+import io.httpprofiler.export.SpanExport;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.output.JsonLinesWriter;
 import io.httpprofiler.output.RotatingFileOutput;
 import io.httpprofiler.output.TranscriptWriter;
+
+import io.opentelemetry.api.common.Attributes;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,6 +32,8 @@ final class Outputs implements AutoCloseable {
     private final TranscriptWriter transcript;
     private final JsonLinesWriter json;
     private final Consumer<String> problems;
+    /** Spans for tracing backends, fed after the files (null without --otlp-endpoint/--zipkin-endpoint). */
+    private SpanExport export;
     private long failedExchanges;
 
     private Outputs(RotatingFileOutput transcriptFile, RotatingFileOutput jsonFile, boolean batched,
@@ -68,6 +74,22 @@ final class Outputs implements AutoCloseable {
                 problems.accept("could not write an exchange (" + e + "); counting further failures silently");
             }
         }
+        if (export != null) {
+            export.accept(exchange); // never throws, never blocks: a full queue drops the span and counts it
+        }
+    }
+
+    /** Starts sending spans, once the capture is about to begin (so that a failed start sends nothing). */
+    void startExport(ExportSettings settings) {
+        if (settings.enabled()) {
+            export = SpanExport.start(settings, pid -> Attributes.empty(),
+                    Outputs.class.getPackage().getImplementationVersion());
+        }
+    }
+
+    /** The export's counts for the stats and totals lines, or null without export. */
+    String exportCounts() {
+        return export == null ? null : export.describe();
     }
 
     /** Writes what the batches hold. The capture loop calls this after each turn. */
@@ -107,6 +129,9 @@ final class Outputs implements AutoCloseable {
 
     @Override
     public void close() {
+        if (export != null) {
+            export.close();
+        }
         flush();
         transcriptFile.close();
         if (jsonFile != null) {

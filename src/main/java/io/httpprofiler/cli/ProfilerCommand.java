@@ -2,6 +2,7 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.AttachMode;
 import io.httpprofiler.capture.CaptureSettings;
+import io.httpprofiler.export.ExportSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -71,6 +72,15 @@ public final class ProfilerCommand implements Callable<Integer> {
             description = "Rotated files kept per output, besides the live one (default: ${DEFAULT-VALUE}).")
     int maxFiles = 5;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Also send every exchange as a span to this"
+            + " OpenTelemetry (OTLP/HTTP) endpoint, e.g. http://collector:4318 (spans go to its /v1/traces; default:"
+            + " $OTEL_EXPORTER_OTLP_ENDPOINT).")
+    String otlpEndpoint;
+
+    @Option(names = "--zipkin-endpoint", paramLabel = "URL",
+            description = "Also send every exchange as a span to Zipkin, e.g. http://zipkin:9411/api/v2/spans.")
+    String zipkinEndpoint;
+
     @Override
     public Integer call() {
         ProfilerOptions options = validate();
@@ -112,8 +122,14 @@ public final class ProfilerCommand implements Callable<Integer> {
         if (maxFileSize < 0 || maxFiles < 0) {
             throw bad("--max-file-size and --max-files must not be negative");
         }
+        ExportSettings export;
+        try {
+            export = ExportSettings.resolve(otlpEndpoint, zipkinEndpoint, System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
-                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles);
+                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, export);
     }
 
     private static <T> java.util.Set<T> setOf(List<T> values) {

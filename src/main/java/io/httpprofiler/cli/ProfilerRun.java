@@ -96,15 +96,16 @@ final class ProfilerRun {
         }
         try (KernelProbe probe = started) {
             Session session = new Session(probe, outputs, options, log);
+            outputs.startExport(options.export());
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms,"
-                            + " pipeline warm-up %s); tracing %s; writing %s%s%n",
+                            + " pipeline warm-up %s); tracing %s; writing %s%s%s%n",
                     probe.mode().label(), probe.fallbackReason() == null ? "" : " (kprobes unavailable)",
                     probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
                             + " ms", describeScope(),
-                    options.output(), options.json() == null ? "" : " and " + options.json());
+                    options.output(), options.json() == null ? "" : " and " + options.json(), describeExport());
             log.flush();
             session.run(stop, options.durationSeconds());
             session.finish();
@@ -140,6 +141,17 @@ final class ProfilerRun {
             default -> "";
         };
         return "cannot start the BPF probe: " + e.getMessage() + hint;
+    }
+
+    private String describeExport() {
+        StringBuilder text = new StringBuilder();
+        if (options.export().otlpTraces() != null) {
+            text.append("; spans to OTLP ").append(options.export().otlpTraces());
+        }
+        if (options.export().zipkinSpans() != null) {
+            text.append("; spans to Zipkin ").append(options.export().zipkinSpans());
+        }
+        return text.toString();
     }
 
     private String describeScope() {

@@ -206,6 +206,10 @@ final class Session {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
             line.append(", events of unknown process name ").append(commandFilter.unattributedEvents());
         }
+        String export = outputs.exportCounts();
+        if (export != null) {
+            line.append(", ").append(export);
+        }
         if (outputs.droppedBytes() > 0 || outputs.failedExchanges() > 0) {
             line.append(", output lost ").append(outputs.droppedBytes()).append(" bytes/")
                     .append(outputs.failedExchanges()).append(" exchanges");
