@@ -83,7 +83,14 @@ final class Outputs implements AutoCloseable {
     void startExport(ExportSettings settings) {
         if (settings.enabled()) {
             export = SpanExport.start(settings, pid -> Attributes.empty(),
-                    Outputs.class.getPackage().getImplementationVersion());
+                    Outputs.class.getPackage().getImplementationVersion(), problems);
+        }
+    }
+
+    /** Gives the backends a last few seconds for the queued spans, then stops sending (idempotent). */
+    void finishExport() {
+        if (export != null) {
+            export.close();
         }
     }
 
@@ -129,9 +136,7 @@ final class Outputs implements AutoCloseable {
 
     @Override
     public void close() {
-        if (export != null) {
-            export.close();
-        }
+        finishExport();
         flush();
         transcriptFile.close();
         if (jsonFile != null) {

@@ -152,6 +152,7 @@ final class Session {
         if (recordLog != null) {
             recordLog.close();
         }
+        outputs.finishExport(); // before the totals: what the backends did not take by now is counted as unsent
     }
 
     private void expire() {

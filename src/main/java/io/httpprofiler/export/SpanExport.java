@@ -16,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Every exchange as an OpenTelemetry span, sent to the tracing backends the user named (OTLP/HTTP, Zipkin). Another
@@ -30,10 +33,18 @@ public final class SpanExport implements ExchangeSink, AutoCloseable {
     private final ExchangeSpans spans;
     private final List<SpanQueue> queues;
     private long failedExchanges;
+    private boolean closed;
 
-    private SpanExport(ExchangeSpans spans, List<SpanQueue> queues) {
+    /**
+     * The SDK logs every failed request with its stack trace through java.util.logging; the profiler says it once in
+     * one line and counts the rest. Held here because JUL keeps loggers (and so their levels) only weakly.
+     */
+    private final Logger sdkLogger;
+
+    private SpanExport(ExchangeSpans spans, List<SpanQueue> queues, Logger sdkLogger) {
         this.spans = spans;
         this.queues = queues;
+        this.sdkLogger = sdkLogger;
     }
 
     /**
@@ -41,8 +52,12 @@ public final class SpanExport implements ExchangeSink, AutoCloseable {
      *
      * @param placeOfProcess where a pid runs (container, pod) as resource attributes
      * @param version        the profiler's version, for the spans' instrumentation scope (null when unknown)
+     * @param problems       told once per backend when sending to it starts failing
      */
-    public static SpanExport start(ExportSettings settings, IntFunction<Attributes> placeOfProcess, String version) {
+    public static SpanExport start(ExportSettings settings, IntFunction<Attributes> placeOfProcess, String version,
+                                   Consumer<String> problems) {
+        Logger sdkLogger = Logger.getLogger("io.opentelemetry");
+        sdkLogger.setLevel(Level.OFF);
         ProcessResources resources = new ProcessResources(
                 ProcessResources.base(settings.resourceAttributes(), hostName()), settings.serviceName(),
                 placeOfProcess);
@@ -52,13 +67,13 @@ public final class SpanExport implements ExchangeSink, AutoCloseable {
         long timeoutNanos = settings.timeout().toNanos();
         if (settings.otlpTraces() != null) {
             queues.add(new SpanQueue("otlp", otlp(settings), settings.queueSpans(), settings.batchSpans(),
-                    timeoutNanos).start());
+                    timeoutNanos, problems).start());
         }
         if (settings.zipkinSpans() != null) {
             queues.add(new SpanQueue("zipkin", zipkin(settings), settings.queueSpans(), settings.batchSpans(),
-                    timeoutNanos).start());
+                    timeoutNanos, problems).start());
         }
-        return new SpanExport(new ExchangeSpans(resources, scope), List.copyOf(queues));
+        return new SpanExport(new ExchangeSpans(resources, scope), List.copyOf(queues), sdkLogger);
     }
 
     private static SpanExporter otlp(ExportSettings settings) {
@@ -128,6 +143,9 @@ public final class SpanExport implements ExchangeSink, AutoCloseable {
     /** Sends what is queued for a short while, then stops the senders; the rest is counted as unsent. */
     @Override
     public void close() {
-        queues.parallelStream().forEach(SpanQueue::close);
+        if (!closed) {
+            closed = true;
+            queues.parallelStream().forEach(SpanQueue::close);
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Spans on their way to one backend: a bounded queue the capture thread only ever offers to (never waits on), and one
@@ -42,8 +43,13 @@ final class SpanQueue implements AutoCloseable {
     private volatile long closeDeadline;
     private volatile String lastFailure;
 
-    SpanQueue(String backend, SpanExporter exporter, int queueSpans, int batchSpans, long timeoutNanos) {
+    private final Consumer<String> problems;
+
+    /** @param problems told once, when the first request fails (from the sender thread) */
+    SpanQueue(String backend, SpanExporter exporter, int queueSpans, int batchSpans, long timeoutNanos,
+              Consumer<String> problems) {
         this.backend = backend;
+        this.problems = problems;
         this.exporter = exporter;
         this.queue = new ArrayBlockingQueue<>(queueSpans);
         this.batchSpans = batchSpans;
@@ -126,12 +132,16 @@ final class SpanQueue implements AutoCloseable {
         } else {
             Throwable cause = result.getFailureThrowable();
             failed(batch.size(), !result.isDone() ? "no answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
-                    + " ms" : cause != null ? cause.toString() : "refused");
+                    + " ms" : cause == null ? "refused" : cause.getMessage() != null ? cause.getMessage()
+                    : cause.getClass().getSimpleName());
         }
     }
 
     private void failed(int spans, String why) {
-        failed.addAndGet(spans);
+        if (failed.getAndAdd(spans) == 0) {
+            problems.accept("sending spans to " + backend + " failed (" + why + "); the files are not affected,"
+                    + " spans that do not reach it are counted in the stats");
+        }
         lastFailure = why;
     }
 
