@@ -1,17 +1,18 @@
 package io.httpprofiler.cli;
 
+import io.httpprofiler.capture.ProcessOrigins;
 import io.httpprofiler.export.ExportSettings;
+import io.httpprofiler.export.OriginAttributes;
 import io.httpprofiler.export.SpanExport;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.output.JsonLinesWriter;
 import io.httpprofiler.output.RotatingFileOutput;
 import io.httpprofiler.output.TranscriptWriter;
 
-import io.opentelemetry.api.common.Attributes;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +35,8 @@ final class Outputs implements AutoCloseable {
     private final Consumer<String> problems;
     /** Spans for tracing backends, fed after the files (null without --otlp-endpoint/--zipkin-endpoint). */
     private SpanExport export;
+    /** Where each traced process runs, read from /proc once per process: for every file's records and the spans. */
+    private final ProcessOrigins origins = new ProcessOrigins(Path.of("/"));
     private long failedExchanges;
 
     private Outputs(RotatingFileOutput transcriptFile, RotatingFileOutput jsonFile, boolean batched,
@@ -44,8 +47,8 @@ final class Outputs implements AutoCloseable {
         this.transcriptBatch = batched ? new Batch(transcriptFile) : null;
         this.jsonBatch = batched && jsonFile != null ? new Batch(jsonFile) : null;
         // The byte-level constructor: blocks are built as UTF-8 and written as they are, no Writer in between.
-        this.transcript = new TranscriptWriter(batched ? transcriptBatch : transcriptFile);
-        this.json = jsonFile == null ? null : new JsonLinesWriter(batched ? jsonBatch : jsonFile);
+        this.transcript = new TranscriptWriter(batched ? transcriptBatch : transcriptFile, origins);
+        this.json = jsonFile == null ? null : new JsonLinesWriter(batched ? jsonBatch : jsonFile, origins);
     }
 
     static Outputs open(ProfilerOptions options, Consumer<String> problems) throws IOException {
@@ -82,7 +85,7 @@ final class Outputs implements AutoCloseable {
     /** Starts sending spans, once the capture is about to begin (so that a failed start sends nothing). */
     void startExport(ExportSettings settings) {
         if (settings.enabled()) {
-            export = SpanExport.start(settings, pid -> Attributes.empty(),
+            export = SpanExport.start(settings, pid -> OriginAttributes.of(origins.apply(pid)),
                     Outputs.class.getPackage().getImplementationVersion(), problems);
         }
     }
