@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * Finds a process's {@link ProcessOrigin} from /proc/PID/ns/net and /proc/PID/cgroup, and for a Kubernetes pod its name
  * and namespace from the kubelet's /var/log/pods/NAMESPACE_NAME_UID directory (present on every node; a DaemonSet
  * mounts it). Kept per process for {@link #MAX_AGE_NANOS}: long enough that a busy server costs one read per process,
- * short enough that a reused pid is soon read again. Bounded; not thread-safe (the capture thread's).
+ * short enough that a reused pid is soon read again (a process gone by then keeps its last origin). Bounded; not
+ * thread-safe (the capture thread's).
  */
 public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
     static final int MAX_PROCESSES = 4096;
@@ -54,7 +55,9 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
         long now = System.nanoTime();
         Entry entry = byPid.get(pid);
         if (entry == null || now - entry.readAt() > MAX_AGE_NANOS) {
-            entry = new Entry(read(pid), now);
+            ProcessOrigin origin = read(pid);
+            // A process that has gone since keeps what was read while it ran.
+            entry = new Entry(origin == ProcessOrigin.UNKNOWN && entry != null ? entry.origin() : origin, now);
             byPid.put(pid, entry);
         }
         return entry.origin();
@@ -115,25 +118,32 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
     }
 
     /**
-     * The path of the unified hierarchy ({@code 0::/path}), or on a cgroup v1 host the first named controller's. Lines
-     * are {@code ID:CONTROLLERS:PATH}.
+     * The cgroup path that says most: the first (of any hierarchy) that names a container or a pod, else the unified
+     * hierarchy's ({@code 0::/path}) unless it is the root, else the first controller's that is not the root. Lines are
+     * {@code ID:CONTROLLERS:PATH}; a hybrid host (cgroup v1 controllers beside v2) may name the container in only some.
      */
     static String cgroupPath(String procCgroup) {
-        String first = null;
+        String unified = null;
+        String firstNonRoot = null;
         for (String line : procCgroup.split("\n")) {
             int second = line.indexOf(':', line.indexOf(':') + 1);
             if (second < 0) {
                 continue;
             }
             String path = line.substring(second + 1).trim();
-            if (line.startsWith("0::")) {
+            if (CONTAINER.matcher(path).find() || POD.matcher(path).find()) {
                 return path;
             }
-            if (first == null && !path.isEmpty()) {
-                first = path;
+            if (line.startsWith("0::")) {
+                unified = path;
+            } else if (firstNonRoot == null && !path.isEmpty() && !path.equals("/")) {
+                firstNonRoot = path;
             }
         }
-        return first;
+        if (unified != null && !unified.equals("/")) {
+            return unified;
+        }
+        return firstNonRoot != null ? firstNonRoot : unified;
     }
 
     /** The kubelet names each pod's log directory NAMESPACE_NAME_UID (names cannot contain '_'). */

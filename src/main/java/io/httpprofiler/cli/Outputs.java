@@ -90,6 +90,18 @@ final class Outputs implements AutoCloseable {
         }
     }
 
+    ProcessOrigins origins() {
+        return origins;
+    }
+
+    /**
+     * A connection of this process opened: read where it runs now, while it surely still runs (a short-lived client
+     * may be gone by the time its exchange is written).
+     */
+    void processSeen(int pid) {
+        origins.apply(pid);
+    }
+
     /** Gives the backends a last few seconds for the queued spans, then stops sending (idempotent). */
     void finishExport() {
         if (export != null) {

@@ -2,6 +2,7 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.AttachMode;
 import io.httpprofiler.capture.CaptureSettings;
+import io.httpprofiler.capture.ContainerLookup;
 import io.httpprofiler.export.ExportSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -81,6 +82,10 @@ public final class ProfilerCommand implements Callable<Integer> {
             description = "Also send every exchange as a span to Zipkin, e.g. http://zipkin:9411/api/v2/spans.")
     String zipkinEndpoint;
 
+    @Option(names = "--container", paramLabel = "ID|NAME", description = "Only this running container (docker, podman,"
+            + " containerd, CRI-O): its network namespace in the kernel, its processes by cgroup in user space.")
+    String container;
+
     @Override
     public Integer call() {
         ProfilerOptions options = validate();
@@ -128,8 +133,16 @@ public final class ProfilerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
+        ContainerLookup.Found inContainer = null;
+        if (container != null) {
+            inContainer = new ContainerLookup(ProfilerRun.preflightRoot()).find(container);
+            if (inContainer == null) {
+                throw bad("--container " + container + ": no running container has that id or name");
+            }
+        }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
-                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, export);
+                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, export,
+                inContainer);
     }
 
     private static <T> java.util.Set<T> setOf(List<T> values) {

@@ -78,7 +78,8 @@ final class ProfilerRun {
                 .withAttachMode(options.attachMode())
                 .withPids(options.pids())
                 .withPorts(options.ports())
-                .withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
+                .withNetnsInode(options.container() != null ? options.container().netnsInode()
+                        : options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
                 .withRingBytes(options.ringBytes())
                 // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
                 .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4))
@@ -155,7 +156,10 @@ final class ProfilerRun {
     }
 
     private String describeScope() {
-        StringBuilder scope = new StringBuilder(options.ownNetnsOnly() ? "this network namespace" : "all network namespaces");
+        StringBuilder scope = new StringBuilder(options.container() != null
+                ? "container " + options.container().containerId().substring(0, 12) + " (network namespace "
+                        + options.container().netnsInode() + ")"
+                : options.ownNetnsOnly() ? "this network namespace" : "all network namespaces");
         if (!options.ports().isEmpty()) {
             scope.append(", ports ").append(options.ports());
         }

@@ -3,6 +3,8 @@ package io.httpprofiler.cli;
 import io.httpprofiler.bpf.MonotonicClock;
 import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.CommandFilter;
+import io.httpprofiler.capture.ConnectionOpened;
+import io.httpprofiler.capture.ContainerFilter;
 import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
@@ -45,6 +47,7 @@ final class Session {
     private final RecordLog recordLog;
     private final HttpPipeline pipeline;
     private final CommandFilter commandFilter;
+    private final ContainerFilter containerFilter;
     private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
     private long internalErrors;
@@ -63,7 +66,10 @@ final class Session {
         }
         this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
         this.commandFilter = options.comms().isEmpty() ? null : new CommandFilter(options.comms(), pipeline::accept);
-        this.input = commandFilter == null ? pipeline::accept : commandFilter;
+        Consumer<CaptureEvent> filtered = commandFilter == null ? pipeline::accept : commandFilter;
+        this.containerFilter = options.container() == null ? null
+                : new ContainerFilter(options.container().containerId(), outputs.origins(), filtered);
+        this.input = containerFilter == null ? filtered : containerFilter;
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
     }
 
@@ -115,6 +121,9 @@ final class Session {
             recordLog.record(record);
         }
         CaptureEvent event = decoder.decode(record);
+        if (event instanceof ConnectionOpened opened) {
+            outputs.processSeen(opened.connection().pid()); // its origin read while it surely still runs
+        }
         if (event != null) {
             try {
                 input.accept(event);
@@ -206,6 +215,9 @@ final class Session {
         if (commandFilter != null && commandFilter.unattributedEvents() > 0) {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
             line.append(", events of unknown process name ").append(commandFilter.unattributedEvents());
+        }
+        if (containerFilter != null && containerFilter.otherContainersEvents() > 0) {
+            line.append(", events of other containers ").append(containerFilter.otherContainersEvents());
         }
         String export = outputs.exportCounts();
         if (export != null) {

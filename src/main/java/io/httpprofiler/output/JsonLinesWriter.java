@@ -147,9 +147,14 @@ public final class JsonLinesWriter implements ExchangeWriter {
         return members;
     }
 
-    /** Read once per connection (the members are cached), from a per-process cache. */
+    /** Read once per connection (the members are cached), from a per-process cache; null when nothing is known. */
     private void writeOrigin(ProcessOrigin origin) {
-        connectionLine.raw(ORIGIN).raw(NETNS).number(origin.netnsInode());
+        connectionLine.raw(ORIGIN);
+        if (origin == ProcessOrigin.UNKNOWN) {
+            connectionLine.nullValue(); // the process was gone before /proc could be read
+            return;
+        }
+        connectionLine.raw(NETNS).number(origin.netnsInode());
         connectionLine.raw(CGROUP).string(origin.cgroup());
         connectionLine.raw(CONTAINER_ID).string(origin.containerId());
         connectionLine.raw(CONTAINER_RUNTIME).string(origin.containerRuntime());

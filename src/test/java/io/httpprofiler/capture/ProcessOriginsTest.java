@@ -68,6 +68,10 @@ class ProcessOriginsTest {
         assertEquals("/a", ProcessOrigins.cgroupPath("12:pids:/b\n0::/a\n"));
         assertEquals("/docker/x", ProcessOrigins.cgroupPath("12:pids:/docker/x\n11:memory:/docker/x\n"));
         assertNull(ProcessOrigins.cgroupPath(""));
+        // A hybrid host: the unified hierarchy at the root, the container named by the v1 controllers.
+        assertEquals("/docker/" + ID, ProcessOrigins.cgroupPath("4:memory:/docker/" + ID + "\n0::/\n"));
+        assertEquals("/sandbox/1", ProcessOrigins.cgroupPath("9:name=systemd:/\n4:memory:/sandbox/1\n0::/\n"));
+        assertEquals("/", ProcessOrigins.cgroupPath("9:name=systemd:/\n0::/\n"));
     }
 
     @Test

@@ -111,6 +111,11 @@ class OtlpExportIT {
         // The resource names the traced process: a backend lists it as its own service.
         assertEquals(record.path("comm").asText(), received.resourceAttribute("service.name"), what);
         assertEquals(Integer.toString(record.path("pid").asInt()), received.resourceAttribute("process.pid"), what);
+        // ... and where it runs: the same origin as the record's.
+        assertEquals(record.path("origin").path("netns").asText(), received.resourceAttribute("linux.netns.inode"),
+                what);
+        assertEquals(record.path("origin").path("cgroup").asText(), received.resourceAttribute("process.linux.cgroup"),
+                what);
         assertEquals(E2e.notes(record).stream().sorted().toList(),
                 span.getEventsList().stream().map(Span.Event::getName).sorted().toList(), "notes as events; " + what);
         String traceId = HexFormat.of().formatHex(span.getTraceId().toByteArray());
