@@ -81,7 +81,7 @@ test-kernels:
 	$(MVN) -DskipTests package
 	test/kernels/run-matrix.sh
 
-.PHONY: bench bench-jmh
+.PHONY: bench bench-jmh bench-json
 
 # Cost beside nginx + wrk, without and with the profiler, interleaved A/B (needs root, ~25 min; knobs at the top of
 # bench/run.sh, e.g. `make bench BENCH_ENV="QUICK=1"`). Writes bench/results/, bench/RESULTS.md, bench/throughput.png.
@@ -96,3 +96,12 @@ bench-jmh:
 	$(MVN) dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 	java -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) \
 		io.httpprofiler.bench.PipelineBenchmark $(JMH_ARGS)
+
+# JSON Lines: the hand-made writer against Jackson's streaming generator writing the same bytes (JMH, ~8 min), the two
+# run alternately three times so that a shared machine's load falls on both.
+bench-json:
+	$(MVN) -DskipTests test-compile
+	$(MVN) dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+	for round in 1 2 3; do for writer in handmade jackson; do \
+		java -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) org.openjdk.jmh.Main \
+			JsonLinesBenchmark -p writer=$$writer $(JMH_ARGS) || exit 1; done; done

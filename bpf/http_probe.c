@@ -542,7 +542,7 @@ __noinline int copy_payload(__u64 position, __u64 len, __u64 flags)
  */
 #define HEAD_SCAN 512
 #define HEAD_MASK (HEAD_SCAN - 1)
-/* Calls up to body_keep + this are copied whole without looking: the kept body and a typical head fill them anyway. */
+/* Calls up to max_body + this are copied whole without looking: the kept body and a typical head fill them anyway. */
 #define HEAD_LOOK_THRESHOLD 512
 
 struct head_scan {
@@ -693,10 +693,10 @@ static __always_inline bool starts_like_head(struct head_scan *h)
 
 /*
  * Reads the first bytes of a call (flat buffer, or the first iovec segment) and, if they hold a plain Content-Length
- * head, records the body's part past body_keep as a skip range for this connection and direction.
+ * head, records the body's part past max_body as a skip range for this connection and direction.
  */
 static __always_inline void learn_body(__u64 source, bool iovec, bool kernel_iovec, __u64 len, __u64 position,
-				       struct conn_key *key, struct conn_info *conn, __u8 direction, __u64 body_keep)
+				       struct conn_key *key, struct conn_info *conn, __u8 direction, __u64 max_body)
 {
 	__u32 zero = 0;
 	struct head_scan *h = bpf_map_lookup_elem(&heads, &zero);
@@ -725,7 +725,7 @@ static __always_inline void learn_body(__u64 source, bool iovec, bool kernel_iov
 	h->length = 0;
 	if (!scan_head())
 		return;
-	__u64 keep_end = position + h->head_end + body_keep;
+	__u64 keep_end = position + h->head_end + max_body;
 	__u64 body_end = position + h->head_end + h->length;
 	if (keep_end >= body_end)
 		return;
@@ -763,9 +763,9 @@ static __always_inline void emit_payload(struct probe_config *cfg, struct conn_k
 		return;
 	}
 	/* A call of a head and a large body: learn the body's extent before deciding what to copy. */
-	if (len > cfg->body_keep + HEAD_LOOK_THRESHOLD && (!iovec || source_skip == 0))
+	if (len > cfg->max_body + HEAD_LOOK_THRESHOLD && (!iovec || source_skip == 0))
 		learn_body(iovec ? source : source + source_skip, iovec, kernel_iovec, len, position, key, conn, direction,
-			   cfg->body_keep);
+			   cfg->max_body);
 	/* Bytes of a skip range: a prefix of the call, or its tail when the range begins inside it and outlasts it. */
 	__u64 skipped = 0, copy_end = len;
 	struct skip_key skey = {.tgid = key->tgid, .fd = key->fd, .direction = direction};

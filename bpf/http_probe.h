@@ -64,7 +64,7 @@ struct probe_config {
 	__u32 wakeup_bytes;        /* wake user space once this much is waiting; 0 = on every record */
 	__u64 pidns_dev;           /* the profiler's pid namespace (st_dev, st_ino of /proc/self/ns/pid): pids are */
 	__u64 pidns_inode;         /* reported as seen from there; 0 = the kernel's global pids */
-	__u64 body_keep;           /* body bytes user space keeps (--max-body): a Content-Length body the kernel finds in
+	__u64 max_body;            /* body bytes user space keeps (--max-body): a Content-Length body the kernel finds in
 	                            * a large call is copied this far and only counted beyond */
 };
 

@@ -4,8 +4,8 @@
   check-trace.py --dir TRACES --nonce NONCE --decoy MARKER [--app-pid PID] [--pid-check strict|warn]
                  [--app-port 8080] [--backend-port 8081]
 
-Reads TRACES/http-trace.txt (text transcript) and TRACES/http-trace.jsonl (JSON Lines, see the output contract in
-the design brief) and prints one PASS/FAIL line per check, then 'N passed, N failed'. Exit status 1 on any FAIL.
+Reads TRACES/http-trace.txt (text transcript) and TRACES/http-trace.jsonl (JSON Lines, fields as in README.md's
+"JSON Lines" section) and prints one PASS/FAIL line per check, then 'N passed, N failed'. Exit status 1 on any FAIL.
 """
 
 import argparse

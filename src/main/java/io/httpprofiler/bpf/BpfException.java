@@ -20,17 +20,13 @@ public final class BpfException extends RuntimeException {
         return libbpfLog;
     }
 
+    /** The kernel denied the call: EPERM or EACCES (a missing capability, a seccomp filter, or the verifier). */
+    public boolean permissionDenied() {
+        return errno == Errno.EPERM || errno == Errno.EACCES;
+    }
+
     static String errnoText(int errno) {
         int positive = Math.abs(errno);
-        String name = switch (positive) {
-            case 1 -> "EPERM";
-            case 2 -> "ENOENT";
-            case 7 -> "E2BIG";
-            case 13 -> "EACCES";
-            case 22 -> "EINVAL";
-            case 95 -> "EOPNOTSUPP";
-            default -> "errno " + positive;
-        };
-        return name + " (" + LibC.INSTANCE.strerror(positive) + ")";
+        return Errno.name(positive) + " (" + LibC.INSTANCE.strerror(positive) + ")";
     }
 }

@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 /** One map of a {@link BpfObject}. Keys and values are raw bytes in the kernel's (native) byte order. */
 public final class BpfMap {
     private static final int BPF_ANY = 0;
-    private static final int ENOENT = 2;
 
     private final Pointer map;
     private final String name;
@@ -62,7 +61,7 @@ public final class BpfMap {
 
     public void delete(byte[] key) {
         try (Memory k = copy(key)) {
-            if (LibBpf.INSTANCE.bpf_map_delete_elem(fd(), k) != 0 && Native.getLastError() != ENOENT) {
+            if (LibBpf.INSTANCE.bpf_map_delete_elem(fd(), k) != 0 && Native.getLastError() != Errno.ENOENT) {
                 throw new BpfException("delete from map " + name, Native.getLastError(), LibbpfLog.get().drain());
             }
         }
@@ -100,7 +99,7 @@ public final class BpfMap {
         try (Memory k = copy(key); Memory v = new Memory(Math.max(valueBytes, 1))) {
             if (LibBpf.INSTANCE.bpf_map_lookup_elem(fd(), k, v) != 0) {
                 int errno = Native.getLastError();
-                if (errno == ENOENT) {
+                if (errno == Errno.ENOENT) {
                     return null;
                 }
                 throw new BpfException("look up map " + name, errno, LibbpfLog.get().drain());

@@ -15,7 +15,6 @@ interface LibC extends Library {
     int EPOLL_CTL_ADD = 1;
     int EPOLLIN = 0x001;
     int CLOCK_MONOTONIC = 1;
-    int EINTR = 4;
 
     Pointer mmap(Pointer address, long length, int protection, int flags, int fd, long offset);
 

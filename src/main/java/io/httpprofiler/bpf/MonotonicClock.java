@@ -1,5 +1,7 @@
 package io.httpprofiler.bpf;
 
+import java.time.Instant;
+
 /** CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads, so kernel timestamps can be turned into wall-clock time. */
 public final class MonotonicClock {
     private MonotonicClock() {
@@ -13,7 +15,7 @@ public final class MonotonicClock {
 
     /** Add this to a CLOCK_MONOTONIC reading to get epoch nanoseconds (as of now; NTP slews are ignored). */
     public static long wallClockOffsetNanos() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         long monotonic = nowNanos();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano() - monotonic;
     }

@@ -71,7 +71,7 @@ public final class RingBufferReader implements AutoCloseable {
             return delivered;
         }
         int ready = LibC.INSTANCE.epoll_wait(epollFd, epollEvents, 1, timeoutMillis);
-        if (ready < 0 && Native.getLastError() != LibC.EINTR) {
+        if (ready < 0 && Native.getLastError() != Errno.EINTR) {
             throw new BpfException("epoll_wait on ring buffer", Native.getLastError(), "");
         }
         return ring.drain(handler);

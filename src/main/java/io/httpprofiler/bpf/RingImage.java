@@ -48,4 +48,27 @@ public final class RingImage {
         ring.put(out.duplicate().flip()).clear();
         return ring;
     }
+
+    /** A ring holding a copy of the records added so far, to be drained as often as needed. */
+    public Replay replay() {
+        return new Replay(toDirect(), length(), ringSize());
+    }
+
+    /** A {@link RingBuffer} over a fixed image, full from the start: each {@link #drain} hands every record over again. */
+    public static final class Replay {
+        private final ByteBuffer consumerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        private final RingBuffer ring;
+
+        private Replay(ByteBuffer data, int length, int size) {
+            ByteBuffer producerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+            producerPage.putLong(0, length);
+            this.ring = new RingBuffer(consumerPage, producerPage, data, size);
+        }
+
+        /** Hands every record of the image to the handler, from the first. */
+        public int drain(RecordHandler handler) {
+            consumerPage.putLong(0, 0);
+            return ring.drain(handler);
+        }
+    }
 }

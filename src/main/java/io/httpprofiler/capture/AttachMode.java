@@ -1,5 +1,7 @@
 package io.httpprofiler.capture;
 
+import java.util.Locale;
+
 /** How the payload is captured; see bpf/http_probe.c. */
 public enum AttachMode {
     /** kprobes if they attach, else tracepoints. */
@@ -10,6 +12,6 @@ public enum AttachMode {
     TRACEPOINT;
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -12,55 +12,62 @@ import java.util.Set;
  * @param ringBytes         ring buffer size, a power of two multiple of the page size
  * @param maxCapturePerCall bytes copied from one socket call at most; the rest is counted
  * @param wakeupBytes       the kernel wakes the reader once this much is waiting (0: for every record)
- * @param bodyKeep          body bytes user space keeps ({@code --max-body}): past them, a Content-Length body the kernel
- *                          finds at the start of a large call is counted, not copied ({@link #KEEP_EVERY_BODY}: copied)
+ * @param maxBody           body bytes user space keeps ({@code --max-body}): past them, a Content-Length body the kernel
+ *                          finds at the start of a large call is counted, not copied ({@link #EVERY_BODY_WHOLE}: copied)
  */
 public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Integer> ports, long netnsInode,
-                              int ringBytes, int maxCapturePerCall, int wakeupBytes, long bodyKeep) {
+                              int ringBytes, int maxCapturePerCall, int wakeupBytes, long maxBody) {
     public static final int DEFAULT_RING_BYTES = 16 * 1024 * 1024;
+    /** Ring sizes: a page at least; at most the largest power of two an int holds (the kernel takes more). */
+    public static final int MIN_RING_BYTES = 4096;
+    public static final int MAX_RING_BYTES = 1 << 30;
     public static final int DEFAULT_MAX_CAPTURE_PER_CALL = 1024 * 1024;
     public static final int DEFAULT_WAKEUP_BYTES = 256 * 1024;
     /** No body is too long to copy whole. */
-    public static final long KEEP_EVERY_BODY = Long.MAX_VALUE;
+    public static final long EVERY_BODY_WHOLE = Long.MAX_VALUE;
 
     public CaptureSettings {
         pids = Set.copyOf(pids);
         ports = Set.copyOf(ports);
-        if (ringBytes < 4096 || Integer.bitCount(ringBytes) != 1) {
-            throw new IllegalArgumentException("ring size must be a power of two of at least 4096 bytes: " + ringBytes);
+        if (ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || Integer.bitCount(ringBytes) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two between " + MIN_RING_BYTES + " and "
+                    + MAX_RING_BYTES + " bytes: " + ringBytes);
+        }
+        if (maxBody < 0) {
+            throw new IllegalArgumentException("max body must not be negative: " + maxBody);
         }
     }
 
     public static CaptureSettings defaults() {
         return new CaptureSettings(AttachMode.AUTO, Set.of(), Set.of(), 0, DEFAULT_RING_BYTES,
-                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES, KEEP_EVERY_BODY);
+                DEFAULT_MAX_CAPTURE_PER_CALL, DEFAULT_WAKEUP_BYTES, EVERY_BODY_WHOLE);
     }
 
     public CaptureSettings withAttachMode(AttachMode mode) {
-        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
+        return new CaptureSettings(mode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
     }
 
     public CaptureSettings withPids(Set<Integer> onlyPids) {
-        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
+        return new CaptureSettings(attachMode, onlyPids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
     }
 
     public CaptureSettings withPorts(Set<Integer> onlyPorts) {
-        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
+        return new CaptureSettings(attachMode, pids, onlyPorts, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
     }
 
     public CaptureSettings withNetnsInode(long inode) {
-        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes, bodyKeep);
+        return new CaptureSettings(attachMode, pids, ports, inode, ringBytes, maxCapturePerCall, wakeupBytes, maxBody);
     }
 
     public CaptureSettings withRingBytes(int bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes, bodyKeep);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, bytes, maxCapturePerCall, wakeupBytes, maxBody);
     }
 
     public CaptureSettings withWakeupBytes(int bytes) {
-        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes, bodyKeep);
+        return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, bytes, maxBody);
     }
 
-    public CaptureSettings withBodyKeep(long bytes) {
+    public CaptureSettings withMaxBody(long bytes) {
         return new CaptureSettings(attachMode, pids, ports, netnsInode, ringBytes, maxCapturePerCall, wakeupBytes, bytes);
     }
 }

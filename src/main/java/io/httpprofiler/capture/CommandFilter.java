@@ -11,16 +11,16 @@ import java.util.function.Consumer;
  * whose opening was not seen cannot be attributed: they are dropped and counted.
  */
 public final class CommandFilter implements Consumer<CaptureEvent> {
-    /** Decisions remembered at most: as many connections as the kernel side tracks at once. */
-    static final int MAX_REMEMBERED = 65_536;
-
     private final Set<String> commands;
     private final Consumer<CaptureEvent> next;
-    /** Per connection: admitted or not. Oldest forgotten first, so a close never seen cannot grow it without bound. */
+    /**
+     * Per connection: admitted or not, for at most as many connections as the kernel side tracks at once. Oldest
+     * forgotten first, so a close never seen cannot grow it without bound.
+     */
     private final Map<ConnectionId, Boolean> admitted = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ConnectionId, Boolean> eldest) {
-            return size() > MAX_REMEMBERED;
+            return size() > ProbeMaps.MAX_CONNECTIONS;
         }
     };
     private long unattributedEvents;

@@ -1,13 +1,12 @@
 package io.httpprofiler.capture;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -22,7 +21,11 @@ public final class ContainerLookup {
     }
 
     private static final Pattern ID_PREFIX = Pattern.compile("[0-9a-f]{4,64}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Docker's container config: {@code "Name":"/NAME"} (a name cannot contain a quote). */
+    private static final Pattern DOCKER_NAME = Pattern.compile("\"Name\":\"/([^\"]*)\"");
+    /** podman's (containers/storage's) list: {@code {"id":"ID","names":["NAME",...],...}}. */
+    private static final Pattern PODMAN_ENTRY = Pattern.compile(
+            "\\{\"id\":\"([0-9a-f]{64})\",\"names\":\\[([^\\]]*)]");
 
     private final Path root;
 
@@ -76,9 +79,11 @@ public final class ContainerLookup {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(containers)) {
             for (Path dir : dirs) {
                 Path config = dir.resolve("config.v2.json");
-                if (Files.isRegularFile(config)
-                        && ("/" + name).equals(JSON.readTree(config.toFile()).path("Name").asText())) {
-                    return dir.getFileName().toString();
+                if (Files.isRegularFile(config)) {
+                    Matcher m = DOCKER_NAME.matcher(Files.readString(config, StandardCharsets.UTF_8));
+                    if (m.find() && m.group(1).equals(name)) {
+                        return dir.getFileName().toString();
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -93,10 +98,11 @@ public final class ContainerLookup {
             return null;
         }
         try {
-            for (JsonNode container : JSON.readTree(state.toFile())) {
-                for (JsonNode known : container.path("names")) {
-                    if (name.equals(known.asText())) {
-                        return container.path("id").asText(null);
+            Matcher m = PODMAN_ENTRY.matcher(Files.readString(state, StandardCharsets.UTF_8));
+            while (m.find()) {
+                for (String known : m.group(2).split(",")) {
+                    if (known.trim().equals("\"" + name + "\"")) {
+                        return m.group(1);
                     }
                 }
             }

@@ -5,9 +5,6 @@ package io.httpprofiler.capture;
  * values of its enums. EventLayoutTest checks every constant here against the compiled object's BTF.
  */
 public final class EventLayout {
-    private EventLayout() {
-    }
-
     // struct probe_event
     public static final int TIMESTAMP_NS = 0;
     public static final int GENERATION = 8;
@@ -68,11 +65,11 @@ public final class EventLayout {
     public static final int COUNTER_UNREADABLE_BYTES = 5;
     public static final int COUNTER_MAX = 6;
 
+    /** Payload bytes one record carries at most ({@code MAX_RECORD_DATA}). */
+    public static final int MAX_RECORD_DATA = 16384;
+
     /** {@code struct probe_config} and {@code enum config_flags}. */
     public static final class Config {
-        private Config() {
-        }
-
         public static final int OWN_TGID = 0;
         public static final int FLAGS = 4;
         public static final int NETNS_INODE = 8;
@@ -80,19 +77,19 @@ public final class EventLayout {
         public static final int WAKEUP_BYTES = 20;
         public static final int PIDNS_DEV = 24;
         public static final int PIDNS_INODE = 32;
-        public static final int BODY_KEEP = 40;
+        public static final int MAX_BODY = 40;
         public static final int SIZE = 48;
 
         public static final int FILTER_PIDS = 1;
         public static final int FILTER_PORTS = 2;
         public static final int FILTER_NETNS = 4;
+
+        private Config() {
+        }
     }
 
     /** {@code struct skip_key} and {@code struct skip_range}: the {@code skips} map user space writes. */
     public static final class Skip {
-        private Skip() {
-        }
-
         public static final int KEY_TGID = 0;
         public static final int KEY_FD = 4;
         public static final int KEY_DIRECTION = 8;
@@ -101,8 +98,11 @@ public final class EventLayout {
         public static final int RANGE_FROM = 8;
         public static final int RANGE_UNTIL = 16;
         public static final int RANGE_SIZE = 24;
+
+        private Skip() {
+        }
     }
 
-    /** Payload bytes one record carries at most ({@code MAX_RECORD_DATA}). */
-    public static final int MAX_RECORD_DATA = 16384;
+    private EventLayout() {
+    }
 }

@@ -4,6 +4,7 @@ import io.httpprofiler.bpf.BpfException;
 import io.httpprofiler.bpf.BpfLink;
 import io.httpprofiler.bpf.BpfMap;
 import io.httpprofiler.bpf.BpfObject;
+import io.httpprofiler.bpf.Errno;
 import io.httpprofiler.bpf.BpfProgram;
 import io.httpprofiler.bpf.RingBufferReader;
 
@@ -39,7 +40,7 @@ public final class KernelProbe implements AutoCloseable {
         this.mode = mode;
         this.fallbackReason = fallbackReason;
         try {
-            object.map("events").setMaxEntries(settings.ringBytes());
+            object.map(ProbeMaps.EVENTS).setMaxEntries(settings.ringBytes());
             List<BpfProgram> selected = new ArrayList<>();
             for (BpfProgram program : object.programs()) {
                 boolean wanted = ProgramSet.of(program).runsIn(mode);
@@ -57,9 +58,9 @@ public final class KernelProbe implements AutoCloseable {
                 attachKprobes(selected);
             }
             attachTracepoints(selected);
-            this.reader = new RingBufferReader(object.map("events"));
-            this.counters = object.map("counters");
-            this.skips = object.map("skips");
+            this.reader = new RingBufferReader(object.map(ProbeMaps.EVENTS));
+            this.counters = object.map(ProbeMaps.COUNTERS);
+            this.skips = object.map(ProbeMaps.SKIPS);
         } catch (RuntimeException e) {
             closeLinks();
             object.close();
@@ -73,9 +74,9 @@ public final class KernelProbe implements AutoCloseable {
         } catch (BpfException e) {
             // The verifier rejects a program with EACCES too, but then libbpf has its log; seccomp leaves none.
             boolean verifierSpoke = e.libbpfLog().contains("PROG LOAD LOG");
-            if ((e.errno() == 1 || e.errno() == 13) && !verifierSpoke) {
+            if (e.permissionDenied() && !verifierSpoke) {
                 // Preflight saw the capabilities, so what is left is a seccomp profile that filters bpf() itself.
-                throw new CaptureStartException("the kernel refused bpf() (" + (e.errno() == 1 ? "EPERM" : "EACCES")
+                throw new CaptureStartException("the kernel refused bpf() (" + Errno.name(e.errno())
                         + ") although the capabilities are there: a seccomp profile blocks it; in a container add"
                         + " --security-opt seccomp=unconfined (Docker 20.10: --cap-add SYS_ADMIN instead)");
             }
@@ -151,8 +152,8 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     /** The ring buffer map itself, for readers other than {@link #reader()}. */
-    public io.httpprofiler.bpf.BpfMap ringMap() {
-        return object.map("events");
+    public BpfMap ringMap() {
+        return object.map(ProbeMaps.EVENTS);
     }
 
     /** Time the kernel took to verify and load the programs. */
@@ -222,21 +223,21 @@ public final class KernelProbe implements AutoCloseable {
     }
 
     private static String hintFor(BpfException e) {
-        if (e.libbpfLog().contains("perf event ID") || e.errno() == 2) {
+        if (e.libbpfLog().contains("perf event ID") || e.errno() == Errno.ENOENT) {
             return " (is tracefs mounted at /sys/kernel/tracing? in a container add -v /sys/kernel/tracing:/sys/kernel/tracing)";
         }
-        if (e.errno() == 1 || e.errno() == 13) {
+        if (e.permissionDenied()) {
             return " (needs CAP_BPF and CAP_PERFMON, or root)";
         }
         return "";
     }
 
     private void writeFilters(CaptureSettings settings, int ownPid) {
-        BpfMap pidFilter = object.map("pid_filter");
+        BpfMap pidFilter = object.map(ProbeMaps.PID_FILTER);
         for (int pid : settings.pids()) {
             pidFilter.put(intKey(pid), new byte[]{1});
         }
-        BpfMap portFilter = object.map("port_filter");
+        BpfMap portFilter = object.map(ProbeMaps.PORT_FILTER);
         for (int port : settings.ports()) {
             byte[] key = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) port).array();
             portFilter.put(key, new byte[]{1});
@@ -253,8 +254,8 @@ public final class KernelProbe implements AutoCloseable {
         PidNamespace pids = PidNamespace.forKernel();
         config.putLong(EventLayout.Config.PIDNS_DEV, pids.device());
         config.putLong(EventLayout.Config.PIDNS_INODE, pids.inode());
-        config.putLong(EventLayout.Config.BODY_KEEP, settings.bodyKeep());
-        object.map("settings").put(intKey(0), config.array());
+        config.putLong(EventLayout.Config.MAX_BODY, settings.maxBody());
+        object.map(ProbeMaps.SETTINGS).put(intKey(0), config.array());
     }
 
     private static byte[] intKey(int value) {

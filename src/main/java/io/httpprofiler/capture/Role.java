@@ -1,5 +1,7 @@
 package io.httpprofiler.capture;
 
+import java.util.Locale;
+
 /** The traced process's side of a connection. */
 public enum Role {
     /** The connection's start was not seen; user space infers the role from who sends the request line. */
@@ -10,6 +12,6 @@ public enum Role {
     CLIENT;
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

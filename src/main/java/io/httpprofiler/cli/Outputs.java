@@ -19,8 +19,9 @@ import java.util.function.Consumer;
  * The files a session writes: the transcript, and JSON Lines when asked for. Each exchange goes to both at once. A
  * failure to format one exchange is reported once and counted; it never stops the capture.
  *
- * <p>Without rotation, exchanges reach each file in batches: the writers flush after every exchange, but a file is only
- * written once {@link Batch#BATCH_BYTES} have gathered or when the capture loop calls {@link #flush()} after each turn
+ * <p>Without rotation, exchanges reach each file in batches: the writers flush after every exchange, but a
+ * {@link DeferredFlush} passes that flush on to the file (which collects bytes until it is flushed) only once
+ * {@link DeferredFlush#FLUSH_AFTER_BYTES} have gathered, or when the capture loop calls {@link #flush()} after each turn
  * (at most its poll interval later). A write per exchange and file was a system call per exchange: at saturation
  * (60k exchanges/s) 120k calls/s. A batch holds whole exchanges only. With rotation each exchange is still written on its
  * own, so that a file never outgrows the limit by more than one block.
@@ -28,8 +29,8 @@ import java.util.function.Consumer;
 final class Outputs implements AutoCloseable {
     private final RotatingFileOutput transcriptFile;
     private final RotatingFileOutput jsonFile;
-    private final Batch transcriptBatch;
-    private final Batch jsonBatch;
+    private final DeferredFlush transcriptFlushes;
+    private final DeferredFlush jsonFlushes;
     private final TranscriptWriter transcript;
     private final JsonLinesWriter json;
     private final Consumer<String> problems;
@@ -44,11 +45,11 @@ final class Outputs implements AutoCloseable {
         this.transcriptFile = transcriptFile;
         this.jsonFile = jsonFile;
         this.problems = problems;
-        this.transcriptBatch = batched ? new Batch(transcriptFile) : null;
-        this.jsonBatch = batched && jsonFile != null ? new Batch(jsonFile) : null;
+        this.transcriptFlushes = batched ? new DeferredFlush(transcriptFile) : null;
+        this.jsonFlushes = batched && jsonFile != null ? new DeferredFlush(jsonFile) : null;
         // The byte-level constructor: blocks are built as UTF-8 and written as they are, no Writer in between.
-        this.transcript = new TranscriptWriter(batched ? transcriptBatch : transcriptFile, origins);
-        this.json = jsonFile == null ? null : new JsonLinesWriter(batched ? jsonBatch : jsonFile, origins);
+        this.transcript = new TranscriptWriter(batched ? transcriptFlushes : transcriptFile, origins);
+        this.json = jsonFile == null ? null : new JsonLinesWriter(batched ? jsonFlushes : jsonFile, origins);
     }
 
     static Outputs open(ProfilerOptions options, Consumer<String> problems) throws IOException {
@@ -114,13 +115,13 @@ final class Outputs implements AutoCloseable {
         return export == null ? null : export.describe();
     }
 
-    /** Writes what the batches hold. The capture loop calls this after each turn. */
+    /** Writes what the files have gathered. The capture loop calls this after each turn. */
     void flush() {
-        if (transcriptBatch != null) {
-            transcriptBatch.flushNow();
+        if (transcriptFlushes != null) {
+            transcriptFlushes.flushNow();
         }
-        if (jsonBatch != null) {
-            jsonBatch.flushNow();
+        if (jsonFlushes != null) {
+            jsonFlushes.flushNow();
         }
     }
 
@@ -160,16 +161,17 @@ final class Outputs implements AutoCloseable {
     }
 
     /**
-     * Between an exchange writer and its file: passes the writer's per-exchange flush on only once enough has gathered.
-     * What lies between two real flushes is whole exchanges, which is all the file needs (it writes such a run at once).
+     * Between an exchange writer and its file: bytes go straight through, but the writer's per-exchange flush is passed
+     * on only once enough bytes have gone by since the last one. What lies between two real flushes is whole exchanges,
+     * which is all the file needs (it writes such a run at once).
      */
-    static final class Batch extends OutputStream {
-        static final int BATCH_BYTES = 64 * 1024;
+    static final class DeferredFlush extends OutputStream {
+        static final int FLUSH_AFTER_BYTES = 64 * 1024;
 
         private final OutputStream file;
         private long unflushed;
 
-        Batch(OutputStream file) {
+        DeferredFlush(OutputStream file) {
             this.file = file;
         }
 
@@ -188,7 +190,7 @@ final class Outputs implements AutoCloseable {
         /** The end of an exchange. */
         @Override
         public void flush() {
-            if (unflushed >= BATCH_BYTES) {
+            if (unflushed >= FLUSH_AFTER_BYTES) {
                 flushNow();
             }
         }

@@ -1,8 +1,6 @@
 package io.httpprofiler.cli;
 
-import io.httpprofiler.bpf.RingBuffer;
-import io.httpprofiler.capture.CaptureEvent;
-import io.httpprofiler.capture.EventDecoder;
+import io.httpprofiler.capture.RecordFeed;
 import io.httpprofiler.http.BodySkipListener;
 import io.httpprofiler.http.ExchangeSink;
 import io.httpprofiler.http.HttpPipeline;
@@ -13,13 +11,11 @@ import io.httpprofiler.output.TranscriptWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.Callable;
 
 /**
  * Runs synthetic traffic ({@link WarmupTraffic}) through the same code the capture loop runs: ring buffer drain ->
- * {@link EventDecoder} -> {@link HttpPipeline} -> transcript and JSON Lines writers, into a null sink. Started while the
+ * {@link RecordFeed} -> {@link HttpPipeline} -> transcript and JSON Lines writers, into a null sink. Started while the
  * kernel verifies the BPF programs, so that the JIT has compiled the hot paths before the first real record arrives: an
  * interpreted pipeline fell so far behind at 10k req/s that the 16 MiB ring overflowed in the first second.
  *
@@ -54,24 +50,16 @@ final class PipelineWarmup implements Callable<PipelineWarmup.Result> {
     public Result call() {
         long start = System.nanoTime();
         WarmupTraffic traffic = WarmupTraffic.of(CONNECTIONS, ROUNDS);
-        ByteBuffer consumerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
-        ByteBuffer producerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
         long[] written = new long[1];
         ExchangeSink sink = nullOutputs(written);
-        EventDecoder decoder = new EventDecoder(0);
         int passes = 0;
         while (written[0] < targetExchanges && System.nanoTime() - start < budgetNanos) {
             HttpPipeline pipeline = new HttpPipeline(settings, sink, BodySkipListener.NONE);
-            consumerPage.putLong(0, 0);
-            producerPage.putLong(0, traffic.length());
-            new RingBuffer(consumerPage, producerPage, traffic.records(), traffic.ringSize()).drain(record -> {
+            RecordFeed feed = RecordFeed.unfiltered(pipeline::accept);
+            traffic.records().drain(record -> {
                 // Checked per record, not per pass: on a starved machine the first (interpreted) pass alone took 2 s.
-                if (System.nanoTime() - start >= budgetNanos) {
-                    return;
-                }
-                CaptureEvent event = decoder.decode(record);
-                if (event != null) {
-                    pipeline.accept(event);
+                if (System.nanoTime() - start < budgetNanos) {
+                    feed.onRecord(record);
                 }
             });
             pipeline.finish();
@@ -80,13 +68,11 @@ final class PipelineWarmup implements Callable<PipelineWarmup.Result> {
         return new Result(passes, written[0], System.nanoTime() - start);
     }
 
-    /** The writers as {@link Outputs} wires them (bytes through a batch), over a stream that keeps nothing. */
+    /** The writers as {@link Outputs} wires them (flushes deferred), over a stream that keeps nothing. */
     private static ExchangeSink nullOutputs(long[] written) {
         try {
-            Outputs.Batch transcriptBatch = new Outputs.Batch(OutputStream.nullOutputStream());
-            Outputs.Batch jsonBatch = new Outputs.Batch(OutputStream.nullOutputStream());
-            TranscriptWriter transcript = new TranscriptWriter(transcriptBatch);
-            JsonLinesWriter json = new JsonLinesWriter(jsonBatch);
+            TranscriptWriter transcript = new TranscriptWriter(new Outputs.DeferredFlush(OutputStream.nullOutputStream()));
+            JsonLinesWriter json = new JsonLinesWriter(new Outputs.DeferredFlush(OutputStream.nullOutputStream()));
             return exchange -> {
                 transcript.accept(exchange);
                 json.accept(exchange);

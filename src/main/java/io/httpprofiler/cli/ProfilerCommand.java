@@ -3,10 +3,11 @@ package io.httpprofiler.cli;
 import io.httpprofiler.capture.AttachMode;
 import io.httpprofiler.capture.CaptureSettings;
 import io.httpprofiler.capture.ContainerLookup;
+import io.httpprofiler.capture.ProbeMaps;
 import io.httpprofiler.export.ExportSettings;
+import io.httpprofiler.http.PipelineSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,9 +16,14 @@ import picocli.CommandLine.ParameterException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** The command line contract (BRIEF section 6); parsing and validation only, the work is in {@link ProfilerRun}. */
+/**
+ * The command line contract: the options of README's table, parsed and checked against the bounds of what each one
+ * configures (so that a value accepted here is one the pipeline and the kernel side accept); the work is in
+ * {@link ProfilerRun}.
+ */
 @Command(name = "http-profiler", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Captures the HTTP/1.x traffic of processes on this host with eBPF and writes it as a readable"
@@ -46,9 +52,9 @@ public final class ProfilerCommand implements Callable<Integer> {
             + " profiler's own, which in a sidecar is the app's) or all (default: ${DEFAULT-VALUE}).")
     String netns = "self";
 
-    @Option(names = "--max-body", paramLabel = "BYTES", converter = ByteSizeConverter.class,
-            description = "Body bytes kept per message; the size is always exact (default: 64k).")
-    long maxBody = 64 * 1024;
+    @Option(names = "--max-body", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Body bytes kept per message; the size is always exact (default: ${DEFAULT-VALUE}).")
+    long maxBody = PipelineSettings.DEFAULT_MAX_BODY;
 
     @Option(names = "--attach", paramLabel = "auto|kprobe|tracepoint",
             description = "Capture with kprobes, syscall tracepoints, or kprobes when they attach (default: ${DEFAULT-VALUE}).")
@@ -57,15 +63,15 @@ public final class ProfilerCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this long (default: until stopped).")
     Double duration;
 
-    @Option(names = "--ring-size", paramLabel = "BYTES", converter = ByteSizeConverter.class,
-            description = "Kernel ring buffer size, a power of two (default: 16m).")
+    @Option(names = "--ring-size", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Kernel ring buffer size, a power of two (default: ${DEFAULT-VALUE}).")
     long ringSize = CaptureSettings.DEFAULT_RING_BYTES;
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "Print a counters line to stderr this often; 0 for never (default: ${DEFAULT-VALUE}).")
     double statsInterval = 0;
 
-    @Option(names = "--max-file-size", paramLabel = "BYTES", converter = ByteSizeConverter.class,
+    @Option(names = "--max-file-size", paramLabel = "BYTES", converter = ByteSize.class,
             description = "Rotate an output file once it reaches this size; 0 for never (default: 0).")
     long maxFileSize = 0;
 
@@ -92,6 +98,13 @@ public final class ProfilerCommand implements Callable<Integer> {
         return new ProfilerRun(options, System.err).execute();
     }
 
+    /** The options these arguments give, or the usage error they make (nothing is started). */
+    static ProfilerOptions parse(String... args) {
+        ProfilerCommand command = new ProfilerCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.validate();
+    }
+
     private ProfilerOptions validate() {
         AttachMode mode;
         try {
@@ -112,20 +125,33 @@ public final class ProfilerCommand implements Callable<Integer> {
                 throw bad("--pid " + pid + " is not a process id");
             }
         }
-        if (maxBody < 0 || maxBody > Integer.MAX_VALUE) {
-            throw bad("--max-body must be between 0 and 2g");
+        // Each one is an entry in a kernel map of fixed size.
+        if (setOf(ports).size() > ProbeMaps.MAX_PORTS) {
+            throw bad("--port takes at most " + ProbeMaps.MAX_PORTS + " ports, got " + setOf(ports).size());
+        }
+        if (setOf(pids).size() > ProbeMaps.MAX_PIDS) {
+            throw bad("--pid takes at most " + ProbeMaps.MAX_PIDS + " processes, got " + setOf(pids).size());
+        }
+        if (maxBody < 0 || maxBody > PipelineSettings.MAX_MAX_BODY) {
+            throw bad("--max-body must be between 0 and " + ByteSize.format(PipelineSettings.MAX_MAX_BODY) + ", got "
+                    + ByteSize.format(maxBody));
         }
         if (duration != null && !(duration > 0)) {
             throw bad("--duration must be a positive number of seconds");
         }
-        if (ringSize < 4096 || ringSize > (1L << 30) || Long.bitCount(ringSize) != 1) {
-            throw bad("--ring-size must be a power of two between 4k and 1g, got " + ringSize);
+        if (ringSize < CaptureSettings.MIN_RING_BYTES || ringSize > CaptureSettings.MAX_RING_BYTES
+                || Long.bitCount(ringSize) != 1) {
+            throw bad("--ring-size must be a power of two between " + ByteSize.format(CaptureSettings.MIN_RING_BYTES)
+                    + " and " + ByteSize.format(CaptureSettings.MAX_RING_BYTES) + ", got " + ByteSize.format(ringSize));
         }
         if (statsInterval < 0) {
             throw bad("--stats-interval must not be negative");
         }
-        if (maxFileSize < 0 || maxFiles < 0) {
-            throw bad("--max-file-size and --max-files must not be negative");
+        if (maxFileSize < 0) {
+            throw bad("--max-file-size must not be negative, got " + ByteSize.format(maxFileSize));
+        }
+        if (maxFiles < 0) {
+            throw bad("--max-files must not be negative, got " + maxFiles);
         }
         ExportSettings export;
         try {
@@ -145,37 +171,11 @@ public final class ProfilerCommand implements Callable<Integer> {
                 inContainer);
     }
 
-    private static <T> java.util.Set<T> setOf(List<T> values) {
-        return java.util.Set.copyOf(values);
+    private static <T> Set<T> setOf(List<T> values) {
+        return Set.copyOf(values);
     }
 
     private ParameterException bad(String message) {
         return new ParameterException(spec.commandLine(), message);
-    }
-
-    /** Sizes as plain bytes or with a k/m/g suffix (powers of 1024). */
-    static final class ByteSizeConverter implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            String text = value.trim().toLowerCase(Locale.ROOT);
-            long unit = 1;
-            if (text.endsWith("b")) {
-                text = text.substring(0, text.length() - 1);
-            }
-            switch (text.isEmpty() ? ' ' : text.charAt(text.length() - 1)) {
-                case 'k' -> unit = 1024;
-                case 'm' -> unit = 1024 * 1024;
-                case 'g' -> unit = 1024 * 1024 * 1024;
-                default -> unit = 1;
-            }
-            if (unit != 1) {
-                text = text.substring(0, text.length() - 1);
-            }
-            try {
-                return Math.multiplyExact(Long.parseLong(text), unit);
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a size (e.g. 65536, 64k, 16m)");
-            }
-        }
     }
 }

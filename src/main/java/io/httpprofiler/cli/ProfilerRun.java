@@ -1,6 +1,7 @@
 package io.httpprofiler.cli;
 
 import io.httpprofiler.bpf.BpfException;
+import io.httpprofiler.bpf.Errno;
 import io.httpprofiler.bpf.Mounts;
 import io.httpprofiler.capture.CaptureSettings;
 import io.httpprofiler.capture.CaptureStartException;
@@ -8,6 +9,7 @@ import io.httpprofiler.capture.KernelProbe;
 import io.httpprofiler.capture.NetworkNamespace;
 import io.httpprofiler.capture.Preflight;
 import io.httpprofiler.capture.Tracefs;
+import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.output.RotatingFileOutput;
 
 import java.io.IOException;
@@ -16,12 +18,23 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * One profiling session: check the machine, open the outputs, load and attach the probe, then pump the ring buffer
  * through the HTTP pipeline on this one thread until stopped, and flush everything on the way out.
  */
 final class ProfilerRun {
+    /** The hidden, test-only system property naming a fake root for {@link Preflight} (see {@link #preflightRoot()}). */
+    static final String PREFLIGHT_ROOT_PROPERTY = "httpprofiler.preflight.root";
+    /**
+     * Warm-up limits. About 20k synthetic exchanges get the pipeline's hot paths through C2 (measured: no drops in the
+     * first second at 10k req/s afterwards); the time cap bounds what it adds to start-up on a slow or busy machine,
+     * where the verifier usually takes longer than the warm-up anyway.
+     */
+    static final long WARMUP_EXCHANGES = 20_000;
+    static final long WARMUP_BUDGET_NANOS = 1_000_000_000L;
+
     private final ProfilerOptions options;
     private final PrintStream log;
     private final StopSignal stop = new StopSignal();
@@ -32,6 +45,9 @@ final class ProfilerRun {
     }
 
     int execute() {
+        // The settings the options make come first: a value they refuse is refused before any file exists.
+        PipelineSettings pipelineSettings = Session.pipelineSettings(options.maxBody(), Runtime.getRuntime().maxMemory());
+        CaptureSettings captureSettings = captureSettings(options, 0);
         Outputs outputs;
         try {
             RotatingFileOutput.checkWritable(options.output());
@@ -47,7 +63,9 @@ final class ProfilerRun {
             return fail(e.getMessage());
         }
         try (outputs) {
-            return capture(outputs);
+            return capture(outputs, pipelineSettings,
+                    captureSettings.withNetnsInode(options.container() != null ? options.container().netnsInode()
+                            : options.ownNetnsOnly() ? NetworkNamespace.self() : 0));
         } catch (CaptureStartException e) {
             outputs.discardIfUnused(); // a start that failed leaves no empty files behind
             return fail(e.getMessage());
@@ -62,41 +80,33 @@ final class ProfilerRun {
         return Path.of(System.getProperty(PREFLIGHT_ROOT_PROPERTY, "/"));
     }
 
-    static final String PREFLIGHT_ROOT_PROPERTY = "httpprofiler.preflight.root";
-
-    /**
-     * Warm-up limits. About 20k synthetic exchanges get the pipeline's hot paths through C2 (measured: no drops in the
-     * first second at 10k req/s afterwards); the time cap bounds what it adds to start-up on a slow or busy machine,
-     * where the verifier usually takes longer than the warm-up anyway.
-     */
-    static final long WARMUP_EXCHANGES = 20_000;
-    static final long WARMUP_BUDGET_NANOS = 1_000_000_000L;
-
-    private int capture(Outputs outputs) {
-        int ownPid = (int) ProcessHandle.current().pid();
-        CaptureSettings settings = CaptureSettings.defaults()
+    /** What the kernel side captures, as the options say ({@code netnsInode}: 0 for every network namespace). */
+    static CaptureSettings captureSettings(ProfilerOptions options, long netnsInode) {
+        return CaptureSettings.defaults()
                 .withAttachMode(options.attachMode())
                 .withPids(options.pids())
                 .withPorts(options.ports())
-                .withNetnsInode(options.container() != null ? options.container().netnsInode()
-                        : options.ownNetnsOnly() ? NetworkNamespace.self() : 0)
+                .withNetnsInode(netnsInode)
                 .withRingBytes(options.ringBytes())
                 // A ring smaller than four times the wakeup threshold would fill before the kernel ever wakes us.
                 .withWakeupBytes(Math.min(CaptureSettings.DEFAULT_WAKEUP_BYTES, options.ringBytes() / 4))
-                .withBodyKeep(options.maxBody());
+                .withMaxBody(options.maxBody());
+    }
+
+    private int capture(Outputs outputs, PipelineSettings pipelineSettings, CaptureSettings captureSettings) {
+        int ownPid = (int) ProcessHandle.current().pid();
         long startNanos = System.nanoTime();
         // The pipeline warms up on its own thread while this one waits for the kernel's verifier.
-        WarmupThread warmup = WarmupThread.start(new PipelineWarmup(
-                Session.pipelineSettings(options.maxBody(), Runtime.getRuntime().maxMemory()),
-                WARMUP_BUDGET_NANOS, WARMUP_EXCHANGES));
+        WarmupThread warmup = WarmupThread.start(new PipelineWarmup(pipelineSettings, WARMUP_BUDGET_NANOS,
+                WARMUP_EXCHANGES));
         KernelProbe started;
         try {
-            started = KernelProbe.start(settings, ownPid, this::warn);
+            started = KernelProbe.start(captureSettings, ownPid, this::warn);
         } catch (BpfException e) {
             throw new CaptureStartException(loadFailure(e));
         }
         try (KernelProbe probe = started) {
-            Session session = new Session(probe, outputs, options, log);
+            Session session = new Session(probe, outputs, pipelineSettings, options, log);
             outputs.startExport(options.export());
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
@@ -122,7 +132,7 @@ final class ProfilerRun {
                     : e instanceof NoSuchFileException ? "no such file or directory"
                     : e instanceof AccessDeniedException ? "permission denied"
                     : e.getClass().getSimpleName();
-            return "cannot create " + f.getFile() + ": " + reason.toLowerCase(java.util.Locale.ROOT);
+            return "cannot create " + f.getFile() + ": " + reason.toLowerCase(Locale.ROOT);
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         if (message.endsWith(".")) {
@@ -137,8 +147,8 @@ final class ProfilerRun {
      */
     static String loadFailure(BpfException e) {
         String hint = switch (e.errno()) {
-            case 1, 13 -> " (needs CAP_BPF and CAP_PERFMON, or root)";
-            case 7, 12 -> " (try a smaller --ring-size)";
+            case Errno.EPERM, Errno.EACCES -> " (needs CAP_BPF and CAP_PERFMON, or root)";
+            case Errno.E2BIG, Errno.ENOMEM -> " (try a smaller --ring-size)";
             default -> "";
         };
         return "cannot start the BPF probe: " + e.getMessage() + hint;

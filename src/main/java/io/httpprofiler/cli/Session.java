@@ -2,22 +2,23 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.bpf.MonotonicClock;
 import io.httpprofiler.capture.CaptureEvent;
-import io.httpprofiler.capture.CommandFilter;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.ContainerFilter;
-import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
+import io.httpprofiler.capture.RecordFeed;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
 
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.function.Consumer;
 
 /**
- * The capture loop: ring buffer -> decoder -> (command filter) -> HTTP pipeline -> outputs, all on the calling thread so
- * that no pipeline state needs a lock.
+ * The capture loop: ring buffer -> {@link RecordFeed} (decoder, command filter) -> HTTP pipeline -> outputs, all on the
+ * calling thread so that no pipeline state needs a lock.
  */
 final class Session {
     /** Longest the loop sleeps waiting for the kernel; bounds how late a quiet exchange reaches the file. */
@@ -42,34 +43,32 @@ final class Session {
     private final Outputs outputs;
     private final PrintStream log;
     private final long wallClockOffsetNanos = MonotonicClock.wallClockOffsetNanos();
-    private final EventDecoder decoder = new EventDecoder(wallClockOffsetNanos);
     /** Debugging only: every record and expiry as fed, for an offline replay (null unless asked for). */
     private final RecordLog recordLog;
     private final HttpPipeline pipeline;
-    private final CommandFilter commandFilter;
+    private final RecordFeed feed;
+    /** --container: the events of the container's processes only (null without it). */
     private final ContainerFilter containerFilter;
     private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
     private long internalErrors;
 
-    Session(KernelProbe probe, Outputs outputs, ProfilerOptions options, PrintStream log) {
+    Session(KernelProbe probe, Outputs outputs, PipelineSettings settings, ProfilerOptions options, PrintStream log) {
         this.probe = probe;
         this.outputs = outputs;
         this.log = log;
         this.recordLog = RecordLog.fromSystemProperty(wallClockOffsetNanos, this::warn);
         long maxHeap = Runtime.getRuntime().maxMemory();
-        PipelineSettings settings = pipelineSettings(options.maxBody(), maxHeap);
         if (settings.maxBody() > settings.connectionBufferBytes()) {
             warn("--max-body " + settings.maxBody() + " does not fit this JVM's heap (" + (maxHeap >> 20)
                     + " MiB): bodies are kept up to " + settings.connectionBufferBytes() + " bytes; give it more with"
                     + " java -Xmx...");
         }
         this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
-        this.commandFilter = options.comms().isEmpty() ? null : new CommandFilter(options.comms(), pipeline::accept);
-        Consumer<CaptureEvent> filtered = commandFilter == null ? pipeline::accept : commandFilter;
         this.containerFilter = options.container() == null ? null
-                : new ContainerFilter(options.container().containerId(), outputs.origins(), filtered);
-        this.input = containerFilter == null ? filtered : containerFilter;
+                : new ContainerFilter(options.container().containerId(), outputs.origins(), pipeline::accept);
+        this.input = containerFilter == null ? pipeline::accept : containerFilter;
+        this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(), this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
     }
 
@@ -116,20 +115,21 @@ final class Session {
                 wanted.idleTimeout(), wanted.reorderWindow());
     }
 
-    private void onRecord(java.nio.ByteBuffer record) {
+    private void onRecord(ByteBuffer record) {
         if (recordLog != null) {
             recordLog.record(record);
         }
-        CaptureEvent event = decoder.decode(record);
+        feed.onRecord(record);
+    }
+
+    private void toPipeline(CaptureEvent event) {
         if (event instanceof ConnectionOpened opened) {
             outputs.processSeen(opened.connection().pid()); // its origin read while it surely still runs
         }
-        if (event != null) {
-            try {
-                input.accept(event);
-            } catch (RuntimeException e) {
-                internalError(e);
-            }
+        try {
+            input.accept(event);
+        } catch (RuntimeException e) {
+            internalError(e);
         }
     }
 
@@ -209,12 +209,12 @@ final class Session {
         if (internalErrors > 0) {
             line.append(", internal errors ").append(internalErrors);
         }
-        if (decoder.malformedRecords() > 0) {
-            line.append(", malformed records ").append(decoder.malformedRecords());
+        if (feed.malformedRecords() > 0) {
+            line.append(", malformed records ").append(feed.malformedRecords());
         }
-        if (commandFilter != null && commandFilter.unattributedEvents() > 0) {
+        if (feed.unattributedEvents() > 0) {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
-            line.append(", events of unknown process name ").append(commandFilter.unattributedEvents());
+            line.append(", events of unknown process name ").append(feed.unattributedEvents());
         }
         if (containerFilter != null && containerFilter.otherContainersEvents() > 0) {
             line.append(", events of other containers ").append(containerFilter.otherContainersEvents());
@@ -231,7 +231,7 @@ final class Session {
     }
 
     private static long wallClockNanos() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 }

@@ -13,12 +13,10 @@ import java.nio.charset.StandardCharsets;
  * profiler sees a traced client talking to a traced server. The mix covers the paths real traffic takes: small and
  * multi-record text bodies, a JSON POST, a bodiless 304, a chunked response, and opens and closes.
  *
- * @param records   the framed records, position 0 to {@code length}
- * @param length    bytes of records
- * @param ringSize  a power of two at least {@code length}: the ring these records fill without wrapping
+ * @param records   the framed records in a ring, to be drained as often as needed
  * @param exchanges exchanges in the recording, counting each end's view once
  */
-record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges) {
+record WarmupTraffic(RingImage.Replay records, int exchanges) {
     private static final int SERVER_PID = 1001;
     private static final int CLIENT_PID = 1002;
     private static final int SERVER_PORT = 8080;
@@ -35,7 +33,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
         }
         for (int round = 0; round < rounds; round++) {
             for (int c = 0; c < connections; c++) {
-                Exchange exchange = Exchange.of(round + c, c);
+                WireExchange exchange = WireExchange.of(round + c, c);
                 clientToServer[c] = out.transfer(c, clientToServer[c], exchange.request(), Integer.MAX_VALUE, true);
                 serverToClient[c] = out.transfer(c, serverToClient[c], exchange.responseHead(), Integer.MAX_VALUE,
                         false);
@@ -51,8 +49,8 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
     }
 
     /** One request and its response as they go over the wire. */
-    private record Exchange(byte[] request, byte[] responseHead, byte[] responseBody) {
-        static Exchange of(int kind, int connection) {
+    private record WireExchange(byte[] request, byte[] responseHead, byte[] responseBody) {
+        static WireExchange of(int kind, int connection) {
             return switch (kind % 8) {
                 case 1 -> get("/static/app.js?v=" + connection, "application/javascript", text(20 * 1024));
                 case 2 -> post(connection);
@@ -62,8 +60,8 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
             };
         }
 
-        private static Exchange get(String path, String type, byte[] body) {
-            return new Exchange(ascii("GET " + path + " HTTP/1.1\r\n"
+        private static WireExchange get(String path, String type, byte[] body) {
+            return new WireExchange(ascii("GET " + path + " HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
                     + "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
@@ -81,10 +79,10 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
                     body);
         }
 
-        private static Exchange post(int connection) {
+        private static WireExchange post(int connection) {
             byte[] body = ascii("{\"user\":" + connection + ",\"items\":[1,2,3],\"note\":\"warm-up \\u00e9\"}");
             byte[] created = ascii("{\"id\":" + (1000 + connection) + "}");
-            return new Exchange(ascii("POST /api/orders HTTP/1.1\r\n"
+            return new WireExchange(ascii("POST /api/orders HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "Content-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n" + new String(body, StandardCharsets.US_ASCII)),
@@ -95,8 +93,8 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
                     created);
         }
 
-        private static Exchange notModified() {
-            return new Exchange(ascii("GET /logo.png HTTP/1.1\r\n"
+        private static WireExchange notModified() {
+            return new WireExchange(ascii("GET /logo.png HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "If-None-Match: \"6922e1a0-400\"\r\n\r\n"),
                     ascii("HTTP/1.1 304 Not Modified\r\n"
@@ -104,10 +102,10 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
                     new byte[0]);
         }
 
-        private static Exchange chunked(int connection) {
+        private static WireExchange chunked(int connection) {
             String first = "event " + connection + " started\n";
             String second = new String(text(700), StandardCharsets.US_ASCII);
-            return new Exchange(ascii("GET /events?since=" + connection + " HTTP/1.1\r\n"
+            return new WireExchange(ascii("GET /events?since=" + connection + " HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
                     + "Accept: text/plain\r\n\r\n"),
                     ascii("HTTP/1.1 200 OK\r\n"
@@ -186,7 +184,7 @@ record WarmupTraffic(ByteBuffer records, int length, int ringSize, int exchanges
 
         WarmupTraffic finish(int exchanges) {
             // Direct, like the kernel's mapping: the decoder then runs on the buffer type it will see in production.
-            return new WarmupTraffic(ring.toDirect(), ring.length(), ring.ringSize(), exchanges);
+            return new WarmupTraffic(ring.replay(), exchanges);
         }
 
         private static int clientPort(int connection) {

@@ -5,6 +5,7 @@ import org.apache.commons.io.output.UnsynchronizedByteArrayOutputStream;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -41,9 +42,9 @@ public final class RotatingFileOutput extends OutputStream {
     private final long maxBytes;
     private final int maxFiles;
     private final Consumer<String> problems;
-    /** The block being written (since the last flush). */
+    /** The block being written (since the last flush); written to the file from here while the file works. */
     private final UnsynchronizedByteArrayOutputStream block = UnsynchronizedByteArrayOutputStream.builder().get();
-    /** Complete blocks waiting for the file to work again. */
+    /** Complete blocks waiting for the file to work again (only ever filled after a failure). */
     private final UnsynchronizedByteArrayOutputStream pending = UnsynchronizedByteArrayOutputStream.builder().get();
     /** Created by this instance (and still to be removed by {@link #discardIfUnused()} when nothing was written). */
     private final List<Path> createdDirectories = new ArrayList<>();
@@ -126,7 +127,8 @@ public final class RotatingFileOutput extends OutputStream {
     /** Ends the current block: writes it (and any held before it), or holds it while the file cannot be written. */
     @Override
     public void flush() {
-        if (block.size() > 0) {
+        if (block.size() > 0 && (failing || pending.size() > 0)) {
+            // Blocks go to the file in order: behind the ones already held, or dropped once too much is held.
             if (failing && pending.size() + block.size() > MAX_PENDING_BYTES) {
                 droppedBytes += block.size(); // a whole block, never half of one
             } else {
@@ -134,7 +136,9 @@ public final class RotatingFileOutput extends OutputStream {
             }
             block.reset();
         }
-        if (pending.size() == 0 || failing && System.nanoTime() < retryAt) {
+        // While the file works nothing is held, and the block is written from where it was built.
+        UnsynchronizedByteArrayOutputStream unwritten = pending.size() > 0 ? pending : block;
+        if (unwritten.size() == 0 || failing && System.nanoTime() < retryAt) {
             return;
         }
         long sizeBefore = size;
@@ -144,13 +148,13 @@ public final class RotatingFileOutput extends OutputStream {
                 open();
                 sizeBefore = size;
             }
-            int length = pending.size();
+            int length = unwritten.size();
             if (maxBytes > 0 && size > 0 && size + length > maxBytes) {
                 rotate();
                 sizeBefore = size;
             }
-            pending.writeTo(out);
-            pending.reset();
+            unwritten.writeTo(out);
+            unwritten.reset();
             size += length;
             written = true;
             if (failing) {
@@ -159,6 +163,10 @@ public final class RotatingFileOutput extends OutputStream {
             }
         } catch (IOException e) {
             cutBackTo(sizeBefore);
+            if (unwritten == block) {
+                appendBlockToPending(); // held for the retry
+                block.reset();
+            }
             writeFailures++;
             closeQuietly();
             if (!failing) {
@@ -184,7 +192,7 @@ public final class RotatingFileOutput extends OutputStream {
         try {
             block.writeTo(pending);
         } catch (IOException impossible) { // memory to memory
-            throw new java.io.UncheckedIOException(impossible);
+            throw new UncheckedIOException(impossible);
         }
     }
 

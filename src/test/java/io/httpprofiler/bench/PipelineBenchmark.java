@@ -2,9 +2,8 @@ package io.httpprofiler.bench;
 
 import io.httpprofiler.bpf.RingBuffer;
 import io.httpprofiler.bpf.RingImage;
-import io.httpprofiler.capture.CaptureEvent;
-import io.httpprofiler.capture.EventDecoder;
 import io.httpprofiler.capture.EventLayout;
+import io.httpprofiler.capture.RecordFeed;
 import io.httpprofiler.http.BodySkipListener;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.ExchangeSink;
@@ -48,7 +47,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Java half of the profiler on one thread, fed recorded kernel output: ring buffer records ({@code struct probe_event},
  * laid out as {@link EventLayout} says, in a ring laid out as the kernel's) -> {@link RingBuffer#drain} ->
- * {@link EventDecoder} -> {@link HttpPipeline} (reassembly, HTTP/1.x parsing, pairing) -> {@link TranscriptWriter} and
+ * {@link RecordFeed} -> {@link HttpPipeline} (reassembly, HTTP/1.x parsing, pairing) -> {@link TranscriptWriter} and
  * {@link JsonLinesWriter} writing to a null sink, exactly as {@code cli.Session} and {@code cli.Outputs} wire them.
  *
  * <p>The recording is what the kernel side produces for nginx serving static files with {@code sendfile off} to wrk's 32
@@ -56,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * reads its request ({@code recvfrom}, one record) and writes its response with {@code writev(headers, body)}, a body of
  * more than 32 KiB in 32 KiB writes (nginx's output buffers); the kernel gathers each call's segments into records of up
  * to {@code MAX_RECORD_DATA} (16 KiB). Then every connection closes. Bodies are text (as bench/run.sh's files), kept whole
- * (the default {@code --max-body} of 64 KiB).
+ * up to the default {@code --max-body} of 64 KiB (larger ones, e.g. {@code -p bodySize=1048576}, are cut there).
  *
  * <p>Run with {@code make bench-jmh}; {@link #main} prints payload MB/s and exchanges/s (one thread) after JMH's table.
  * Output modes separate the costs: {@code both} is what the CLI does with {@code --json}; {@code none} stops at the
@@ -85,10 +84,7 @@ public class PipelineBenchmark {
     public String output;
 
     private Recording recording;
-    private RingBuffer ring;
-    private ByteBuffer consumerPage;
     private ExchangeSink sink;
-    private final EventDecoder decoder = new EventDecoder(0);
     private final long[] delivered = new long[1];
 
     /** Secondary results, as rates: exchanges/s and payload bytes/s. */
@@ -129,26 +125,23 @@ public class PipelineBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         recording = Recording.nginx(bodySize);
-        consumerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
-        ByteBuffer producerPage = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
-        producerPage.putLong(0, recording.ringBytes);
-        ring = new RingBuffer(consumerPage, producerPage, recording.ring, recording.ringSize);
         sink = sink(output, delivered);
         // Check once that the recording means what it says: every exchange complete, sizes exact.
         List<Exchange> seen = new ArrayList<>();
         HttpPipeline check = new HttpPipeline(PipelineSettings.defaults(), seen::add);
-        consumerPage.putLong(0, 0);
-        ring.drain(record -> {
-            CaptureEvent event = decoder.decode(record);
-            check.accept(event);
-        });
+        RecordFeed checkFeed = RecordFeed.unfiltered(check::accept);
+        recording.records.drain(checkFeed);
         check.finish();
+        if (checkFeed.malformedRecords() != 0) {
+            throw new IllegalStateException("malformed records in the recording");
+        }
         if (seen.size() != recording.exchanges) {
             throw new IllegalStateException("recording gave " + seen.size() + " exchanges, expected " + recording.exchanges);
         }
         for (Exchange exchange : seen) {
+            boolean cut = bodySize > PipelineSettings.DEFAULT_MAX_BODY;
             if (exchange.response() == null || exchange.response().body().size() != bodySize
-                    || exchange.response().body().truncated() || !exchange.notes().isEmpty()) {
+                    || exchange.response().body().truncated() != cut || exchange.notes().size() != (cut ? 1 : 0)) {
                 throw new IllegalStateException("unexpected exchange from the recording: " + exchange);
             }
         }
@@ -158,13 +151,7 @@ public class PipelineBenchmark {
     public long pipeline(Rates rates, CpuTime cpu) {
         long cpuStart = THREADS.getCurrentThreadCpuTime();
         HttpPipeline pipeline = new HttpPipeline(PipelineSettings.defaults(), sink, BodySkipListener.NONE);
-        consumerPage.putLong(0, 0);
-        ring.drain(record -> {
-            CaptureEvent event = decoder.decode(record);
-            if (event != null) {
-                pipeline.accept(event);
-            }
-        });
+        recording.records.drain(RecordFeed.unfiltered(pipeline::accept));
         pipeline.finish();
         cpu.cpuNanos += THREADS.getCurrentThreadCpuTime() - cpuStart;
         cpu.cpuExchanges += recording.exchanges;
@@ -189,24 +176,20 @@ public class PipelineBenchmark {
     }
 
     /** Ring buffer contents as the kernel side would leave them for one recorded session. */
-    static final class Recording {
-        final ByteBuffer ring;
-        final int ringSize;
-        final long ringBytes;
-        final int exchanges;
+    public static final class Recording {
+        public final RingImage.Replay records;
+        public final int exchanges;
         final long payloadBytes;
-        final int records;
+        final int recordCount;
 
-        private Recording(ByteBuffer ring, int ringSize, long ringBytes, int exchanges, long payloadBytes, int records) {
-            this.ring = ring;
-            this.ringSize = ringSize;
-            this.ringBytes = ringBytes;
+        private Recording(RingImage.Replay records, int exchanges, long payloadBytes, int recordCount) {
+            this.records = records;
             this.exchanges = exchanges;
             this.payloadBytes = payloadBytes;
-            this.records = records;
+            this.recordCount = recordCount;
         }
 
-        static Recording nginx(int bodySize) {
+        public static Recording nginx(int bodySize) {
             byte[] body = Bodies.text(bodySize);
             long perExchangeGuess = 100 + 250 + bodySize;
             int rounds = (int) Math.max(1, PAYLOAD_PER_OP / (perExchangeGuess * CONNECTIONS));
@@ -330,8 +313,7 @@ public class PipelineBenchmark {
 
         Recording finish(int exchanges, long payloadBytes) {
             // The reader maps the data area once; nothing here wraps.
-            return new Recording(ring.toDirect(), ring.ringSize(), ring.length(), exchanges, payloadBytes,
-                    ring.records());
+            return new Recording(ring.replay(), exchanges, payloadBytes, ring.records());
         }
     }
 
@@ -379,7 +361,7 @@ public class PipelineBenchmark {
             System.out.printf(Locale.ROOT, "| %s | %s | %.0f ± %.0f | %.0f ± %.0f | %.0f | %.0f | %.1f |%n", body, out,
                     bytes.getScore() / 1e6, bytes.getScoreError() / 1e6, exchanges.getScore(),
                     exchanges.getScoreError(), cpuBytes / cpuSeconds / 1e6, cpuExchanges / cpuSeconds,
-                    (double) r.records / r.exchanges);
+                    (double) r.recordCount / r.exchanges);
         }
     }
 }

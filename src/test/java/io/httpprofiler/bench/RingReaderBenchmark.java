@@ -13,6 +13,8 @@ import io.httpprofiler.capture.Tracefs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -75,7 +77,7 @@ public final class RingReaderBenchmark {
     private static void compareWakeups(CaptureSettings settings) throws Exception {
         System.out.println();
         System.out.println("wakeup          | traced writes/s | reader CPU s per 1M records | dropped");
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         for (int round = 0; round < 2; round++) {
             for (int wakeupBytes : new int[]{0, CaptureSettings.DEFAULT_WAKEUP_BYTES}) {
                 try (KernelProbe probe = KernelProbe.start(settings.withWakeupBytes(wakeupBytes), 0, System.err::println);

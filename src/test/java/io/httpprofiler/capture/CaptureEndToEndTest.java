@@ -107,18 +107,18 @@ class CaptureEndToEndTest {
 
             assertEndpointCaptured(events, pair.client());
             assertEndpointCaptured(events, pair.server());
-            int readerTid = pair.server().transcript.calls(Direction.INGRESS).get(0).tid();
+            int readerTid = pair.server().callLog.calls(Direction.INGRESS).get(0).tid();
             assertNotEquals(pair.client().setupTid, readerTid, "the reading thread is a different thread, and the "
                     + "server's ingress records carry its tid (checked per call above)");
 
-            List<Transcript.Call> writes = pair.client().transcript.calls(Direction.EGRESS);
-            assertEquals(List.of(new Transcript.Call(size, pair.client().setupTid)), writes, "one write(2) of 1 MiB");
+            List<SocketCallLog.Call> writes = pair.client().callLog.calls(Direction.EGRESS);
+            assertEquals(List.of(new SocketCallLog.Call(size, pair.client().setupTid)), writes, "one write(2) of 1 MiB");
             List<DataEvent> egress = records(events, idOf(events, pair.client()), Direction.EGRESS);
             assertEquals(size / EventLayout.MAX_RECORD_DATA, egress.size(), "cut into MAX_RECORD_DATA records");
             assertTrue(egress.stream().allMatch(r -> r.callSize() == size), "each record carries the call's size");
             System.out.printf("[%s] 1 MiB write: %d egress records; reader: %d read calls, %d ingress records; "
                             + "from the write to every event read: %d ms%n", capture.probe().mode().label(),
-                    egress.size(), pair.server().transcript.calls(Direction.INGRESS).size(),
+                    egress.size(), pair.server().callLog.calls(Direction.INGRESS).size(),
                     records(events, idOf(events, pair.server()), Direction.INGRESS).size(), elapsedMs);
             assertNothingLost();
         }
@@ -141,7 +141,7 @@ class CaptureEndToEndTest {
             pair.server().close();
             List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
 
-            assertEquals(1, pair.client().transcript.calls(Direction.EGRESS).size(), "one writev took all 3 segments");
+            assertEquals(1, pair.client().callLog.calls(Direction.EGRESS).size(), "one writev took all 3 segments");
             assertEndpointCaptured(events, pair.client());
             assertEndpointCaptured(events, pair.server());
             assertEquals(1, records(events, idOf(events, pair.client()), Direction.EGRESS).size(),
@@ -168,7 +168,7 @@ class CaptureEndToEndTest {
             List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
 
             assertEndpointCaptured(events, pair.client());
-            assertEquals(1, pair.client().transcript.calls(Direction.EGRESS).size(), "one writev(2)");
+            assertEquals(1, pair.client().callLog.calls(Direction.EGRESS).size(), "one writev(2)");
             List<Integer> sizes = records(events, idOf(events, pair.client()), Direction.EGRESS).stream()
                     .map(r -> r.data().length).toList();
             int full = EventLayout.MAX_RECORD_DATA;
@@ -185,7 +185,7 @@ class CaptureEndToEndTest {
     @Test
     void bodyPastTheKeptSizeIsNotCopiedOnceTheKernelReadItsContentLength() throws Exception {
         int keep = 4096;
-        startCapture(LiveCapture.settingsForThisProcess().withBodyKeep(keep));
+        startCapture(LiveCapture.settingsForThisProcess().withMaxBody(keep));
         byte[] body = new byte[100_000];
         new Random(3).nextBytes(body);
         byte[] head = "HTTP/1.1 200 OK\r\nServer: test\r\nContent-Length: 100000\r\n\r\n"
@@ -203,7 +203,7 @@ class CaptureEndToEndTest {
             pair.client().close();
             pair.server().close();
             List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
-            assertEquals(3, pair.server().transcript.calls(Direction.EGRESS).size(), "three write(2) calls");
+            assertEquals(3, pair.server().callLog.calls(Direction.EGRESS).size(), "three write(2) calls");
 
             List<DataEvent> egress = records(events, idOf(events, pair.server()), Direction.EGRESS);
             long copied = egress.stream().mapToLong(r -> r.data().length).sum();
@@ -275,7 +275,7 @@ class CaptureEndToEndTest {
             pair.server().close();
             List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
 
-            List<Transcript.Call> reads = pair.server().transcript.calls(Direction.INGRESS);
+            List<SocketCallLog.Call> reads = pair.server().callLog.calls(Direction.INGRESS);
             assertTrue(reads.size() >= request.length / 7, "one read per 7 bytes: " + reads);
             assertTrue(reads.stream().allMatch(call -> call.bytes() <= 7));
             assertEndpointCaptured(events, pair.client());
@@ -444,9 +444,9 @@ class CaptureEndToEndTest {
         List<DataEvent> ingress = records(events, opened.connection(), Direction.INGRESS);
         assertArrayEquals(sent, CapturedStreams.reassembleContiguousFromZero(egress, what + " egress"));
         assertArrayEquals(received, CapturedStreams.reassembleContiguousFromZero(ingress, what + " ingress"));
-        assertEquals(sendCalls.stream().map(n -> new Transcript.Call(n, pid)).toList(),
+        assertEquals(sendCalls.stream().map(n -> new SocketCallLog.Call(n, pid)).toList(),
                 CapturedStreams.calls(egress, what + " egress"), what + " egress calls");
-        assertEquals(receiveCalls.stream().map(n -> new Transcript.Call(n, pid)).toList(),
+        assertEquals(receiveCalls.stream().map(n -> new SocketCallLog.Call(n, pid)).toList(),
                 CapturedStreams.calls(ingress, what + " ingress"), what + " ingress calls");
         ConnectionClosed close = closed(events, opened.connection()).orElseThrow();
         assertEquals(sent.length, close.egressBytes(), what);
@@ -543,12 +543,12 @@ class CaptureEndToEndTest {
             for (Endpoint end : List.of(pair.client(), pair.server())) {
                 ConnectionId id = idOf(events, end);
                 Direction direction = end == pair.client() ? Direction.EGRESS : Direction.INGRESS;
-                byte[] truth = end.transcript.bytes(direction);
+                byte[] truth = end.callLog.bytes(direction);
                 List<DataEvent> records = records(events, id, direction);
                 gaps += assertRecordsMatchTruthAtTheirPositions(records, truth, end + " " + direction);
                 assertEquals(truth.length, records.get(records.size() - 1).end(), "the last message is at the end");
                 lostBytes += truth.length - records.stream().mapToLong(r -> r.data().length).sum();
-                lostRecords += end.transcript.calls(direction).size() - records.size(); // one record per call here
+                lostRecords += end.callLog.calls(direction).size() - records.size(); // one record per call here
                 ConnectionClosed close = closed(events, id).orElseThrow();
                 assertEquals(truth.length, direction == Direction.EGRESS ? close.egressBytes() : close.ingressBytes(),
                         "positions count every byte, captured or not");

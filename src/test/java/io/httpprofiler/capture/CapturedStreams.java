@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Reads captured events the way the stream layer will: by connection, direction and byte position. Holds the checks
- * that compare a capture with an {@link Endpoint}'s {@link Transcript}, the ground truth.
+ * that compare a capture with an {@link Endpoint}'s {@link SocketCallLog}, the ground truth.
  */
 final class CapturedStreams {
     private CapturedStreams() {
@@ -65,8 +65,8 @@ final class CapturedStreams {
      * The socket calls behind the records: a call starting at position p with callSize n covers the records in
      * [p, p + n), all of which must carry that callSize and the same tid.
      */
-    static List<Transcript.Call> calls(List<DataEvent> records, String what) {
-        List<Transcript.Call> calls = new ArrayList<>();
+    static List<SocketCallLog.Call> calls(List<DataEvent> records, String what) {
+        List<SocketCallLog.Call> calls = new ArrayList<>();
         int i = 0;
         while (i < records.size()) {
             DataEvent first = records.get(i);
@@ -77,7 +77,7 @@ final class CapturedStreams {
                 assertEquals(first.tid(), part.tid(), what + ": tid within the call at " + first.position());
                 assertTrue(part.end() <= end, what + ": record at " + part.position() + " runs past its call");
             }
-            calls.add(new Transcript.Call(first.callSize(), first.tid()));
+            calls.add(new SocketCallLog.Call(first.callSize(), first.tid()));
         }
         return calls;
     }
@@ -106,15 +106,15 @@ final class CapturedStreams {
             for (DataEvent record : records) {
                 assertTrue(record.data().length <= EventLayout.MAX_RECORD_DATA, what + ": oversized record");
             }
-            assertArrayEquals(endpoint.transcript.bytes(direction), reassembleContiguousFromZero(records, what),
+            assertArrayEquals(endpoint.callLog.bytes(direction), reassembleContiguousFromZero(records, what),
                     what + ": bytes");
-            assertEquals(endpoint.transcript.calls(direction), calls(records, what),
+            assertEquals(endpoint.callLog.calls(direction), calls(records, what),
                     what + ": calls as (callSize, tid)");
         }
         ConnectionClosed closed = closed(events, id).orElseGet(() -> fail("no ConnectionClosed for " + endpoint));
         assertAll(endpoint + " closed",
-                () -> assertEquals(endpoint.transcript.bytes(Direction.EGRESS).length, closed.egressBytes(), "egress"),
-                () -> assertEquals(endpoint.transcript.bytes(Direction.INGRESS).length, closed.ingressBytes(), "ingress"),
+                () -> assertEquals(endpoint.callLog.bytes(Direction.EGRESS).length, closed.egressBytes(), "egress"),
+                () -> assertEquals(endpoint.callLog.bytes(Direction.INGRESS).length, closed.ingressBytes(), "ingress"),
                 () -> assertEquals(endpoint.closeTid(), closed.tid(), "tid of the close() caller"));
     }
 

@@ -53,7 +53,7 @@ class CommandFilterTest {
 
     @Test
     void rememberedDecisionsAreBounded() {
-        for (int i = 0; i < CommandFilter.MAX_REMEMBERED + 10; i++) {
+        for (int i = 0; i < ProbeMaps.MAX_CONNECTIONS + 10; i++) {
             filter.accept(opened(new ConnectionId(20, i, i), "curl"));
         }
         filter.accept(data(new ConnectionId(20, 0, 0)));

@@ -13,7 +13,7 @@ import java.util.Arrays;
 
 /**
  * One end of a TCP connection in this JVM, over a blocking {@link Socket} or {@link SocketChannel}, that records every
- * call it makes in a {@link Transcript} and knows what the probe should report for it: role, tuple, the real fd (read
+ * call it makes in a {@link SocketCallLog} and knows what the probe should report for it: role, tuple, the real fd (read
  * from /proc while the socket is open) and the tids of the threads that set it up and closed it.
  *
  * <p>Each method maps to known system calls: a blocking channel's {@code write}/{@code read} is one write(2)/read(2),
@@ -29,7 +29,7 @@ final class Endpoint implements AutoCloseable {
     final int fd;
     /** tid of the thread that called connect() or accept(). */
     final int setupTid;
-    final Transcript transcript = new Transcript();
+    final SocketCallLog callLog = new SocketCallLog();
     private final Socket socket;
     private final SocketChannel channel;
     private int closeTid = -1;
@@ -61,13 +61,13 @@ final class Endpoint implements AutoCloseable {
                     throw new IllegalArgumentException("the JDK would cut this into several calls");
                 }
                 socket.getOutputStream().write(bytes);
-                transcript.sent(bytes, 0, bytes.length);
+                callLog.sent(bytes, 0, bytes.length);
             } else {
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     int at = buffer.position();
                     int n = channel.write(buffer);
-                    transcript.sent(bytes, at, n);
+                    callLog.sent(bytes, at, n);
                 }
             }
         } catch (IOException e) {
@@ -84,7 +84,7 @@ final class Endpoint implements AutoCloseable {
                 int n = channel.write(direct);
                 byte[] moved = new byte[n];
                 direct.get(at, moved);
-                transcript.sent(moved, 0, n);
+                callLog.sent(moved, 0, n);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,7 +99,7 @@ final class Endpoint implements AutoCloseable {
             byte[] bytes = Files.readAllBytes(file);
             for (long done = 0; done < size; ) {
                 int n = (int) in.transferTo(done, size - done, channel);
-                transcript.sent(bytes, (int) done, n);
+                callLog.sent(bytes, (int) done, n);
                 done += n;
             }
         } catch (IOException e) {
@@ -116,7 +116,7 @@ final class Endpoint implements AutoCloseable {
         try {
             while (done < all.length) {
                 int n = (int) channel.write(buffers);
-                transcript.sent(all, done, n);
+                callLog.sent(all, done, n);
                 done += n;
             }
         } catch (IOException e) {
@@ -140,7 +140,7 @@ final class Endpoint implements AutoCloseable {
                 if (n < 0) {
                     throw new IllegalStateException("EOF after " + done + " of " + length + " bytes");
                 }
-                transcript.received(all, done, n);
+                callLog.received(all, done, n);
                 done += n;
             }
         } catch (IOException e) {
@@ -172,7 +172,7 @@ final class Endpoint implements AutoCloseable {
                     b.get(all, at, b.remaining());
                     at += b.limit();
                 }
-                transcript.received(all, done, n);
+                callLog.received(all, done, n);
                 done += n;
             }
         } catch (IOException e) {

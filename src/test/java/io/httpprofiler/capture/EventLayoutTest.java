@@ -88,7 +88,7 @@ class EventLayoutTest {
                 member("wakeup_bytes", EventLayout.Config.WAKEUP_BYTES, Integer.BYTES),
                 member("pidns_dev", EventLayout.Config.PIDNS_DEV, Long.BYTES),
                 member("pidns_inode", EventLayout.Config.PIDNS_INODE, Long.BYTES),
-                member("body_keep", EventLayout.Config.BODY_KEEP, Long.BYTES));
+                member("max_body", EventLayout.Config.MAX_BODY, Long.BYTES));
 
         BtfTypes.StructLayout config = btf.struct("probe_config");
         assertSameMembers("probe_config", expected, config.members());
@@ -150,13 +150,32 @@ class EventLayoutTest {
             assertEquals(EventLayout.HEADER_SIZE, scratch.members().get("payload").offset(), "payload follows the header");
             assertEquals(EventLayout.MAX_RECORD_DATA, scratch.members().get("payload").size(), "MAX_RECORD_DATA");
             assertEquals(scratch.size(), object.map("scratch").valueSize(), "scratch holds one event_buffer");
-            assertEquals(EventLayout.Config.SIZE, object.map("settings").valueSize(), "settings value");
-            assertEquals(EventLayout.COUNTER_MAX, object.map("counters").maxEntries(), "counters entries");
-            assertEquals(Long.BYTES, object.map("counters").valueSize(), "counters are u64 (sumPerCpuLong)");
-            assertEquals(Integer.BYTES, object.map("pid_filter").keySize(), "pid_filter key");
-            assertEquals(Short.BYTES, object.map("port_filter").keySize(), "port_filter key");
-            assertEquals(12, object.map("skips").keySize(), "skips key");
-            assertEquals(EventLayout.Skip.RANGE_SIZE, object.map("skips").valueSize(), "skips value");
+            assertEquals(EventLayout.Config.SIZE, object.map(ProbeMaps.SETTINGS).valueSize(), "settings value");
+            assertEquals(EventLayout.COUNTER_MAX, object.map(ProbeMaps.COUNTERS).maxEntries(), "counters entries");
+            assertEquals(Long.BYTES, object.map(ProbeMaps.COUNTERS).valueSize(), "counters are u64 (sumPerCpuLong)");
+            assertEquals(Integer.BYTES, object.map(ProbeMaps.PID_FILTER).keySize(), "pid_filter key");
+            assertEquals(Short.BYTES, object.map(ProbeMaps.PORT_FILTER).keySize(), "port_filter key");
+            assertEquals(12, object.map(ProbeMaps.SKIPS).keySize(), "skips key");
+            assertEquals(EventLayout.Skip.RANGE_SIZE, object.map(ProbeMaps.SKIPS).valueSize(), "skips value");
+        }
+    }
+
+    @Test
+    void mapNamesAndSizesMatchProbeMaps() throws IOException {
+        try (BpfObject object = BpfObject.open(Files.readAllBytes(objectFile))) {
+            Map<String, Integer> entries = new LinkedHashMap<>();
+            entries.put(ProbeMaps.CONNECTIONS, ProbeMaps.MAX_CONNECTIONS);
+            entries.put(ProbeMaps.CALLS, ProbeMaps.MAX_CALLS_IN_PROGRESS);
+            entries.put(ProbeMaps.PID_FILTER, ProbeMaps.MAX_PIDS);
+            entries.put(ProbeMaps.PORT_FILTER, ProbeMaps.MAX_PORTS);
+            entries.put(ProbeMaps.SKIPS, ProbeMaps.MAX_SKIP_RANGES);
+            entries.put(ProbeMaps.SETTINGS, 1);
+            entries.put(ProbeMaps.COUNTERS, EventLayout.COUNTER_MAX);
+            // The ring's size in the object is only a default: KernelProbe sets it from --ring-size before loading.
+            entries.put(ProbeMaps.EVENTS, CaptureSettings.DEFAULT_RING_BYTES);
+            assertAll("map entries (ProbeMaps vs the object; BpfObject.map fails on a name the object lacks)",
+                    entries.entrySet().stream().map(e -> () -> assertEquals(e.getValue(),
+                            object.map(e.getKey()).maxEntries(), e.getKey())));
         }
     }
 

@@ -6,6 +6,7 @@ import io.httpprofiler.bpf.Mounts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -33,7 +34,7 @@ final class LiveCapture implements AutoCloseable {
     static CaptureSettings settingsForThisProcess() {
         return CaptureSettings.defaults()
                 .withAttachMode(AttachMode.valueOf(System.getProperty("httpprofiler.attach", "tracepoint").toUpperCase()))
-                .withPids(java.util.Set.of((int) ProcessHandle.current().pid()))
+                .withPids(Set.of((int) ProcessHandle.current().pid()))
                 .withWakeupBytes(0);
     }
 

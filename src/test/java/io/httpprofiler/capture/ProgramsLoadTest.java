@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -150,7 +151,7 @@ class ProgramsLoadTest {
             String expected = System.getProperty("httpprofiler.expect.auto");
             if (expected != null) {
                 // The kernel matrix knows what each guest kernel supports (test/kernels/kernels.conf).
-                assertEquals(AttachMode.valueOf(expected.toUpperCase(java.util.Locale.ROOT)), probe.mode(),
+                assertEquals(AttachMode.valueOf(expected.toUpperCase(Locale.ROOT)), probe.mode(),
                         "--attach auto on this kernel");
             }
             if (probe.mode() == AttachMode.KPROBE) {

@@ -1,16 +1,12 @@
 package io.httpprofiler.cli;
 
-import io.httpprofiler.bpf.RingBuffer;
-import io.httpprofiler.capture.CaptureEvent;
-import io.httpprofiler.capture.EventDecoder;
+import io.httpprofiler.capture.RecordFeed;
 import io.httpprofiler.capture.Role;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +24,11 @@ class PipelineWarmupTest {
         WarmupTraffic traffic = WarmupTraffic.of(PipelineWarmup.CONNECTIONS, PipelineWarmup.ROUNDS);
         List<Exchange> seen = new ArrayList<>();
         HttpPipeline pipeline = new HttpPipeline(SETTINGS, seen::add);
-        EventDecoder decoder = new EventDecoder(0);
-        ByteBuffer consumer = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
-        ByteBuffer producer = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, traffic.length());
-        new RingBuffer(consumer, producer, traffic.records(), traffic.ringSize()).drain(record -> {
-            CaptureEvent event = decoder.decode(record);
-            pipeline.accept(event);
-        });
+        RecordFeed feed = RecordFeed.unfiltered(pipeline::accept);
+        traffic.records().drain(feed);
         pipeline.finish();
 
-        assertEquals(0, decoder.malformedRecords());
+        assertEquals(0, feed.malformedRecords());
         assertEquals(traffic.exchanges(), seen.size());
         assertEquals(2 * PipelineWarmup.CONNECTIONS * PipelineWarmup.ROUNDS, seen.size());
         Map<Integer, Integer> statuses = new TreeMap<>();

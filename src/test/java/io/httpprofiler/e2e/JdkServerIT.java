@@ -604,7 +604,7 @@ class JdkServerIT {
         }
     }
 
-    /** Every field of the JSON Lines contract (BRIEF section 5) on one exchange sent from a raw socket. */
+    /** Every field of the JSON Lines contract (README, "JSON Lines") on one exchange sent from a raw socket. */
     @Test
     void jsonRecordHasEveryContractFieldWithTheRightType() throws Exception {
         String target = "/dup/contract?x=1&y=two%20words";

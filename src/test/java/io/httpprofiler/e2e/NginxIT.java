@@ -2,6 +2,7 @@ package io.httpprofiler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class NginxIT {
         if (!Files.isExecutable(Path.of(NGINX))) {
             // Debian's nginx is part of the test environment (scripts/setup installs it); say so loudly if absent
             System.err.println("SKIPPED: " + NGINX + " missing (apt-get install -y nginx-light)");
-            org.junit.jupiter.api.Assumptions.abort("nginx not installed");
+            Assumptions.abort("nginx not installed");
         }
         www = Files.createDirectories(dir.resolve("www"));
         Files.createDirectories(www.resolve("copy"));

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -189,7 +190,7 @@ final class Robustness {
 
     /** Samples, until the process ends, the ids of the BPF programs it holds. */
     static final class ProgramWatcher implements AutoCloseable {
-        private final Set<Integer> seen = java.util.Collections.synchronizedSet(new HashSet<>());
+        private final Set<Integer> seen = Collections.synchronizedSet(new HashSet<>());
         private final Thread thread;
         private volatile boolean stop;
 

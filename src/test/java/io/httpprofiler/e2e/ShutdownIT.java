@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * How the profiler ends (BRIEF section 6): on SIGTERM or SIGINT, and at the end of --duration, it drains, writes every
- * pending exchange marked incomplete, prints its totals and exits 0.
+ * How the profiler ends: on SIGTERM or SIGINT, and at the end of --duration, it drains, writes every pending exchange
+ * marked incomplete, prints its totals and exits 0.
  */
 @Tag("root")
 class ShutdownIT {

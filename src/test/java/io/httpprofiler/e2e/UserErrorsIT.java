@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +74,9 @@ class UserErrorsIT {
         expect("http-profiler: --port 70000 is not a TCP port (1-65535) (see --help)", "--port", "70000");
         expect("http-profiler: Invalid value for option '--port' (N): 'http' is not an int (see --help)",
                 "--port", "http");
+        // More than the kernel's port filter map holds: a usage error, not a failed start.
+        expect("http-profiler: --port takes at most 1024 ports, got 1025 (see --help)", "--port",
+                IntStream.rangeClosed(1, 1025).mapToObj(Integer::toString).collect(Collectors.joining(",")));
     }
 
     @Test
@@ -82,7 +87,12 @@ class UserErrorsIT {
 
     @Test
     void badSizes() throws Exception {
-        expect("http-profiler: --max-body must be between 0 and 2g (see --help)", "--max-body", "-1");
+        expect("http-profiler: --max-body must be between 0 and 1g, got -1 (see --help)", "--max-body", "-1");
+        // Above what the pipeline keeps: refused as a usage error before anything is created, not part-way in.
+        expect("http-profiler: --max-body must be between 0 and 1g, got 1500m (see --help)", "--max-body", "1500m");
+        expect("http-profiler: --ring-size must be a power of two between 4k and 1g, got 2g (see --help)",
+                "--ring-size", "2g");
+        expect("http-profiler: --max-file-size must not be negative, got -1 (see --help)", "--max-file-size", "-1");
         expect("http-profiler: Invalid value for option '--max-body': '1x' is not a size (e.g. 65536, 64k, 16m)"
                 + " (see --help)", "--max-body", "1x");
     }
@@ -92,8 +102,7 @@ class UserErrorsIT {
         expect("http-profiler: unknown --netns 'other': use self or all (see --help)", "--netns", "other");
         expect("http-profiler: --duration must be a positive number of seconds (see --help)", "--duration", "0");
         expect("http-profiler: --stats-interval must not be negative (see --help)", "--stats-interval", "-1");
-        expect("http-profiler: --max-file-size and --max-files must not be negative (see --help)",
-                "--max-files", "-1");
+        expect("http-profiler: --max-files must not be negative, got -1 (see --help)", "--max-files", "-1");
     }
 
     // --- outputs ---------------------------------------------------------------------------------------------------

@@ -4,8 +4,12 @@ import io.httpprofiler.stream.BufferBudget;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Random;
+import java.util.function.IntConsumer;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 
@@ -103,7 +107,7 @@ class BodyRendererTest {
     @Test
     void truncatedGzipDecodesAsFarAsItGoes() {
         byte[] text = new byte[200_000];
-        new java.util.Random(3).ints(text.length, 'a', 'z' + 1).forEach(new java.util.function.IntConsumer() {
+        new Random(3).ints(text.length, 'a', 'z' + 1).forEach(new IntConsumer() {
             int i;
 
             @Override
@@ -141,8 +145,8 @@ class BodyRendererTest {
         try (DeflaterOutputStream deflater = new DeflaterOutputStream(out, new Deflater(Deflater.DEFAULT_COMPRESSION,
                 raw))) {
             deflater.write(bytes);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return out.toByteArray();
     }

@@ -2,9 +2,12 @@ package io.httpprofiler.http;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,7 +44,7 @@ class ByteScanTest {
                 "€".getBytes(StandardCharsets.UTF_8), "😀".getBytes(StandardCharsets.UTF_8), {'\n'}, {'\t'}, {0x7f},
                 {0x01}, {(byte) 0x80}, {(byte) 0xc3}, {(byte) 0xf8}, {'~'}, {' '}, {'\r'}, {'\f'}, {0x1f}, {0}};
         for (int round = 0; round < 50_000; round++) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             int count = random.nextInt(30);
             for (int i = 0; i < count; i++) {
                 byte[] piece = pieces[random.nextInt(10) < 7 ? random.nextInt(4) : random.nextInt(pieces.length)];
@@ -49,7 +52,7 @@ class ByteScanTest {
             }
             byte[] bytes = out.toByteArray();
             assertEquals(naiveIsText(bytes), TextDetector.textLength(bytes, false) == bytes.length,
-                    java.util.HexFormat.of().formatHex(bytes));
+                    HexFormat.of().formatHex(bytes));
         }
     }
 
@@ -63,7 +66,7 @@ class ByteScanTest {
                     byte[] bytes = ("0123456789abcdef" + context + "tail").getBytes(StandardCharsets.US_ASCII);
                     bytes[16 + place] = (byte) b;
                     assertEquals(naiveIsText(bytes), TextDetector.textLength(bytes, false) == bytes.length,
-                            java.util.HexFormat.of().formatHex(bytes));
+                            HexFormat.of().formatHex(bytes));
                 }
             }
         }
@@ -72,7 +75,7 @@ class ByteScanTest {
     private static boolean naiveIsText(byte[] bytes) {
         try {
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
             return text.chars().noneMatch(c -> c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f'
                     || c == 0x7f);
         } catch (CharacterCodingException e) {

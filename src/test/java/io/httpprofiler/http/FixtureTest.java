@@ -3,15 +3,18 @@ package io.httpprofiler.http;
 import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.DataEvent;
+import io.httpprofiler.capture.Direction;
 import io.httpprofiler.capture.Role;
 import io.httpprofiler.http.EventScript.Splitter;
 import io.httpprofiler.http.Fixtures.Expected;
 import io.httpprofiler.http.Fixtures.Fixture;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -75,7 +78,7 @@ class FixtureTest {
             List<CaptureEvent> events = withoutOpen(script.events(fixture.conversation(), Splitter.fragments(5)));
             Recorder recorder = Recorder.run(fixture.settings(), events);
             assertMatches(fixture, recorder.exchanges);
-            Role expected = script.directionOf(true) == io.httpprofiler.capture.Direction.INGRESS
+            Role expected = script.directionOf(true) == Direction.INGRESS
                     ? Role.SERVER : Role.CLIENT;
             recorder.exchanges.forEach(exchange -> {
                 assertEquals(expected, exchange.role());
@@ -112,7 +115,7 @@ class FixtureTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void largeBodiesGiveTheSameExchangesAtSampledSplitPoints() {
         Fixture fixture = Fixtures.largeBodies();
         EventScript script = EventScript.server(7);
@@ -161,7 +164,7 @@ class FixtureTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void connectionsInterleavedWithEachOtherStayApart() {
         List<Fixture> fixtures = Fixtures.small();
         List<List<CaptureEvent>> perConnection = new ArrayList<>();
@@ -192,7 +195,7 @@ class FixtureTest {
         assertEquals(0, recorder.pipeline.bufferedBytes());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void binaryBodyIsKeptAsBytes() {
         Fixture fixture = Fixtures.binaryBody();
         Recorder recorder = Recorder.run(fixture.settings(),
@@ -204,7 +207,7 @@ class FixtureTest {
         assertArrayEquals(Fixtures.binaryBytes(300), body.content());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void gzipBodyIsDecodedForDisplayButSizedAsSent() {
         Fixture fixture = Fixtures.gzipBody();
         Recorder recorder = Recorder.run(fixture.settings(),
@@ -216,7 +219,7 @@ class FixtureTest {
         assertEquals(Fixtures.GZIP_TEXT, new String(body.content(), StandardCharsets.UTF_8));
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void chunkTrailersAndDuplicateHeadersKeepTheirOrder() {
         Recorder recorder = Recorder.run(PipelineSettings.defaults(), EventScript.server(7)
                 .events(Fixtures.chunkedWithTrailers().conversation(), Splitter.whole()));
@@ -231,7 +234,7 @@ class FixtureTest {
                 new HttpHeader("Content-Length", "7")), recorder.exchanges.get(2).response().headers());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void unusualButValidHeadersAreRead() {
         Recorder recorder = Recorder.run(PipelineSettings.defaults(), EventScript.server(7)
                 .events(Fixtures.unusualHeaders().conversation(), Splitter.whole()));
@@ -275,7 +278,7 @@ class FixtureTest {
                     && a.direction() == b.direction() && a.end() == b.position() && random.nextInt(5) == 0) {
                 byte[] overlap = Conversation.concat(a.data(), b.data());
                 int from = random.nextInt(Math.max(1, a.data().length));
-                byte[] middle = java.util.Arrays.copyOfRange(overlap, from, overlap.length);
+                byte[] middle = Arrays.copyOfRange(overlap, from, overlap.length);
                 out.add(i + 2, new DataEvent(b.timestampNanos(), b.connection(), b.tid(), b.direction(),
                         a.position() + from, middle.length, middle));
             }

@@ -2,6 +2,7 @@ package io.httpprofiler.http;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,7 +65,7 @@ class HeadParserTest {
 
     @Test
     void utf8InHeaderValuesIsKept() {
-        byte[] bytes = "GET / HTTP/1.1\r\nX-Name: Zoë\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = "GET / HTTP/1.1\r\nX-Name: Zoë\r\n\r\n".getBytes(StandardCharsets.UTF_8);
         assertEquals("Zoë", parser.parseRequest(bytes, 0, bytes.length).headers().get(0).value());
     }
 

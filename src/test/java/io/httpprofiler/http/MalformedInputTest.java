@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -76,7 +79,7 @@ class MalformedInputTest {
     @Test
     void hugeContentLengthIsCountedNotBuffered() {
         byte[] body = new byte[300_000];
-        java.util.Arrays.fill(body, (byte) 'b');
+        Arrays.fill(body, (byte) 'b');
         Conversation conversation = new Conversation().request(Conversation.concat(Conversation.bytes(
                 "POST /big HTTP/1.1\r\nContent-Length: 1000000000000000\r\n\r\n"), body));
         List<long[]> skips = new ArrayList<>();
@@ -99,8 +102,8 @@ class MalformedInputTest {
     @Test
     void headsBeyondTheConnectionBudgetAreNotKeptButPairingHolds() {
         long cap = 8 * 1024;
-        PipelineSettings tight = new PipelineSettings(1024, 100, cap, 1 << 20, 64, java.time.Duration.ofMinutes(1),
-                java.time.Duration.ofMillis(100));
+        PipelineSettings tight = new PipelineSettings(1024, 100, cap, 1 << 20, 64, Duration.ofMinutes(1),
+                Duration.ofMillis(100));
         StringBuilder requests = new StringBuilder();
         StringBuilder responses = new StringBuilder();
         for (int i = 0; i < 20; i++) {
@@ -118,7 +121,7 @@ class MalformedInputTest {
             for (int i = 0; i < 20; i++) {
                 Exchange exchange = recorder.exchanges.get(i);
                 assertEquals("answer " + i, new String(exchange.response().body().content(),
-                        java.nio.charset.StandardCharsets.US_ASCII), "paired with its own response");
+                        StandardCharsets.US_ASCII), "paired with its own response");
                 assertTrue(List.of("request headers not kept: buffer limit", "request not kept: buffer limit",
                         "response headers not kept: buffer limit").containsAll(exchange.notes()), exchange::toString);
                 if (exchange.notes().contains("request headers not kept: buffer limit")) {

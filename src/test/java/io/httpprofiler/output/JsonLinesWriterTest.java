@@ -2,6 +2,8 @@ package io.httpprofiler.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -134,9 +136,9 @@ class JsonLinesWriterTest {
     void textWithQuotesAndControlsIsEscaped() throws IOException {
         JsonLinesWriter writer = new JsonLinesWriter(out);
         var base = Samples.serverGet();
-        var response = new io.httpprofiler.http.HttpResponse("HTTP/1.1", 200, "OK", List.of(), List.of(),
+        var response = new HttpResponse("HTTP/1.1", 200, "OK", List.of(), List.of(),
                 Samples.text("say \"hi\"\n\tü"));
-        writer.write(new io.httpprofiler.http.Exchange(base.connection(), base.tid(), base.command(), base.role(),
+        writer.write(new Exchange(base.connection(), base.tid(), base.command(), base.role(),
                 base.local(), base.remote(), base.startNanos(), base.endNanos(), base.request(), response,
                 List.of()));
         assertEquals("say \"hi\"\n\tü", lines().get(0).get("response").get("body").asText());

@@ -2,6 +2,7 @@ package io.httpprofiler.output;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
@@ -93,7 +94,7 @@ class Utf8BlockTest {
 
     /** The transcript's line loop as first written. */
     private static byte[] lineRule(byte[] content, int from, int shown) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int lineStart = from; lineStart <= shown; ) {
             int lineFeed = -1;
             for (int i = lineStart; i < shown; i++) {

@@ -9,7 +9,7 @@ import java.util.List;
  * per socket call with the byte count the call returned and the thread that made it. This is the ground truth the
  * captured events are compared with.
  */
-final class Transcript {
+final class SocketCallLog {
     /** One socket call: the bytes it moved (its return value) and the kernel tid of the caller. */
     record Call(long bytes, int tid) {
     }
