@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * Where spans go and what they say about their source, from the command line and the standard OpenTelemetry environment
  * variables ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT},
- * {@code OTEL_EXPORTER_OTLP_HEADERS}, {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}). An option given on
+ * {@code OTEL_EXPORTER_OTLP_HEADERS}, {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}, and the batch
+ * processor's {@code OTEL_BSP_MAX_QUEUE_SIZE}, {@code OTEL_BSP_MAX_EXPORT_BATCH_SIZE}, {@code OTEL_BSP_EXPORT_TIMEOUT}
+ * in milliseconds). An option given on
  * the command line wins over the environment.
  *
  * @param otlpTraces         OTLP/HTTP (protobuf) URL spans are posted to, e.g. {@code http://collector:4318/v1/traces};
@@ -66,8 +68,27 @@ public record ExportSettings(URI otlpTraces, Map<String, String> otlpHeaders, UR
         Map<String, String> resource = keyValues("OTEL_RESOURCE_ATTRIBUTES", env.get("OTEL_RESOURCE_ATTRIBUTES"));
         String service = present(env.get("OTEL_SERVICE_NAME")) ? env.get("OTEL_SERVICE_NAME").trim()
                 : resource.get("service.name");
-        return new ExportSettings(otlp, headers, zipkin, service, resource, DEFAULT_QUEUE_SPANS, DEFAULT_BATCH_SPANS,
-                DEFAULT_TIMEOUT);
+        // The batch span processor's variables, which these settings are the profiler's counterpart of.
+        int queue = positive(env, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_QUEUE_SPANS);
+        int batch = Math.min(queue, positive(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", DEFAULT_BATCH_SPANS));
+        Duration timeout = Duration.ofMillis(positive(env, "OTEL_BSP_EXPORT_TIMEOUT", (int) DEFAULT_TIMEOUT.toMillis()));
+        return new ExportSettings(otlp, headers, zipkin, service, resource, queue, batch, timeout);
+    }
+
+    private static int positive(Map<String, String> env, String name, int otherwise) {
+        String text = env.get(name);
+        if (!present(text)) {
+            return otherwise;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " '" + text + "' is not a positive whole number");
     }
 
     private static boolean present(String value) {

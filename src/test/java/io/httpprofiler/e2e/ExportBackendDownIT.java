@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,10 +73,14 @@ class ExportBackendDownIT {
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            // More spans than the queue (2048) and one batch in flight (512) hold: some must be dropped as queue full.
-            int requests = 1400;
-            try (ProfilerProcess profiler = ProfilerProcess.start(dir, "--port", traffic.ports(),
-                    "--stats-interval", "1", "--otlp-endpoint", "http://127.0.0.1:" + silent.getLocalPort())) {
+            // A small queue (through the standard variables, as is the endpoint): 600 spans are more than the queue
+            // and the batches sent in the meantime (each waiting the 5 s timeout) can hold, however slow the traffic.
+            int requests = 300;
+            Map<String, String> environment = Map.of(
+                    "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + silent.getLocalPort(),
+                    "OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "50");
+            try (ProfilerProcess profiler = ProfilerProcess.startWithEnvironment(environment, dir,
+                    "--port", traffic.ports(), "--stats-interval", "1")) {
                 traffic.sendMany(requests);
                 int records = awaitAllRecords(profiler, 2 * requests);
                 awaitStatsLine(profiler, "otlp");

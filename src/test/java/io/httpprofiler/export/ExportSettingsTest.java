@@ -60,6 +60,18 @@ class ExportSettingsTest {
     }
 
     @Test
+    void queueBatchAndTimeoutFromTheBatchProcessorVariables() {
+        ExportSettings settings = ExportSettings.resolve("http://c:4318", null, Map.of("OTEL_BSP_MAX_QUEUE_SIZE", "100",
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "500", "OTEL_BSP_EXPORT_TIMEOUT", "1500"));
+        assertEquals(100, settings.queueSpans());
+        assertEquals(100, settings.batchSpans(), "a batch is never larger than the queue");
+        assertEquals(java.time.Duration.ofMillis(1500), settings.timeout());
+        assertEquals("OTEL_BSP_MAX_QUEUE_SIZE '0' is not a positive whole number", assertThrows(
+                IllegalArgumentException.class, () -> ExportSettings.resolve(null, null,
+                        Map.of("OTEL_BSP_MAX_QUEUE_SIZE", "0"))).getMessage());
+    }
+
+    @Test
     void malformedInputIsOneClearMessage() {
         assertEquals("--otlp-endpoint 'collector:4318' is not an http:// or https:// URL with a host",
                 assertThrows(IllegalArgumentException.class,
