@@ -21,6 +21,9 @@ have_cmd curl || need+=(curl)
 have_cmd python3 || need+=(python3)
 have_cmd nginx || need+=(nginx-light)
 have_cmd ip || need+=(iproute2)
+# Validating the Kubernetes manifests against the API schema (test/kubernetes, npm's kubernetes-models).
+have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
