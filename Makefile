@@ -8,10 +8,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unus
 MVN ?= mvn -B -q
 
 .PHONY: help setup build bpf-object vmlinux test run clean bench-ring image compose-up compose-down podman-run \
-	test-container test-kernels
+	test-container test-kernels check-deps
 
 help:
-	@echo "make setup       install build and test dependencies (apt, needs root)"
+	@echo "make setup       install build and test dependencies (apt, needs root; list: scripts/deps.txt)"
 	@echo "make build       build target/http-profiler.jar (BPF object included)"
 	@echo "make test        run every test (as root: real BPF capture)"
 	@echo "make run         build, then profile this host's HTTP traffic into traces/"
@@ -21,6 +21,7 @@ help:
 	@echo "make podman-run APP=name   run the profiler image beside a running podman container"
 	@echo "make test-container        docker compose + podman end-to-end tests (installs the engines)"
 	@echo "make test-kernels          capture tests with kprobes inside a qemu guest (Debian 6.1 kernel)"
+	@echo "make check-deps            every command the scripts and tests call is listed in scripts/deps.txt"
 
 setup:
 	@scripts/setup.sh
@@ -33,6 +34,7 @@ $(BPF_OBJECT): bpf/http_probe.c bpf/http_probe.h bpf/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c bpf/http_probe.c -o $@
 
 vmlinux:
+	@scripts/setup.sh build
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
 
 build:
@@ -41,6 +43,7 @@ build:
 # Not quiet: the Surefire/Failsafe summaries ("Tests run: ...") are what CI and people read.
 test:
 	@scripts/setup.sh
+	@scripts/check-deps.py
 	mvn -B --no-transfer-progress verify
 
 run:
@@ -60,21 +63,27 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 APP ?= myapp
 
 image:
+	@scripts/setup.sh container
 	docker build -f container/Dockerfile -t http-profiler .
 
 compose-up:
+	@scripts/setup.sh container
 	$(COMPOSE) -f container/docker-compose.yml up --build -d
 
 compose-down:
 	$(COMPOSE) -f container/docker-compose.yml down
 
 podman-run:
+	@scripts/setup.sh container
 	podman run -d --name http-profiler --cap-add CAP_BPF --cap-add CAP_PERFMON --security-opt seccomp=unconfined \
 		--network container:$(APP) --pid container:$(APP) -v /sys/kernel/tracing:/sys/kernel/tracing:ro \
 		-v $(CURDIR)/traces:/traces http-profiler --json traces/http-trace.jsonl
 
 test-container:
 	test/container/run-all.sh
+
+check-deps:
+	scripts/check-deps.py
 
 test-kernels:
 	@scripts/setup.sh

@@ -55,27 +55,11 @@ die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (the profiler loads BPF programs): sudo make bench"
 
-install_package() { # package
-    log "installing $1"
-    if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
-}
-need() { # command package
-    command -v "$1" >/dev/null 2>&1 || install_package "$2"
-}
-need nginx nginx-light
-need wrk wrk
-need gnuplot gnuplot-nox
-need python3 python3
+# nginx, wrk, gnuplot, tcpdump, clang, ... (the bench group of scripts/deps.txt).
+"$REPO/scripts/setup.sh" build bench
 command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
 
 case " $CASES " in *:floor\ *) FLOOR=1 ;; *) FLOOR=0 ;; esac
-case " $CASES " in *:tcpdump\ *) need tcpdump tcpdump ;; esac
-if [ "$FLOOR" = 1 ]; then
-    need clang clang
-    need readelf binutils
-    [ -f /usr/include/bpf/libbpf.h ] || install_package libbpf-dev
-fi
 
 if [ ! -f "$JAR" ]; then
     log "building $JAR"

@@ -41,7 +41,7 @@ finish() {
 }
 trap finish EXIT
 
-hp_need curl=curl python3=python3
+hp_setup
 hp_ensure_tracefs
 hp_ensure_dockerd
 

@@ -26,20 +26,9 @@ hp_log() { printf '[%s %(%H:%M:%S)T] %s\n' "${HP_TEST:-container}" -1 "$*" >&2; 
 hp_die() { hp_log "FAIL: $*"; exit 1; }
 hp_ms() { date +%s%3N; }
 
-# Installs Debian packages that are missing (by command name => package).
-hp_need() {
-  local -a missing=()
-  local spec
-  for spec in "$@"; do
-    command -v "${spec%%=*}" >/dev/null || missing+=("${spec#*=}")
-  done
-  ((${#missing[@]})) || return 0
-  hp_log "installing ${missing[*]}"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >"$HP_LOGS/apt-install.log" 2>&1; then
-    apt-get update -q >>"$HP_LOGS/apt-install.log" 2>&1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$HP_LOGS/apt-install.log" 2>&1 ||
-      { tail -20 "$HP_LOGS/apt-install.log" >&2; hp_die "apt-get install ${missing[*]}"; }
-  fi
+# Installs what the container tests call (the container group of scripts/deps.txt: engines, debootstrap, curl, ...).
+hp_setup() {
+  "$HP_REPO/scripts/setup.sh" container || hp_die "scripts/setup.sh container failed"
 }
 
 # Tracepoints need tracefs; containers get it by a bind mount of the host's /sys/kernel/tracing.
@@ -52,7 +41,6 @@ hp_ensure_tracefs() {
 # Starts dockerd unless an engine already answers. HP_STARTED_DOCKERD holds the pid of one we started.
 HP_STARTED_DOCKERD=""
 hp_ensure_dockerd() {
-  hp_need docker=docker.io dockerd=docker.io docker-compose=docker-compose
   if docker info >/dev/null 2>&1; then return 0; fi
   hp_log "starting dockerd (log: $HP_LOGS/dockerd.log)"
   dockerd >"$HP_LOGS/dockerd.log" 2>&1 &
@@ -78,7 +66,6 @@ hp_stop_dockerd() {
 # podman from Debian 12 needs runc (crun is not installed) and ulimits it may set (its defaults are above what this
 # host allows); a project-local containers.conf (CONTAINERS_CONF) says so without touching /etc.
 hp_ensure_podman() {
-  hp_need podman=podman runc=runc
   export CONTAINERS_CONF=$HP_OUT/containers.conf
   local nofile nproc
   nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
@@ -109,7 +96,6 @@ hp_maven_seed() {
   exec {lock}>"$HP_CACHE/maven-repo.lock"
   flock "$lock"
   if [[ ! -f $repo/.seeded-$stamp ]]; then
-    hp_need mvn=maven
     hp_log "resolving the image build's Maven artifacts into $repo (host Maven)"
     t0=$(hp_ms)
     local work

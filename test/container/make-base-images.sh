@@ -48,10 +48,9 @@ done
 ((${#IMAGES[@]})) || IMAGES=(build runtime python)
 
 log() { printf '[base-images] %s\n' "$*" >&2; }
-need() { command -v "$1" >/dev/null || { log "missing $1: apt-get install -y $2"; exit 1; }; }
-need debootstrap debootstrap
-for e in "${ENGINES[@]}"; do need "$e" "$([[ $e == docker ]] && echo docker.io || echo "podman runc")"; done
 [[ $(id -u) == 0 ]] || { log "must run as root (debootstrap, chroot)"; exit 1; }
+# debootstrap and the engines (the container group of scripts/deps.txt).
+"$(dirname "${BASH_SOURCE[0]}")/../../scripts/setup.sh" container
 
 mkdir -p "$CACHE/apt-archives/partial"
 # Another run on this machine may be writing the same tarballs or importing the same tags: one at a time.

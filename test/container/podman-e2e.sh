@@ -45,7 +45,7 @@ finish() {
 }
 trap finish EXIT
 
-hp_need curl=curl python3=python3
+hp_setup
 hp_ensure_tracefs
 hp_ensure_podman
 hp_log "engine: podman $(podman version --format '{{.Client.Version}}' 2>/dev/null)"

@@ -12,27 +12,12 @@
 #                      <KERNEL>-<hash>/                    rootfs.img vmlinuz initrd.img manifest
 # The hashes cover this script, lib.sh, guest/guest-init, the package list and the kernel's kernels.conf
 # line: change any of them and the next run rebuilds; otherwise the cached image is reused as it is.
-# Needs root (debootstrap, chroot) and: apt-get install debootstrap e2fsprogs cpio qemu-system-x86
-# (installed automatically when missing and running as root).
+# Needs root (debootstrap, chroot) and the kernels group of scripts/deps.txt (debootstrap, e2fsprogs, cpio,
+# qemu-system-x86, ...: installed by scripts/setup.sh kernels when missing).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-need_tools() {
-  local missing=()
-  command -v debootstrap >/dev/null || missing+=(debootstrap)
-  command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
-  command -v cpio >/dev/null || missing+=(cpio)
-  command -v xz >/dev/null || missing+=(xz-utils)
-  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-  if [ "${#missing[@]}" -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; install them: apt-get install ${missing[*]}"
-    log "installing ${missing[*]}"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
-      apt-get update -q >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-    fi
-  fi
-}
+need_tools() { "$REPO_ROOT/scripts/setup.sh" kernels || die "scripts/setup.sh kernels failed"; }
 
 # Mounts made inside a chroot; undone by the EXIT trap even when a step fails.
 CHROOT_MOUNTS=()

@@ -61,7 +61,8 @@ else
   "$KERNELS_DIR/build-guest.sh" "$KERNEL"
   IMG_DIR="$(kernel_dir "$KERNEL")"
 fi
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
+# qemu (the image may come from the cache of a machine where it is not installed yet).
+"$REPO_ROOT/scripts/setup.sh" kernels || die "scripts/setup.sh kernels failed"
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/kernel-guest.XXXXXX")"
 TAIL_PID=

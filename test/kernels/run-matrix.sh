@@ -8,6 +8,8 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
+# Maven and a JDK for the build and the guest's classpath, qemu and debootstrap for the guest.
+scripts/setup.sh build kernels
 
 # What runs in each guest: the probe's own tests, then real HTTP through the packaged jar.
 TEST_SELECTION=(

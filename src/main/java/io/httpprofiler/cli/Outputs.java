@@ -5,14 +5,22 @@ import io.httpprofiler.export.ExportSettings;
 import io.httpprofiler.export.OriginAttributes;
 import io.httpprofiler.export.SpanExport;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.output.EndpointSummary;
+import io.httpprofiler.output.HarWriter;
 import io.httpprofiler.output.JsonLinesWriter;
 import io.httpprofiler.output.RotatingFileOutput;
+import io.httpprofiler.output.SummaryFiles;
+import io.httpprofiler.output.SummaryReport;
 import io.httpprofiler.output.TranscriptWriter;
+import io.httpprofiler.redact.ExchangeRedactor;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -24,26 +32,44 @@ import java.util.function.Consumer;
  * {@link DeferredFlush#FLUSH_AFTER_BYTES} have gathered, or when the capture loop calls {@link #flush()} after each turn
  * (at most its poll interval later). A write per exchange and file was a system call per exchange: at saturation
  * (60k exchanges/s) 120k calls/s. A batch holds whole exchanges only. With rotation each exchange is still written on its
- * own, so that a file never outgrows the limit by more than one block.
+ * own, so that a file never outgrows the limit by more than one block. HAR entries are always written one by one: each
+ * is a block of its file, which puts the separators between them.
+ *
+ * <p>Every exchange passes the redactor (unless {@code --no-redact}) before any writer or the summary sees it; when
+ * redacting fails, the exchange is not written at all.
  */
 final class Outputs implements AutoCloseable {
+    /** The text summary's name, beside the transcript. */
+    static final String SUMMARY_TEXT = "http-summary.txt";
+
     private final RotatingFileOutput transcriptFile;
     private final RotatingFileOutput jsonFile;
+    private final RotatingFileOutput harFile;
     private final DeferredFlush transcriptFlushes;
     private final DeferredFlush jsonFlushes;
     private final TranscriptWriter transcript;
     private final JsonLinesWriter json;
+    private final HarWriter har;
+    private final ExchangeRedactor redactor;
+    private final EndpointSummary summary = new EndpointSummary(nowNanos());
+    private final SummaryFiles summaryFiles;
     private final Consumer<String> problems;
     /** Spans for tracing backends, fed after the files (null without --otlp-endpoint/--zipkin-endpoint). */
     private SpanExport export;
     /** Where each traced process runs, read from /proc once per process: for every file's records and the spans. */
     private final ProcessOrigins origins = new ProcessOrigins(Path.of("/"));
     private long failedExchanges;
+    private boolean summaryFailed;
 
-    private Outputs(RotatingFileOutput transcriptFile, RotatingFileOutput jsonFile, boolean batched,
-                    Consumer<String> problems) throws IOException {
+    private Outputs(RotatingFileOutput transcriptFile, RotatingFileOutput jsonFile, RotatingFileOutput harFile,
+                    boolean batched, ExchangeRedactor redactor, SummaryFiles summaryFiles, Consumer<String> problems)
+            throws IOException {
         this.transcriptFile = transcriptFile;
         this.jsonFile = jsonFile;
+        this.harFile = harFile;
+        this.har = harFile == null ? null : new HarWriter(harFile);
+        this.redactor = redactor;
+        this.summaryFiles = summaryFiles;
         this.problems = problems;
         this.transcriptFlushes = batched ? new DeferredFlush(transcriptFile) : null;
         this.jsonFlushes = batched && jsonFile != null ? new DeferredFlush(jsonFile) : null;
@@ -53,33 +79,58 @@ final class Outputs implements AutoCloseable {
     }
 
     static Outputs open(ProfilerOptions options, Consumer<String> problems) throws IOException {
-        RotatingFileOutput transcript = new RotatingFileOutput(options.output(), options.maxFileSize(),
-                options.maxFiles(), problems);
-        RotatingFileOutput json = null;
-        if (options.json() != null) {
-            try {
-                json = new RotatingFileOutput(options.json(), options.maxFileSize(), options.maxFiles(), problems);
-            } catch (IOException e) {
-                transcript.discardIfUnused();
-                throw e;
-            }
+        List<RotatingFileOutput> opened = new ArrayList<>();
+        try {
+            RotatingFileOutput transcript = open(options.output(), null, options, problems, opened);
+            RotatingFileOutput json = options.json() == null ? null : open(options.json(), null, options, problems, opened);
+            RotatingFileOutput har = options.har() == null ? null
+                    : open(options.har(), HarWriter.framing(version()), options, problems, opened);
+            ExchangeRedactor redactor = options.redaction() == null ? null : new ExchangeRedactor(options.redaction());
+            SummaryFiles summaryFiles = new SummaryFiles(summaryTextPath(options.output()), options.summaryJson(),
+                    options.fileMode());
+            return new Outputs(transcript, json, har, options.maxFileSize() <= 0, redactor, summaryFiles, problems);
+        } catch (IOException e) {
+            opened.forEach(RotatingFileOutput::discardIfUnused);
+            throw e;
         }
-        return new Outputs(transcript, json, options.maxFileSize() <= 0, problems);
     }
 
-    void write(Exchange exchange) {
+    private static RotatingFileOutput open(Path path, RotatingFileOutput.Framing framing, ProfilerOptions options,
+                                           Consumer<String> problems, List<RotatingFileOutput> opened)
+            throws IOException {
+        RotatingFileOutput file = new RotatingFileOutput(path, options.maxFileSize(), options.maxFiles(),
+                options.fileMode(), framing, problems);
+        opened.add(file);
+        return file;
+    }
+
+    static Path summaryTextPath(Path transcript) {
+        return transcript.resolveSibling(SUMMARY_TEXT);
+    }
+
+    private static String version() {
+        String version = Outputs.class.getPackage().getImplementationVersion();
+        return version == null ? "development build" : version;
+    }
+
+    void write(Exchange captured) {
         try {
+            Exchange exchange = redactor == null ? captured : redactor.redact(captured);
+            summary.accept(exchange);
             transcript.accept(exchange);
             if (json != null) {
                 json.accept(exchange);
+            }
+            if (har != null) {
+                har.accept(exchange);
+            }
+            if (export != null) {
+                export.accept(exchange); // redacted too; never throws, never blocks (a full queue drops and counts)
             }
         } catch (RuntimeException e) {
             if (failedExchanges++ == 0) {
                 problems.accept("could not write an exchange (" + e + "); counting further failures silently");
             }
-        }
-        if (export != null) {
-            export.accept(exchange); // never throws, never blocks: a full queue drops the span and counts it
         }
     }
 
@@ -131,11 +182,52 @@ final class Outputs implements AutoCloseable {
         if (jsonFile != null) {
             jsonFile.retry();
         }
+        if (harFile != null) {
+            harFile.retry();
+        }
     }
 
     /** Output bytes lost because a file could not be written for too long. */
     long droppedBytes() {
-        return transcriptFile.droppedBytes() + (jsonFile == null ? 0 : jsonFile.droppedBytes());
+        return transcriptFile.droppedBytes() + (jsonFile == null ? 0 : jsonFile.droppedBytes())
+                + (harFile == null ? 0 : harFile.droppedBytes());
+    }
+
+    /** Rewrites the summary files (text, and JSON when asked for); a failure is reported once and retried next time. */
+    void writeSummary() {
+        try {
+            summaryFiles.write(summary, nowNanos());
+            if (summaryFailed) {
+                summaryFailed = false;
+                problems.accept("writing " + summaryFiles.text() + " works again");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!summaryFailed) {
+                summaryFailed = true;
+                problems.accept("cannot write the summary (" + e + "); retrying at the next interval");
+            }
+        }
+    }
+
+    /** The summary table as it stands, for stderr at exit. */
+    String summaryText() {
+        return SummaryReport.text(summary, nowNanos());
+    }
+
+    /** For the stats line: what redaction did, or null when it is off. */
+    String redactionTotals() {
+        if (redactor == null) {
+            return null;
+        }
+        String totals = "redacted " + redactor.redactedValues() + " values in " + redactor.redactedExchanges()
+                + " exchanges";
+        return redactor.withheldBodies() == 0 ? totals : totals + " (" + redactor.withheldBodies()
+                + " undecodable bodies withheld)";
+    }
+
+    private static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     long failedExchanges() {
@@ -148,8 +240,12 @@ final class Outputs implements AutoCloseable {
         if (jsonFile != null) {
             jsonFile.discardIfUnused();
         }
+        if (harFile != null) {
+            harFile.discardIfUnused();
+        }
     }
 
+    /** Flushes and closes the files (the HAR gets its closing brackets). The summary is the caller's to write last. */
     @Override
     public void close() {
         finishExport();
@@ -157,6 +253,9 @@ final class Outputs implements AutoCloseable {
         transcriptFile.close();
         if (jsonFile != null) {
             jsonFile.close();
+        }
+        if (harFile != null) {
+            harFile.close();
         }
     }
 

@@ -2,11 +2,14 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.RecordFeed;
 import io.httpprofiler.http.BodySkipListener;
+import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.ExchangeSink;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.output.JsonLinesWriter;
 import io.httpprofiler.output.TranscriptWriter;
+import io.httpprofiler.redact.ExchangeRedactor;
+import io.httpprofiler.redact.RedactionRules;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,7 +76,9 @@ final class PipelineWarmup implements Callable<PipelineWarmup.Result> {
         try {
             TranscriptWriter transcript = new TranscriptWriter(new Outputs.DeferredFlush(OutputStream.nullOutputStream()));
             JsonLinesWriter json = new JsonLinesWriter(new Outputs.DeferredFlush(OutputStream.nullOutputStream()));
-            return exchange -> {
+            ExchangeRedactor redactor = new ExchangeRedactor(RedactionRules.defaults());
+            return captured -> {
+                Exchange exchange = redactor.redact(captured);
                 transcript.accept(exchange);
                 json.accept(exchange);
                 written[0]++;

@@ -6,6 +6,7 @@ import io.httpprofiler.capture.ContainerLookup;
 import io.httpprofiler.capture.ProbeMaps;
 import io.httpprofiler.export.ExportSettings;
 import io.httpprofiler.http.PipelineSettings;
+import io.httpprofiler.redact.RedactionRules;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -92,6 +94,33 @@ public final class ProfilerCommand implements Callable<Integer> {
             + " containerd, CRI-O): its network namespace in the kernel, its processes by cgroup in user space.")
     String container;
 
+    @Option(names = "--har", paramLabel = "FILE",
+            description = "Also write every exchange as a HAR 1.2 entry to FILE (an existing one is replaced; complete at exit).")
+    Path har;
+
+    @Option(names = "--summary", paramLabel = "FILE",
+            description = "Also write the per-endpoint summary as JSON to FILE.")
+    Path summaryJson;
+
+    @Option(names = "--summary-interval", paramLabel = "SECONDS", description = "Rewrite the summary files this often;"
+            + " 0 for only at exit (default: ${DEFAULT-VALUE}).")
+    double summaryInterval = 10;
+
+    @Option(names = "--redact-header", paramLabel = "NAME", split = ",",
+            description = "Also redact this header's value (besides Authorization, Cookie, ...; repeatable).")
+    List<String> redactHeaders = List.of();
+
+    @Option(names = "--redact-field", paramLabel = "NAME", split = ",", description = "Also redact query parameters"
+            + " and form or JSON body fields of this name (besides password, token, ...; repeatable).")
+    List<String> redactFields = List.of();
+
+    @Option(names = "--no-redact", description = "Write secrets (credentials, cookies, tokens) as they were sent.")
+    boolean noRedact;
+
+    @Option(names = "--file-mode", paramLabel = "MODE",
+            description = "Permissions of the files written, in octal (default: ${DEFAULT-VALUE}: owner only).")
+    String fileMode = "0600";
+
     @Override
     public Integer call() {
         ProfilerOptions options = validate();
@@ -153,6 +182,18 @@ public final class ProfilerCommand implements Callable<Integer> {
         if (maxFiles < 0) {
             throw bad("--max-files must not be negative, got " + maxFiles);
         }
+        if (!(summaryInterval >= 0)) {
+            throw bad("--summary-interval must not be negative");
+        }
+        if (noRedact && (!redactHeaders.isEmpty() || !redactFields.isEmpty())) {
+            throw bad("--no-redact and --redact-header/--redact-field contradict each other");
+        }
+        for (String name : concat(redactHeaders, redactFields)) {
+            if (name.isBlank()) {
+                throw bad("--redact-header and --redact-field need a name");
+            }
+        }
+        RedactionRules redaction = noRedact ? null : RedactionRules.withExtra(redactHeaders, redactFields);
         ExportSettings export;
         try {
             export = ExportSettings.resolve(otlpEndpoint, zipkinEndpoint, System.getenv());
@@ -167,8 +208,39 @@ public final class ProfilerCommand implements Callable<Integer> {
             }
         }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
-                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, export,
-                inContainer);
+                (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, redaction,
+                fileMode(), har, summaryJson, summaryInterval, export, inContainer);
+    }
+
+    /** Octal, as chmod takes it; the owner must keep read and write (the profiler appends), nobody gets execute. */
+    private Set<PosixFilePermission> fileMode() {
+        int bits;
+        try {
+            bits = Integer.parseInt(fileMode.trim(), 8);
+        } catch (NumberFormatException e) {
+            throw bad("--file-mode '" + fileMode + "' is not an octal mode such as 0600 or 0640");
+        }
+        if (bits < 0 || bits > 0777 || (bits & 0600) != 0600 || (bits & 0111) != 0) {
+            throw bad("--file-mode " + fileMode + " must give the owner read and write, and nobody execute"
+                    + " (e.g. 0600, 0640, 0644)");
+        }
+        Set<PosixFilePermission> permissions = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((bits & (1 << bit)) != 0) {
+                permissions.add(order[bit]);
+            }
+        }
+        return permissions;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static <T> Set<T> setOf(List<T> values) {

@@ -51,8 +51,10 @@ final class ProfilerRun {
         Outputs outputs;
         try {
             RotatingFileOutput.checkWritable(options.output());
-            if (options.json() != null) {
-                RotatingFileOutput.checkWritable(options.json());
+            for (Path file : new Path[]{options.json(), options.har(), options.summaryJson()}) {
+                if (file != null) {
+                    RotatingFileOutput.checkWritable(file);
+                }
             }
             new Preflight(preflightRoot()).check();
             Tracefs.ensureMounted(Mounts::mountTracefs);
@@ -116,10 +118,14 @@ final class ProfilerRun {
                     probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
                             + " ms", describeScope(),
-                    options.output(), options.json() == null ? "" : " and " + options.json(), describeExport());
+                    options.output(), (options.json() == null ? "" : " and " + options.json())
+                            + (options.har() == null ? "" : " and " + options.har())
+                            + (options.redaction() == null ? " (not redacted)" : "") + describeExport());
             log.flush();
             session.run(stop, options.durationSeconds());
             session.finish();
+            outputs.writeSummary();
+            log.print(outputs.summaryText());
             log.println("http-profiler stopped: " + session.totals());
             return 0;
         }

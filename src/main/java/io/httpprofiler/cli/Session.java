@@ -51,6 +51,7 @@ final class Session {
     private final ContainerFilter containerFilter;
     private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
+    private final long summaryEveryNanos;
     private long internalErrors;
 
     Session(KernelProbe probe, Outputs outputs, PipelineSettings settings, ProfilerOptions options, PrintStream log) {
@@ -70,6 +71,7 @@ final class Session {
         this.input = containerFilter == null ? pipeline::accept : containerFilter;
         this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(), this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
+        this.summaryEveryNanos = (long) (options.summaryIntervalSeconds() * 1e9);
     }
 
     /** Runs until a stop is requested or the duration (seconds, null for unlimited) has passed. */
@@ -78,6 +80,7 @@ final class Session {
         long end = durationSeconds == null ? Long.MAX_VALUE : start + (long) (durationSeconds * 1e9);
         long nextExpire = start + EXPIRE_EVERY_NANOS;
         long nextStats = statsEveryNanos > 0 ? start + statsEveryNanos : Long.MAX_VALUE;
+        long nextSummary = summaryEveryNanos > 0 ? start + summaryEveryNanos : Long.MAX_VALUE;
         while (!stop.requested()) {
             long now = System.nanoTime();
             if (now >= end) {
@@ -95,6 +98,10 @@ final class Session {
                 log.println("http-profiler stats: " + totals());
                 log.flush();
                 nextStats = now + statsEveryNanos;
+            }
+            if (now >= nextSummary) {
+                outputs.writeSummary();
+                nextSummary = now + summaryEveryNanos;
             }
         }
     }
@@ -222,6 +229,10 @@ final class Session {
         String export = outputs.exportCounts();
         if (export != null) {
             line.append(", ").append(export);
+        }
+        String redaction = outputs.redactionTotals();
+        if (redaction != null) {
+            line.append(", ").append(redaction);
         }
         if (outputs.droppedBytes() > 0 || outputs.failedExchanges() > 0) {
             line.append(", output lost ").append(outputs.droppedBytes()).append(" bytes/")

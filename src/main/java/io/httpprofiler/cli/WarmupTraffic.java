@@ -84,6 +84,7 @@ record WarmupTraffic(RingImage.Replay records, int exchanges) {
             byte[] created = ascii("{\"id\":" + (1000 + connection) + "}");
             return new WireExchange(ascii("POST /api/orders HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + SERVER_PORT + "\r\n"
+                    + "Authorization: Bearer warm-up-" + connection + "\r\n" // (redaction's hot path too)
                     + "Content-Type: application/json\r\n"
                     + "Content-Length: " + body.length + "\r\n\r\n" + new String(body, StandardCharsets.US_ASCII)),
                     ascii("HTTP/1.1 201 Created\r\n"

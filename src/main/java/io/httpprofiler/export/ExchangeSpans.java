@@ -5,6 +5,7 @@ import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.HttpHeader;
 import io.httpprofiler.http.HttpRequest;
 import io.httpprofiler.http.HttpResponse;
+import io.httpprofiler.output.RouteTemplate;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -39,6 +40,7 @@ final class ExchangeSpans {
     static final AttributeKey<String> METHOD = stringKey("http.request.method");
     static final AttributeKey<Long> STATUS_CODE = longKey("http.response.status_code");
     static final AttributeKey<String> URL_PATH = stringKey("url.path");
+    static final AttributeKey<String> ROUTE = stringKey("http.route");
     static final AttributeKey<String> URL_QUERY = stringKey("url.query");
     static final AttributeKey<String> PROTOCOL_VERSION = stringKey("network.protocol.version");
     static final AttributeKey<String> SERVER_ADDRESS = stringKey("server.address");
@@ -100,7 +102,9 @@ final class ExchangeSpans {
         String name = UNKNOWN_METHOD_NAME;
         if (request != null) {
             RequestTarget target = RequestTarget.of(request.target());
-            name = request.method() + " " + target.path();
+            String route = RouteTemplate.of(request.target()); // ids as {id}: one name per endpoint, not per call
+            name = request.method() + " " + route;
+            attributes.put(ROUTE, route);
             attributes.put(METHOD, request.method());
             attributes.put(URL_PATH, target.path());
             if (target.query() != null) {

@@ -33,6 +33,12 @@ public record Exchange(ConnectionId connection, int tid, String command, Role ro
         return connection.fd();
     }
 
+    /** The same exchange with other request and response (e.g. with secrets redacted); everything else kept. */
+    public Exchange withMessages(HttpRequest request, HttpResponse response) {
+        return new Exchange(connection, tid, command, role, local, remote, startNanos, endNanos, request, response,
+                notes);
+    }
+
     /** From the request's first byte to the response's last byte; -1 without a response. */
     public long durationNanos() {
         return response == null ? -1 : Math.max(0, endNanos - startNanos);

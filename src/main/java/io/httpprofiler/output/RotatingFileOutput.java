@@ -12,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +30,11 @@ import java.util.function.Consumer;
  * <li>a failing disk, or a file or directory removed while open (whose writes would otherwise vanish silently), is
  *     reported once, and retried later (the directory is created again) while the profiler keeps capturing; blocks are
  *     held meanwhile up to {@link #MAX_PENDING_BYTES}, further ones are dropped whole and counted.</li>
+ * <li>every file it creates, rotated ones included, gets its {@code mode} (default {@link #DEFAULT_MODE}: the traffic
+ *     of others is in there), and so does an existing file it appends to;</li>
+ * <li>with a {@link Framing} (a document format such as HAR, where the blocks are entries of one array), each file
+ *     starts with the header, has the separator between blocks and gets the footer when it is rotated away or closed:
+ *     every rotated file is a complete document. Such a file is started afresh, not appended to.</li>
  * </ul>
  * Not thread-safe.
  */
@@ -37,11 +45,31 @@ public final class RotatingFileOutput extends OutputStream {
     static final long RETRY_NANOS = 5_000_000_000L;
     /** How often to check that the file is still there: writes to a removed file succeed and are lost. */
     static final long PRESENCE_CHECK_NANOS = 100_000_000L;
+    /** Read and write for the owner only. */
+    public static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-------");
+
+    /**
+     * What makes a file of blocks one document: {@code header} before the first block, {@code separator} between two
+     * blocks, {@code footer} after the last (when the file is rotated away or closed).
+     */
+    public record Framing(byte[] header, byte[] separator, byte[] footer) {
+    }
 
     private final Path path;
     private final long maxBytes;
     private final int maxFiles;
     private final Consumer<String> problems;
+    private final Set<PosixFilePermission> mode;
+    /** Null for a plain file of blocks. */
+    private final Framing framing;
+    /** The open file holds at least one block after its header (the next one needs a separator first). */
+    private boolean blocksInFile;
+    /**
+     * A document is not appended to: what the file held before is cut away, but only when the first bytes are written,
+     * so that a profiler that fails to start leaves the previous document as it was.
+     */
+    private boolean startAfresh;
+    private boolean modeProblemReported;
     /** The block being written (since the last flush); written to the file from here while the file works. */
     private final UnsynchronizedByteArrayOutputStream block = UnsynchronizedByteArrayOutputStream.builder().get();
     /** Complete blocks waiting for the file to work again (only ever filled after a failure). */
@@ -70,7 +98,19 @@ public final class RotatingFileOutput extends OutputStream {
      * @param problems receives one line per failure episode (and one when writing works again)
      */
     public RotatingFileOutput(Path path, long maxBytes, int maxFiles, Consumer<String> problems) throws IOException {
+        this(path, maxBytes, maxFiles, DEFAULT_MODE, null, problems);
+    }
+
+    /**
+     * As {@link #RotatingFileOutput(Path, long, int, Consumer)}, with the files' permissions and, for a document format,
+     * its framing (null for none).
+     */
+    public RotatingFileOutput(Path path, long maxBytes, int maxFiles, Set<PosixFilePermission> mode, Framing framing,
+                              Consumer<String> problems) throws IOException {
         this.path = path;
+        this.mode = Set.copyOf(mode);
+        this.framing = framing;
+        this.startAfresh = framing != null;
         this.maxBytes = maxBytes;
         this.maxFiles = maxFiles;
         this.problems = problems;
@@ -106,12 +146,29 @@ public final class RotatingFileOutput extends OutputStream {
 
     private void open() throws IOException {
         FileUtils.forceMkdirParent(path.toFile());
-        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+        channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(mode));
+        applyMode();
         out = Channels.newOutputStream(channel);
         size = channel.size();
+        blocksInFile = framing != null && size > framing.header().length;
         fileKey = fileKey(path);
         nextPresenceCheck = System.nanoTime() + PRESENCE_CHECK_NANOS;
+    }
+
+    /** The mode asked for, whatever the umask took away at creation (and on a file that existed already). */
+    private void applyMode() {
+        try {
+            if (!Files.getPosixFilePermissions(path).equals(mode)) {
+                Files.setPosixFilePermissions(path, mode);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            if (!modeProblemReported) {
+                modeProblemReported = true;
+                problems.accept("cannot set the mode of " + path + " to "
+                        + PosixFilePermissions.toString(mode) + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }
     }
 
     @Override
@@ -148,14 +205,20 @@ public final class RotatingFileOutput extends OutputStream {
                 open();
                 sizeBefore = size;
             }
+            startAfreshIfDue();
+            sizeBefore = size;
             int length = unwritten.size();
-            if (maxBytes > 0 && size > 0 && size + length > maxBytes) {
+            if (maxBytes > 0 && (framing == null ? size > 0 : blocksInFile)
+                    && size + prefix().length + length + footerLength() > maxBytes) {
                 rotate();
                 sizeBefore = size;
             }
+            byte[] prefix = prefix();
+            out.write(prefix);
             unwritten.writeTo(out);
             unwritten.reset();
-            size += length;
+            size += prefix.length + length;
+            blocksInFile = true;
             written = true;
             if (failing) {
                 failing = false;
@@ -190,6 +253,9 @@ public final class RotatingFileOutput extends OutputStream {
 
     private void appendBlockToPending() {
         try {
+            if (framing != null && pending.size() > 0) {
+                pending.write(framing.separator());
+            }
             block.writeTo(pending);
         } catch (IOException impossible) { // memory to memory
             throw new UncheckedIOException(impossible);
@@ -233,7 +299,44 @@ public final class RotatingFileOutput extends OutputStream {
         }
     }
 
+    /** What goes before the held blocks in the open file: the header of a new document, or a separator. */
+    private byte[] prefix() {
+        if (framing == null) {
+            return NOTHING;
+        }
+        return size == 0 ? framing.header() : blocksInFile ? framing.separator() : NOTHING;
+    }
+
+    private int footerLength() {
+        return framing == null ? 0 : framing.footer().length;
+    }
+
+    private void startAfreshIfDue() throws IOException {
+        if (startAfresh && channel != null) {
+            channel.truncate(0);
+            size = 0;
+            blocksInFile = false;
+            startAfresh = false;
+        }
+    }
+
+    /** Ends the open document; an empty one gets its header first (a valid document with no entries). */
+    private void writeFooter() throws IOException {
+        startAfreshIfDue();
+        if (framing != null && channel != null) {
+            if (size == 0) {
+                out.write(framing.header());
+                size += framing.header().length;
+            }
+            out.write(framing.footer());
+            size += framing.footer().length;
+        }
+    }
+
+    private static final byte[] NOTHING = new byte[0];
+
     private void rotate() throws IOException {
+        writeFooter();
         closeQuietly();
         if (maxFiles == 0) {
             Files.deleteIfExists(path);
@@ -292,6 +395,13 @@ public final class RotatingFileOutput extends OutputStream {
     public void close() {
         retryAt = 0;
         flush();
+        try {
+            if (!failing) {
+                writeFooter();
+            }
+        } catch (IOException e) {
+            problems.accept("cannot end " + path + " (" + describe(e) + ")");
+        }
         closeQuietly();
     }
 

@@ -404,7 +404,8 @@ class SidecarContainerIT {
             ImageFromDockerfile image = new ImageFromDockerfile("http-profiler:it", false)
                     .withDockerfilePath("container/Dockerfile");
             // What the repository's .dockerignore lets through, nothing more.
-            for (String path : List.of("pom.xml", "Makefile", "bpf", "src/main", "container/Dockerfile")) {
+            for (String path : List.of("pom.xml", "Makefile", "bpf", "src/main", "container/Dockerfile",
+                    "bin/jvm.options")) {
                 image.withFileFromPath(path, REPO.resolve(path));
             }
             image.withFileFromPath("container/maven-repo", seed);

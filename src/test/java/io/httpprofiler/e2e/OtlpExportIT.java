@@ -3,6 +3,7 @@ package io.httpprofiler.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.httpprofiler.output.RouteTemplate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +65,7 @@ class OtlpExportIT {
     private static OtlpReceiver.Received spanFor(List<OtlpReceiver.Received> spans, JsonNode record) {
         Span.SpanKind kind = "server".equals(role(record)) ? Span.SpanKind.SPAN_KIND_SERVER
                 : Span.SpanKind.SPAN_KIND_CLIENT;
-        String name = record.path("request").path("method").asText() + " " + target(record).replaceFirst("\\?.*", "");
+        String name = record.path("request").path("method").asText() + " " + RouteTemplate.of(target(record));
         List<OtlpReceiver.Received> found = spans.stream()
                 .filter(s -> s.span().getKind() == kind && s.span().getName().equals(name)).toList();
         assertEquals(1, found.size(), () -> "spans of kind " + kind + " named '" + name + "': " + spans);

@@ -213,6 +213,15 @@ final class Robustness {
             return Set.copyOf(seen);
         }
 
+        /** The programs the process holds, once the watcher has seen any (its thread may not have looked yet). */
+        Set<Integer> awaitSeen(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (seen.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return seen();
+        }
+
         /** After the process ended: none of its programs may still be loaded. */
         void assertAllUnloaded() throws IOException, InterruptedException {
             close();

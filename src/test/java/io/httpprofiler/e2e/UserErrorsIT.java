@@ -105,6 +105,20 @@ class UserErrorsIT {
         expect("http-profiler: --max-files must not be negative, got -1 (see --help)", "--max-files", "-1");
     }
 
+    @Test
+    void badRedactionSummaryAndFileModeValues() throws Exception {
+        expect("http-profiler: --file-mode 'rw' is not an octal mode such as 0600 or 0640 (see --help)",
+                "--file-mode", "rw");
+        expect("http-profiler: --file-mode 0440 must give the owner read and write, and nobody execute"
+                + " (e.g. 0600, 0640, 0644) (see --help)", "--file-mode", "0440");
+        expect("http-profiler: --file-mode 0755 must give the owner read and write, and nobody execute"
+                + " (e.g. 0600, 0640, 0644) (see --help)", "--file-mode", "0755");
+        expect("http-profiler: --no-redact and --redact-header/--redact-field contradict each other (see --help)",
+                "--no-redact", "--redact-field", "pin");
+        expect("http-profiler: --redact-header and --redact-field need a name (see --help)", "--redact-header", " ");
+        expect("http-profiler: --summary-interval must not be negative (see --help)", "--summary-interval", "-1");
+    }
+
     // --- outputs ---------------------------------------------------------------------------------------------------
 
     @Test

@@ -1,6 +1,7 @@
 package io.httpprofiler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.httpprofiler.output.RouteTemplate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +70,7 @@ class ZipkinExportIT {
     private static JsonNode spanFor(List<JsonNode> spans, JsonNode record) {
         String kind = role(record).toUpperCase(Locale.ROOT);
         String name = (record.path("request").path("method").asText() + " "
-                + target(record).replaceFirst("\\?.*", "")).toLowerCase(Locale.ROOT);
+                + RouteTemplate.of(target(record))).toLowerCase(Locale.ROOT);
         List<JsonNode> found = new ArrayList<>();
         for (JsonNode span : spans) {
             if (kind.equals(span.path("kind").asText()) && name.equals(span.path("name").asText())) {

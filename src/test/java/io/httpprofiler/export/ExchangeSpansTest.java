@@ -49,7 +49,8 @@ class ExchangeSpansTest {
     @Test
     void serverExchangeFollowsTheHttpConventions() {
         ExchangeSpan span = spans.toSpan(exchange(Role.SERVER, "GET", "/users/1?id=1&x=2", List.of(), 200, List.of()));
-        assertEquals("GET /users/1", span.getName());
+        assertEquals("GET /users/{id}", span.getName(), "named by route: ids as {id}");
+        assertEquals("/users/{id}", span.getAttributes().get(ExchangeSpans.ROUTE));
         assertEquals(SpanKind.SERVER, span.getKind());
         assertEquals(START, span.getStartEpochNanos());
         assertEquals(START + 2_500_000, span.getEndEpochNanos());
