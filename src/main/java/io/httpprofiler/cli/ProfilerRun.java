@@ -113,7 +113,7 @@ final class ProfilerRun {
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms,"
-                            + " pipeline warm-up %s); tracing %s; writing %s%s%s%n",
+                            + " pipeline warm-up %s); tracing %s; writing %s%s%n",
                     probe.mode().label(), probe.fallbackReason() == null ? "" : " (kprobes unavailable)",
                     probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
