@@ -1,5 +1,9 @@
 package io.httpprofiler.cli;
 
+import io.httpprofiler.capture.ProcessOrigins;
+import io.httpprofiler.export.ExportSettings;
+import io.httpprofiler.export.OriginAttributes;
+import io.httpprofiler.export.SpanExport;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.output.EndpointSummary;
 import io.httpprofiler.output.HarWriter;
@@ -50,6 +54,10 @@ final class Outputs implements AutoCloseable {
     private final EndpointSummary summary = new EndpointSummary(nowNanos());
     private final SummaryFiles summaryFiles;
     private final Consumer<String> problems;
+    /** Spans for tracing backends, fed after the files (null without --otlp-endpoint/--zipkin-endpoint). */
+    private SpanExport export;
+    /** Where each traced process runs, read from /proc once per process: for every file's records and the spans. */
+    private final ProcessOrigins origins = new ProcessOrigins(Path.of("/"));
     private long failedExchanges;
     private boolean summaryFailed;
 
@@ -66,8 +74,8 @@ final class Outputs implements AutoCloseable {
         this.transcriptFlushes = batched ? new DeferredFlush(transcriptFile) : null;
         this.jsonFlushes = batched && jsonFile != null ? new DeferredFlush(jsonFile) : null;
         // The byte-level constructor: blocks are built as UTF-8 and written as they are, no Writer in between.
-        this.transcript = new TranscriptWriter(batched ? transcriptFlushes : transcriptFile);
-        this.json = jsonFile == null ? null : new JsonLinesWriter(batched ? jsonFlushes : jsonFile);
+        this.transcript = new TranscriptWriter(batched ? transcriptFlushes : transcriptFile, origins);
+        this.json = jsonFile == null ? null : new JsonLinesWriter(batched ? jsonFlushes : jsonFile, origins);
     }
 
     static Outputs open(ProfilerOptions options, Consumer<String> problems) throws IOException {
@@ -116,11 +124,46 @@ final class Outputs implements AutoCloseable {
             if (har != null) {
                 har.accept(exchange);
             }
+            if (export != null) {
+                export.accept(exchange); // redacted too; never throws, never blocks (a full queue drops and counts)
+            }
         } catch (RuntimeException e) {
             if (failedExchanges++ == 0) {
                 problems.accept("could not write an exchange (" + e + "); counting further failures silently");
             }
         }
+    }
+
+    /** Starts sending spans, once the capture is about to begin (so that a failed start sends nothing). */
+    void startExport(ExportSettings settings) {
+        if (settings.enabled()) {
+            export = SpanExport.start(settings, pid -> OriginAttributes.of(origins.apply(pid)),
+                    Outputs.class.getPackage().getImplementationVersion(), problems);
+        }
+    }
+
+    ProcessOrigins origins() {
+        return origins;
+    }
+
+    /**
+     * A connection of this process opened: read where it runs now, while it surely still runs (a short-lived client
+     * may be gone by the time its exchange is written).
+     */
+    void processSeen(int pid) {
+        origins.apply(pid);
+    }
+
+    /** Gives the backends a last few seconds for the queued spans, then stops sending (idempotent). */
+    void finishExport() {
+        if (export != null) {
+            export.close();
+        }
+    }
+
+    /** The export's counts for the stats and totals lines, or null without export. */
+    String exportCounts() {
+        return export == null ? null : export.describe();
     }
 
     /** Writes what the files have gathered. The capture loop calls this after each turn. */
@@ -205,6 +248,7 @@ final class Outputs implements AutoCloseable {
     /** Flushes and closes the files (the HAR gets its closing brackets). The summary is the caller's to write last. */
     @Override
     public void close() {
+        finishExport();
         flush();
         transcriptFile.close();
         if (jsonFile != null) {

@@ -2,7 +2,9 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.AttachMode;
 import io.httpprofiler.capture.CaptureSettings;
+import io.httpprofiler.capture.ContainerLookup;
 import io.httpprofiler.capture.ProbeMaps;
+import io.httpprofiler.export.ExportSettings;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.redact.RedactionRules;
 import picocli.CommandLine;
@@ -83,6 +85,19 @@ public final class ProfilerCommand implements Callable<Integer> {
     @Option(names = "--max-files", paramLabel = "N",
             description = "Rotated files kept per output, besides the live one (default: ${DEFAULT-VALUE}).")
     int maxFiles = 5;
+
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Also send every exchange as a span to this"
+            + " OpenTelemetry (OTLP/HTTP) endpoint, e.g. http://collector:4318 (spans go to its /v1/traces; default:"
+            + " $OTEL_EXPORTER_OTLP_ENDPOINT).")
+    String otlpEndpoint;
+
+    @Option(names = "--zipkin-endpoint", paramLabel = "URL",
+            description = "Also send every exchange as a span to Zipkin, e.g. http://zipkin:9411/api/v2/spans.")
+    String zipkinEndpoint;
+
+    @Option(names = "--container", paramLabel = "ID|NAME", description = "Only this running container (docker, podman,"
+            + " containerd, CRI-O): its network namespace in the kernel, its processes by cgroup in user space.")
+    String container;
 
     @Option(names = "--har", paramLabel = "FILE",
             description = "Also write every exchange as a HAR 1.2 entry to FILE (an existing one is replaced; complete at exit).")
@@ -187,9 +202,22 @@ public final class ProfilerCommand implements Callable<Integer> {
             }
         }
         RedactionRules redaction = noRedact ? null : RedactionRules.withExtra(redactHeaders, redactFields);
+        ExportSettings export;
+        try {
+            export = ExportSettings.resolve(otlpEndpoint, zipkinEndpoint, System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        ContainerLookup.Found inContainer = null;
+        if (container != null) {
+            inContainer = new ContainerLookup(ProfilerRun.preflightRoot()).find(container);
+            if (inContainer == null) {
+                throw bad("--container " + container + ": no running container has that id or name");
+            }
+        }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
                 (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, redaction,
-                fileMode(), har, summaryJson, summaryInterval, tls.equals("auto"));
+                fileMode(), har, summaryJson, summaryInterval, tls.equals("auto"), export, inContainer);
     }
 
     /** Octal, as chmod takes it; the owner must keep read and write (the profiler appends), nobody gets execute. */

@@ -1,6 +1,8 @@
 package io.httpprofiler.cli;
 
 import io.httpprofiler.capture.AttachMode;
+import io.httpprofiler.capture.ContainerLookup;
+import io.httpprofiler.export.ExportSettings;
 import io.httpprofiler.redact.RedactionRules;
 
 import java.nio.file.Path;
@@ -18,5 +20,6 @@ record ProfilerOptions(Path output, Path json, Set<Integer> ports, Set<Integer> 
                        boolean ownNetnsOnly, int maxBody, AttachMode attachMode, Double durationSeconds,
                        int ringBytes, double statsIntervalSeconds, long maxFileSize, int maxFiles,
                        RedactionRules redaction, Set<PosixFilePermission> fileMode, Path har, Path summaryJson,
-                       double summaryIntervalSeconds, boolean tls) {
+                       double summaryIntervalSeconds, boolean tls, ExportSettings export,
+                       ContainerLookup.Found container) {
 }

@@ -67,7 +67,8 @@ final class ProfilerRun {
         }
         try (outputs) {
             return capture(outputs, pipelineSettings,
-                    captureSettings.withNetnsInode(options.ownNetnsOnly() ? NetworkNamespace.self() : 0));
+                    captureSettings.withNetnsInode(options.container() != null ? options.container().netnsInode()
+                            : options.ownNetnsOnly() ? NetworkNamespace.self() : 0));
         } catch (CaptureStartException e) {
             outputs.discardIfUnused(); // a start that failed leaves no empty files behind
             return fail(e.getMessage());
@@ -111,6 +112,7 @@ final class ProfilerRun {
         try (KernelProbe probe = started;
              TlsWatcher tls = options.tls() ? TlsWatcher.start(probe::program, options.pids(), ownPid, this::warn) : null) {
             Session session = new Session(probe, tls, outputs, pipelineSettings, options, log);
+            outputs.startExport(options.export());
             PipelineWarmup.Result warmed = warmup.await();
             stop.install();
             log.printf("http-profiler ready: attach mode %s%s, %d programs attached in %d ms (verifier %d ms,"
@@ -122,7 +124,7 @@ final class ProfilerRun {
                             : "TLS plaintext from " + tls.libraries().size() + " libraries so far",
                     options.output(), (options.json() == null ? "" : " and " + options.json())
                             + (options.har() == null ? "" : " and " + options.har())
-                            + (options.redaction() == null ? " (not redacted)" : ""));
+                            + (options.redaction() == null ? " (not redacted)" : "") + describeExport());
             log.flush();
             session.run(stop, options.durationSeconds());
             session.finish();
@@ -162,8 +164,22 @@ final class ProfilerRun {
         return "cannot start the BPF probe: " + e.getMessage() + hint;
     }
 
+    private String describeExport() {
+        StringBuilder text = new StringBuilder();
+        if (options.export().otlpTraces() != null) {
+            text.append("; spans to OTLP ").append(options.export().otlpTraces());
+        }
+        if (options.export().zipkinSpans() != null) {
+            text.append("; spans to Zipkin ").append(options.export().zipkinSpans());
+        }
+        return text.toString();
+    }
+
     private String describeScope() {
-        StringBuilder scope = new StringBuilder(options.ownNetnsOnly() ? "this network namespace" : "all network namespaces");
+        StringBuilder scope = new StringBuilder(options.container() != null
+                ? "container " + options.container().containerId().substring(0, 12) + " (network namespace "
+                        + options.container().netnsInode() + ")"
+                : options.ownNetnsOnly() ? "this network namespace" : "all network namespaces");
         if (!options.ports().isEmpty()) {
             scope.append(", ports ").append(options.ports());
         }

@@ -2,6 +2,8 @@ package io.httpprofiler.cli;
 
 import io.httpprofiler.bpf.MonotonicClock;
 import io.httpprofiler.capture.CaptureEvent;
+import io.httpprofiler.capture.ConnectionOpened;
+import io.httpprofiler.capture.ContainerFilter;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
 import io.httpprofiler.capture.EventDecoder;
@@ -16,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The capture loop: ring buffer -> {@link RecordFeed} (decoder, command filter) -> HTTP pipeline -> outputs, all on the
@@ -51,6 +54,9 @@ final class Session {
     /** The TLS library watcher, and TLS connections nothing can decrypt, counted and explained (both null: --tls off). */
     private final TlsWatcher tls;
     private final TlsNotices tlsNotices;
+    /** --container: the events of the container's processes only (null without it). */
+    private final ContainerFilter containerFilter;
+    private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
     private final long summaryEveryNanos;
     private long internalErrors;
@@ -71,6 +77,9 @@ final class Session {
                     + " java -Xmx...");
         }
         this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
+        this.containerFilter = options.container() == null ? null
+                : new ContainerFilter(options.container().containerId(), outputs.origins(), pipeline::accept);
+        this.input = containerFilter == null ? pipeline::accept : containerFilter;
         this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(),
                 tls == null ? null : tls.libraries()::name, this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
@@ -140,11 +149,14 @@ final class Session {
     }
 
     private void toPipeline(CaptureEvent event) {
+        if (event instanceof ConnectionOpened opened) {
+            outputs.processSeen(opened.connection().pid()); // its origin read while it surely still runs
+        }
         try {
             if (tlsNotices != null) {
                 tlsNotices.observe(event);
             }
-            pipeline.accept(event);
+            input.accept(event);
         } catch (RuntimeException e) {
             internalError(e);
         }
@@ -181,6 +193,7 @@ final class Session {
         if (recordLog != null) {
             recordLog.close();
         }
+        outputs.finishExport(); // before the totals: what the backends did not take by now is counted as unsent
     }
 
     private void expire() {
@@ -270,6 +283,13 @@ final class Session {
         if (feed.unattributedEvents() > 0) {
             // --comm can only judge connections whose opening it saw (e.g. not those open before the profiler started).
             line.append(", events of unknown process name ").append(feed.unattributedEvents());
+        }
+        if (containerFilter != null && containerFilter.otherContainersEvents() > 0) {
+            line.append(", events of other containers ").append(containerFilter.otherContainersEvents());
+        }
+        String export = outputs.exportCounts();
+        if (export != null) {
+            line.append(", ").append(export);
         }
         String redaction = outputs.redactionTotals();
         if (redaction != null) {

@@ -1,5 +1,6 @@
 package io.httpprofiler.output;
 
+import io.httpprofiler.capture.ProcessOrigin;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.GrpcCall;
@@ -16,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * JSON Lines, one object per exchange, each line written and flushed at once. The fields, in this order:
@@ -61,6 +63,14 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private static final byte[] GRPC_FIELDS = name(",", "fields");
     private static final byte[] GRPC_REQUEST_COUNT = name(",", "request_messages");
     private static final byte[] GRPC_RESPONSE_COUNT = name(",", "response_messages");
+    private static final byte[] ORIGIN = name(",", "origin");
+    private static final byte[] NETNS = name("{", "netns");
+    private static final byte[] CGROUP = name(",", "cgroup");
+    private static final byte[] CONTAINER_ID = name(",", "container_id");
+    private static final byte[] CONTAINER_RUNTIME = name(",", "container_runtime");
+    private static final byte[] POD_UID = name(",", "pod_uid");
+    private static final byte[] POD_NAMESPACE = name(",", "pod_namespace");
+    private static final byte[] POD = name(",", "pod");
     private static final byte[] METHOD = name("{", "method");
     private static final byte[] TARGET = name(",", "target");
     private static final byte[] FIRST_VERSION = name("{", "version");
@@ -89,8 +99,17 @@ public final class JsonLinesWriter implements ExchangeWriter {
         return Arrays.copyOf(rendering.array(), rendering.length());
     });
 
+    /** Where each process runs, or null to leave {@code origin} out. */
+    private final IntFunction<ProcessOrigin> origins;
+
     public JsonLinesWriter(OutputStream out) throws IOException {
+        this(out, null);
+    }
+
+    /** @param origins where each process runs (container, pod, network namespace), for {@code origin}; or null */
+    public JsonLinesWriter(OutputStream out, IntFunction<ProcessOrigin> origins) throws IOException {
         this.out = out;
+        this.origins = origins;
     }
 
     @Override
@@ -141,10 +160,29 @@ public final class JsonLinesWriter implements ExchangeWriter {
             if (exchange.tlsLibrary() != null) { // plain TCP leaves the member out
                 connectionLine.raw(TLS_LIBRARY).string(exchange.tlsLibrary()).raw('}');
             }
+            if (origins != null) {
+                writeOrigin(origins.apply(exchange.pid()));
+            }
             members = Arrays.copyOf(connectionLine.array(), connectionLine.length());
             connections.put(exchange, members);
         }
         return members;
+    }
+
+    /** Read once per connection (the members are cached), from a per-process cache; null when nothing is known. */
+    private void writeOrigin(ProcessOrigin origin) {
+        connectionLine.raw(ORIGIN);
+        if (origin == ProcessOrigin.UNKNOWN) {
+            connectionLine.nullValue(); // the process was gone before /proc could be read
+            return;
+        }
+        connectionLine.raw(NETNS).number(origin.netnsInode());
+        connectionLine.raw(CGROUP).string(origin.cgroup());
+        connectionLine.raw(CONTAINER_ID).string(origin.containerId());
+        connectionLine.raw(CONTAINER_RUNTIME).string(origin.containerRuntime());
+        connectionLine.raw(POD_UID).string(origin.podUid());
+        connectionLine.raw(POD_NAMESPACE).string(origin.podNamespace());
+        connectionLine.raw(POD).string(origin.podName()).raw('}');
     }
 
     /** {@code 1.234} for 1234567 ns: exact to the microsecond, with no binary floating point detour. */

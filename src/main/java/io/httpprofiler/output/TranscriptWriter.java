@@ -1,5 +1,6 @@
 package io.httpprofiler.output;
 
+import io.httpprofiler.capture.ProcessOrigin;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.GrpcCall;
@@ -18,6 +19,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The human-readable transcript: one block per exchange, followed by a blank line, each written and flushed at once.
@@ -72,7 +74,15 @@ public final class TranscriptWriter implements ExchangeWriter {
     }
 
     public TranscriptWriter(OutputStream out, ZoneId zone, int previewBytes) {
-        this(out, null, zone, previewBytes);
+        this(out, null, zone, previewBytes, null);
+    }
+
+    /**
+     * As {@link #TranscriptWriter(OutputStream)}, with where each process runs on its header line (network namespace,
+     * container, pod).
+     */
+    public TranscriptWriter(OutputStream out, IntFunction<ProcessOrigin> origins) {
+        this(out, null, ZoneOffset.UTC, DEFAULT_PREVIEW_BYTES, origins);
     }
 
     /** Times in UTC, text bodies previewed up to {@value #DEFAULT_PREVIEW_BYTES} bytes. */
@@ -81,10 +91,15 @@ public final class TranscriptWriter implements ExchangeWriter {
     }
 
     public TranscriptWriter(Writer out, ZoneId zone, int previewBytes) {
-        this(null, out, zone, previewBytes);
+        this(null, out, zone, previewBytes, null);
     }
 
-    private TranscriptWriter(OutputStream bytesOut, Writer charsOut, ZoneId zone, int previewBytes) {
+    /** Where each process runs, or null to leave it off the header line. */
+    private final IntFunction<ProcessOrigin> origins;
+
+    private TranscriptWriter(OutputStream bytesOut, Writer charsOut, ZoneId zone, int previewBytes,
+                             IntFunction<ProcessOrigin> origins) {
+        this.origins = origins;
         this.bytesOut = bytesOut;
         this.charsOut = charsOut;
         this.timestamps = new Timestamps(zone);
@@ -184,10 +199,29 @@ public final class TranscriptWriter implements ExchangeWriter {
             if (exchange.tlsLibrary() != null) {
                 connectionBlock.ascii("  TLS");
             }
+            if (origins != null) {
+                appendOrigin(origins.apply(exchange.pid()));
+            }
             summary = Arrays.copyOf(connectionBlock.array(), connectionBlock.length());
             connections.put(exchange, summary);
         }
         return summary;
+    }
+
+    /** {@code  netns 4026531840 container docker:0123456789ab pod shop/cart-7d9f}: what is known of it. */
+    private void appendOrigin(ProcessOrigin origin) {
+        if (origin.netnsInode() != 0) {
+            connectionBlock.ascii(" netns ").number(origin.netnsInode());
+        }
+        if (origin.containerId() != null) {
+            connectionBlock.ascii(" container ").safe(origin.containerRuntime()).ascii(':')
+                    .safe(origin.shortContainerId());
+        }
+        if (origin.podName() != null) {
+            connectionBlock.ascii(" pod ").safe(origin.podNamespace()).ascii('/').safe(origin.podName());
+        } else if (origin.podUid() != null) {
+            connectionBlock.ascii(" pod ").safe(origin.podUid());
+        }
     }
 
     /** 0.153 ms, 12.3 ms, 1.53 s: three significant digits where it matters. */

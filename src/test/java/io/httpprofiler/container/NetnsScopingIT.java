@@ -151,8 +151,131 @@ class NetnsScopingIT {
             for (JsonNode exchange : inNs) {
                 assertEquals(404, exchange.path("response").path("status").asInt(), exchange::toString);
             }
+            // Same address, same port, same command: the records say which network namespace each came from.
+            long nsInode = netnsInode(nsServer.pid());
+            long hostInode = netnsInode(hostServer.pid());
+            assertTrue(nsInode != hostInode, "two namespaces");
+            // curl may be gone before the profiler reads its /proc entry (origin null: unknown, never wrong); the
+            // servers run on.
+            for (JsonNode exchange : inNs) {
+                assertOrigin(nsInode, exchange);
+            }
+            for (JsonNode exchange : host) {
+                assertOrigin(hostInode, exchange);
+            }
+            String transcript = profiler.transcript();
+            assertTrue(headerLines(transcript, "/ns-" + id).stream().anyMatch(l -> l.contains(" netns " + nsInode)),
+                    transcript);
+            assertTrue(headerLines(transcript, "/host-" + id).stream().anyMatch(l -> l.contains(" netns " + hostInode)),
+                    transcript);
+            assertTrue(headerLines(transcript, "/ns-" + id).stream().noneMatch(l -> l.contains(" netns " + hostInode)),
+                    transcript);
             profiler.stopAndExpectCleanExit();
         }
+    }
+
+    /**
+     * {@code --container}: the namespace's web server is put into a cgroup named as Docker names a container's
+     * ({@code docker-ID.scope}, made by the test in the cgroup v2 hierarchy); the profiler finds it by a 12-digit id
+     * prefix, keeps to its network namespace in the kernel and to its processes in user space, and every record names
+     * the container. curl in the same namespace is not in the container: its side is left out.
+     */
+    @Test
+    void containerOptionKeepsToThatContainerAndNamesIt() throws Exception {
+        Path unified = cgroup2Mount();
+        ContainerAssumptions.assumeReady(unified == null ? "no cgroup v2 hierarchy mounted" : null);
+        String containerId = randomHex(64);
+        Path parent = unified.resolve("hp-test-" + ProcessHandle.current().pid() + "-" + marker());
+        Path scope = parent.resolve("docker-" + containerId + ".scope");
+        String before = Files.readString(Path.of("/proc", Long.toString(nsServer.pid()), "cgroup"));
+        String unifiedBefore = before.lines().filter(l -> l.startsWith("0::")).findFirst().orElse("0::/").substring(3);
+        Files.createDirectories(scope);
+        try {
+            Files.writeString(scope.resolve("cgroup.procs"), Long.toString(nsServer.pid()));
+            String id = marker();
+            try (ProfilerProcess profiler = ProfilerProcess.start(dir.resolve("container-" + id),
+                    "--port", Integer.toString(port), "--container", containerId.substring(0, 12))) {
+                assertTrue(profiler.stderr().stream().anyMatch(l -> l.contains("container "
+                        + containerId.substring(0, 12))), "the ready line names the container");
+                curlOnHost("/host-" + id);
+                curlInNamespace("/ns-" + id);
+                List<JsonNode> inContainer = profiler.awaitMatching(target("/ns-" + id), 1, WAIT);
+                JsonNode server = inContainer.get(0);
+                assertEquals("server", server.path("role").asText(), server::toString);
+                assertEquals(containerId, server.path("origin").path("container_id").asText(), server::toString);
+                assertEquals("docker", server.path("origin").path("container_runtime").asText(), server::toString);
+                assertEquals(netnsInode(nsServer.pid()), server.path("origin").path("netns").asLong());
+                assertTrue(headerLines(profiler.transcript(), "/ns-" + id).stream()
+                        .allMatch(l -> l.contains(" container docker:" + containerId.substring(0, 12))),
+                        "the transcript header names the container");
+                Thread.sleep(GRACE.toMillis());
+                assertEquals(1, profiler.exchanges().stream().filter(target("/ns-" + id)).count(),
+                        "curl's side is not in the container");
+                assertNone(profiler, "/host-" + id, "--container must not record the host's traffic");
+                profiler.stopAndExpectCleanExit();
+            }
+        } finally {
+            Files.writeString(unified.resolve(unifiedBefore.substring(1)).resolve("cgroup.procs"),
+                    Long.toString(nsServer.pid()));
+            Files.delete(scope);
+            Files.delete(parent);
+        }
+    }
+
+    @Test
+    void containerOptionNamingNoRunningContainerIsABadInput() throws Exception {
+        Process profiler = new ProcessBuilder(ProfilerProcess.javaBinary(), "-jar", ProfilerProcess.jar().toString(),
+                "--container", "0123456789ab").redirectErrorStream(true).start();
+        String out = new String(profiler.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(profiler.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, profiler.exitValue(), out);
+        assertTrue(out.startsWith("http-profiler: --container 0123456789ab: no running container has that id or name"),
+                out);
+    }
+
+    private static void assertOrigin(long netnsInode, JsonNode exchange) {
+        JsonNode origin = exchange.path("origin");
+        if ("server".equals(exchange.path("role").asText())) {
+            assertEquals(netnsInode, origin.path("netns").asLong(), exchange::toString);
+        } else {
+            assertTrue(origin.isNull() || origin.path("netns").asLong() == netnsInode, exchange::toString);
+        }
+    }
+
+    private static long netnsInode(long pid) throws IOException {
+        String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "net")).toString();
+        return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+    }
+
+    /** The transcript's header lines of the blocks whose request line has this target. */
+    private static List<String> headerLines(String transcript, String target) {
+        List<String> result = new ArrayList<>();
+        for (String block : transcript.split("\n\n")) {
+            if (block.contains(" " + target + " HTTP/")) {
+                result.add(block.lines().findFirst().orElseThrow());
+            }
+        }
+        assertTrue(!result.isEmpty(), "no block for " + target);
+        return result;
+    }
+
+    /** Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host). */
+    private static Path cgroup2Mount() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String[] fields = line.split(" ");
+            if (fields.length > 2 && fields[2].equals("cgroup2") && fields[1].startsWith("/sys/fs/cgroup")) {
+                return Path.of(fields[1]);
+            }
+        }
+        return null;
+    }
+
+    private static String randomHex(int digits) {
+        StringBuilder hex = new StringBuilder();
+        while (hex.length() < digits) {
+            hex.append(Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
+        }
+        return hex.substring(0, digits);
     }
 
     @Test

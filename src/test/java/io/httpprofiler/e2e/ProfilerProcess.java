@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -73,7 +74,13 @@ public final class ProfilerProcess implements AutoCloseable {
 
     /** Starts the profiler writing into dir, with extra arguments, and waits until it is ready. */
     public static ProfilerProcess start(Path dir, String... args) throws IOException, InterruptedException {
-        return launch(List.of(), caller(), dir, args);
+        return launch(List.of(), Map.of(), caller(), dir, args);
+    }
+
+    /** As {@link #start(Path, String...)}, with these variables added to the profiler's environment. */
+    public static ProfilerProcess startWithEnvironment(Map<String, String> environment, Path dir, String... args)
+            throws IOException, InterruptedException {
+        return launch(List.of(), environment, caller(), dir, args);
     }
 
     /**
@@ -83,7 +90,7 @@ public final class ProfilerProcess implements AutoCloseable {
      */
     public static ProfilerProcess startVia(List<String> launcher, Path dir, String... args)
             throws IOException, InterruptedException {
-        return launch(launcher, caller(), dir, args);
+        return launch(launcher, Map.of(), caller(), dir, args);
     }
 
     /** The test class that called start/startVia (the method calling this one is called by it). */
@@ -93,7 +100,8 @@ public final class ProfilerProcess implements AutoCloseable {
                 .orElse("ProfilerProcess");
     }
 
-    private static ProfilerProcess launch(List<String> launcher, String caller, Path dir, String... args)
+    private static ProfilerProcess launch(List<String> launcher, Map<String, String> environment, String caller,
+                                          Path dir, String... args)
             throws IOException, InterruptedException {
         Path transcript = dir.resolve("http-trace.txt");
         Path jsonLines = dir.resolve("http-trace.jsonl");
@@ -120,7 +128,9 @@ public final class ProfilerProcess implements AutoCloseable {
         // directory itself, and some tests watch what it does there.
         Path stdout = Files.createTempFile("profiler-stdout", ".txt");
         stdout.toFile().deleteOnExit();
-        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         Path keep = Path.of(System.getProperty("e2e.traces", "target/e2e-traces")).resolve(caller);
         ProfilerProcess profiler = new ProfilerProcess(process, transcript, jsonLines, keep);
         long readySeconds = 60L * E2e.SLOWDOWN;

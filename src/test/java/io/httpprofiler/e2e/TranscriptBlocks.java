@@ -16,7 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 final class TranscriptBlocks {
     static final Pattern SUMMARY = Pattern.compile("\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})] PID (\\d+) \\((.*)\\)"
-            + " (server|client|unknown) (\\S+) (<-|->|<->) (\\S+) fd (\\d+)(?:  (\\d+(?:\\.\\d+)? (?:ms|s)))?");
+            + " (server|client|unknown) (\\S+) (<-|->|<->) (\\S+) fd (\\d+)"
+            // Where the process runs, when known (network namespace, container, pod).
+            + "(?: netns \\d+)?(?: container \\S+)?(?: pod \\S+)?(?:  (\\d+(?:\\.\\d+)? (?:ms|s)))?");
 
     /** One block: its summary fields and its full text. */
     record Block(String time, long pid, String comm, String role, String local, String arrow, String remote, int fd,
