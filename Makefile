@@ -75,7 +75,7 @@ compose-down:
 
 podman-run:
 	@scripts/setup.sh container
-	podman run -d --name http-profiler --cap-add CAP_BPF --cap-add CAP_PERFMON --security-opt seccomp=unconfined \
+	podman run -d --name http-profiler --cap-add CAP_SYS_ADMIN \
 		--network container:$(APP) --pid container:$(APP) -v /sys/kernel/tracing:/sys/kernel/tracing:ro \
 		-v $(CURDIR)/traces:/traces http-profiler --json traces/http-trace.jsonl
 

@@ -121,7 +121,7 @@ final class ProfilerRun {
                     probe.attachedPrograms(), (System.nanoTime() - startNanos) / 1_000_000, probe.loadMillis(),
                     warmed == null ? "failed" : warmed.exchanges() + " exchanges in " + warmed.nanos() / 1_000_000
                             + " ms", describeScope(), tls == null ? "TLS off"
-                            : "TLS plaintext from " + tls.libraries().size() + " libraries so far",
+                            : "TLS plaintext from " + tls.probedFiles() + " library files so far",
                     options.output(), (options.json() == null ? "" : " and " + options.json())
                             + (options.har() == null ? "" : " and " + options.har())
                             + (options.redaction() == null ? " (not redacted)" : "") + describeExport());

@@ -1,6 +1,7 @@
 package io.httpprofiler.capture.tls;
 
 import io.httpprofiler.bpf.BpfException;
+import io.httpprofiler.bpf.Errno;
 import io.httpprofiler.bpf.BpfLink;
 import io.httpprofiler.bpf.BpfProgram;
 
@@ -85,6 +86,10 @@ public final class TlsWatcher implements AutoCloseable {
     private long lastFullScanNanos;
     private Thread thread;
     private volatile boolean closing;
+    /** Library files whose probes are attached (the libraries table also names those that failed). */
+    private int probedFiles;
+    /** A refused attach is explained once, not once per library file. */
+    private boolean refusalExplained;
 
     TlsWatcher(Function<String, BpfProgram> programs, Set<Integer> onlyPids, int ownPid, Path proc, Consumer<String> log) {
         this.programs = programs;
@@ -322,13 +327,34 @@ public final class TlsWatcher implements AutoCloseable {
         } catch (BpfException e) {
             attached.forEach(BpfLink::close);
             log.accept("TLS: cannot probe " + file + ": " + e.getMessage());
+            explainRefusal(e);
             return false;
         }
         synchronized (this) {
             links.addAll(attached);
+            probedFiles++;
         }
         log.accept("TLS: probing " + name + " (" + file + ", " + offsets.size() + " functions)");
         return true;
+    }
+
+    /**
+     * Kernels differ in what a uprobe needs: this project's 6.18 host refuses them (EACCES) to a process that has only
+     * CAP_BPF + CAP_PERFMON, which is enough for everything else the profiler attaches. Say what to do, once.
+     */
+    private synchronized void explainRefusal(BpfException e) {
+        if (!e.permissionDenied() || refusalExplained) {
+            return;
+        }
+        refusalExplained = true;
+        log.accept("TLS: the kernel refuses uprobes to this process (" + Errno.name(Math.abs(e.errno()))
+                + "), so HTTPS is not shown in plaintext: give it CAP_SYS_ADMIN (root on a host; in a container"
+                + " --cap-add SYS_ADMIN), or --tls off to silence this");
+    }
+
+    /** How many library files are probed now. */
+    public synchronized int probedFiles() {
+        return probedFiles;
     }
 
     /** Stops watching and detaches every probe. */
