@@ -42,34 +42,14 @@ class ConnectionChurnIT {
             org.junit.jupiter.api.Assumptions.abort("nginx not installed");
         }
         Files.createDirectories(dir.resolve("www"));
-        Files.createDirectories(dir.resolve("tmp"));
         Files.writeString(dir.resolve("www/churn.txt"), "x".repeat(FILE_SIZE - 1) + "\n");
         int port = E2e.freePort();
-        Path conf = Files.writeString(dir.resolve("nginx.conf"), """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log warn;
-                events { worker_connections 256; }
-                http {
-                    access_log off;
-                    client_body_temp_path %1$s/tmp/body;
-                    proxy_temp_path %1$s/tmp/proxy;
-                    fastcgi_temp_path %1$s/tmp/fastcgi;
-                    uwsgi_temp_path %1$s/tmp/uwsgi;
-                    scgi_temp_path %1$s/tmp/scgi;
-                    types { text/plain txt; }
-                    sendfile off;
-                    server_tokens off;
-                    server { listen 127.0.0.1:%2$d; root %1$s/www; }
-                }
-                """.formatted(dir, port));
-        Process nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", conf.toString(), "-e",
-                dir.resolve("error.log").toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        Process nginx = NginxProcess.start(dir, """
+                types { text/plain txt; }
+                sendfile off;
+                server { listen 127.0.0.1:%2$d; root %1$s/www; }
+                """.formatted(dir, port), port);
         try {
-            E2e.awaitListening(port, nginx, Duration.ofSeconds(20));
             try (ProfilerProcess profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port),
                     "--ring-size", RING)) {
                 Process ab = E2e.run(dir.resolve("ab.log"), Duration.ofSeconds(120), "ab", "-q", "-n",

@@ -69,34 +69,15 @@ class Http2IT {
         E2e.awaitListening(nghttpdPort, nghttpd, Duration.ofSeconds(20));
 
         nginxPort = E2e.freePort();
-        Files.createDirectories(dir.resolve("tmp"));
-        Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log info;
-                events { worker_connections 128; }
-                http {
-                    access_log off;
-                    client_body_temp_path %1$s/tmp/body;
-                    proxy_temp_path %1$s/tmp/proxy;
-                    fastcgi_temp_path %1$s/tmp/fastcgi;
-                    uwsgi_temp_path %1$s/tmp/uwsgi;
-                    scgi_temp_path %1$s/tmp/scgi;
-                    default_type application/json;
-                    server_tokens off;
-                    server {
-                        listen 127.0.0.1:%2$d http2;
-                        root %1$s/www;
-                        sendfile off;
-                    }
+        nginx = NginxProcess.start(dir, """
+                default_type application/json;
+                server {
+                    listen 127.0.0.1:%2$d http2;
+                    root %1$s/www;
+                    sendfile off;
                 }
-                """.formatted(dir, nginxPort));
-        nginx = server("nginx", "/usr/sbin/nginx", "-p", dir.toString(), "-c", conf.toString(), "-e",
-                dir.resolve("error.log").toString());
-        E2e.awaitListening(nginxPort, nginx, Duration.ofSeconds(20));
+                """.formatted(dir, nginxPort), nginxPort);
+        servers.add(nginx);
 
         nodePort = E2e.freePort();
         node = server("node", "/usr/bin/node", "-e", """

@@ -68,38 +68,17 @@ class NginxIT {
         Files.writeString(www.resolve("copy/page.txt"), page("copied"));
         Files.writeString(www.resolve("sf/page.txt"), page("sendfile"));
         port = E2e.freePort();
-        Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log info;
-                events { worker_connections 128; }
-                http {
-                    access_log off;
-                    client_body_temp_path %1$s/tmp/body;
-                    proxy_temp_path %1$s/tmp/proxy;
-                    fastcgi_temp_path %1$s/tmp/fastcgi;
-                    uwsgi_temp_path %1$s/tmp/uwsgi;
-                    scgi_temp_path %1$s/tmp/scgi;
-                    types { text/plain txt; }
-                    default_type application/octet-stream;
-                    keepalive_requests 1000;
-                    server_tokens off;
-                    server {
-                        listen 127.0.0.1:%2$d;
-                        root %1$s/www;
-                        location /copy/ { sendfile off; }
-                        location /sf/ { sendfile on; }
-                    }
+        nginx = NginxProcess.start(dir, """
+                types { text/plain txt; }
+                default_type application/octet-stream;
+                keepalive_requests 1000;
+                server {
+                    listen 127.0.0.1:%2$d;
+                    root %1$s/www;
+                    location /copy/ { sendfile off; }
+                    location /sf/ { sendfile on; }
                 }
-                """.formatted(dir, port));
-        Files.createDirectories(dir.resolve("tmp"));
-        nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", conf.toString(), "-e",
-                dir.resolve("error.log").toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        E2e.awaitListening(port, nginx, Duration.ofSeconds(20));
+                """.formatted(dir, port), port);
         profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port));
     }
 

@@ -85,44 +85,22 @@ class TlsIT {
             big[i] = (byte) ('a' + i % 26);
         }
         Files.write(www.resolve("big.txt"), big);
-        Files.createDirectories(dir.resolve("tmp"));
-        Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log info;
-                events { worker_connections 128; }
-                http {
-                    access_log off;
-                    client_body_temp_path %1$s/tmp/body;
-                    proxy_temp_path %1$s/tmp/proxy;
-                    fastcgi_temp_path %1$s/tmp/fastcgi;
-                    uwsgi_temp_path %1$s/tmp/uwsgi;
-                    scgi_temp_path %1$s/tmp/scgi;
-                    types { text/plain txt; }
-                    server_tokens off;
-                    server {
-                        listen 127.0.0.1:%2$d ssl;
-                        ssl_certificate %1$s/cert.pem;
-                        ssl_certificate_key %1$s/key.pem;
-                        root %1$s/www;
-                        location = /post { client_body_buffer_size 64k; return 200 "nginx took it\\n"; }
-                    }
-                    server {
-                        listen 127.0.0.1:%3$d ssl http2;
-                        ssl_certificate %1$s/cert.pem;
-                        ssl_certificate_key %1$s/key.pem;
-                        root %1$s/www;
-                    }
+        nginx = NginxProcess.start(dir, """
+                types { text/plain txt; }
+                server {
+                    listen 127.0.0.1:%2$d ssl;
+                    ssl_certificate %1$s/cert.pem;
+                    ssl_certificate_key %1$s/key.pem;
+                    root %1$s/www;
+                    location = /post { client_body_buffer_size 64k; return 200 "nginx took it\\n"; }
                 }
-                """.formatted(dir, nginxPort, nginxHttp2Port));
-        nginx = new ProcessBuilder(NGINX, "-p", dir.toString(), "-c", conf.toString(), "-e",
-                dir.resolve("error.log").toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        E2e.awaitListening(nginxPort, nginx, Duration.ofSeconds(20L * E2e.SLOWDOWN));
-        E2e.awaitListening(nginxHttp2Port, nginx, Duration.ofSeconds(20L * E2e.SLOWDOWN));
+                server {
+                    listen 127.0.0.1:%3$d ssl http2;
+                    ssl_certificate %1$s/cert.pem;
+                    ssl_certificate_key %1$s/key.pem;
+                    root %1$s/www;
+                }
+                """.formatted(dir, nginxPort, nginxHttp2Port), nginxPort, nginxHttp2Port);
     }
 
     @AfterAll
