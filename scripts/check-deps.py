@@ -538,7 +538,8 @@ def check_installed(entries):
         if not paths:
             problems.append("deps.txt:%d: %s is not on this machine (package %s)" % (number, what, package))
             continue
-        owners = [package] + direct_dependencies(package)
+        # PACKAGE may name alternatives (npm|nodejs: Debian's npm, or a nodejs that bundles npm, as NodeSource's does).
+        owners = [owner for choice in package.split("|") for owner in [choice] + direct_dependencies(choice)]
         if not any((dpkg_files(p) or set()) & paths for p in owners):
             problems.append("deps.txt:%d: %s (%s) does not come from %s or what it depends on"
                             % (number, what, ", ".join(sorted(p for p in paths if os.path.exists(p))), package))

@@ -28,6 +28,7 @@ while read -r what package groups _; do
   [[ -z $what || $what == \#* ]] && continue
   for group in ${groups//,/ }; do
     [[ $group != base && $wanted == *" $group "* ]] || continue
+    package=${package%%|*} # alternatives (a|b): any of them may provide it; the first is what gets installed
     present "$what" || [[ " ${need[*]-} " == *" $package "* ]] || need+=("$package")
     break
   done
@@ -50,7 +51,7 @@ if ((${#need[@]})); then
   "${apt[@]}" install -y --no-install-recommends "${need[@]}" >/dev/null
   for package in "${need[@]}"; do
     while read -r what p _; do
-      [[ $p == "$package" && $what != \#* ]] && ! present "$what" &&
+      [[ ${p%%|*} == "$package" && $what != \#* ]] && ! present "$what" &&
         { echo "setup: $package is installed but $what is still missing" >&2; exit 1; }
     done <"$DEPS"
   done
