@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("root")
 class ConnectionChurnIT {
-    private static final String NGINX = "/usr/sbin/nginx";
     private static final int FILE_SIZE = 4321;
     private static final int REQUESTS = 3000;
     private static final String RING = "32k";
@@ -37,8 +36,8 @@ class ConnectionChurnIT {
     void everyServerRecordIsRightOrSaysDataWasLost() throws Exception {
         E2e.assumeCanTrace();
         E2e.assumeCommand("ab", "apache2-utils");
-        if (!Files.isExecutable(Path.of(NGINX))) {
-            System.err.println("SKIPPED: " + NGINX + " missing (apt-get install -y nginx-light)");
+        if (!Files.isExecutable(Path.of(NginxProcess.BINARY))) {
+            System.err.println("SKIPPED: " + NginxProcess.BINARY + " missing (apt-get install -y nginx-light)");
             org.junit.jupiter.api.Assumptions.abort("nginx not installed");
         }
         Files.createDirectories(dir.resolve("www"));

@@ -101,6 +101,14 @@ final class E2e {
         return server;
     }
 
+    /** Stops a server from {@link #startHttpServer} and its threads (null: it never started). */
+    static void stopHttpServer(HttpServer server, ExecutorService threads) {
+        if (server != null) {
+            server.stop(0);
+            threads.shutdownNow();
+        }
+    }
+
     /** What a raw test server does with one accepted connection (which is closed afterwards). */
     @FunctionalInterface
     interface ConnectionHandler {

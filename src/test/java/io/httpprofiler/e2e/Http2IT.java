@@ -54,7 +54,7 @@ class Http2IT {
     @BeforeAll
     static void start() throws Exception {
         E2e.assumeCanTrace();
-        for (String tool : List.of("/usr/sbin/nghttpd", "/usr/bin/h2load", "/usr/sbin/nginx", "/usr/bin/node", PYTHON)) {
+        for (String tool : List.of("/usr/sbin/nghttpd", "/usr/bin/h2load", NginxProcess.BINARY, "/usr/bin/node", PYTHON)) {
             if (!Files.isExecutable(Path.of(tool))) {
                 System.err.println("SKIPPED: " + tool + " missing (scripts/setup.sh installs it)");
                 Assumptions.abort(tool + " missing");

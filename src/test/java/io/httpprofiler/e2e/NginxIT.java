@@ -42,7 +42,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("root")
 class NginxIT {
-    private static final String NGINX = "/usr/sbin/nginx";
 
     @TempDir
     static Path dir;
@@ -54,9 +53,9 @@ class NginxIT {
     @BeforeAll
     static void start() throws Exception {
         E2e.assumeCanTrace();
-        if (!Files.isExecutable(Path.of(NGINX))) {
+        if (!Files.isExecutable(Path.of(NginxProcess.BINARY))) {
             // Debian's nginx is part of the test environment (scripts/setup installs it); say so loudly if absent
-            System.err.println("SKIPPED: " + NGINX + " missing (apt-get install -y nginx-light)");
+            System.err.println("SKIPPED: " + NginxProcess.BINARY + " missing (apt-get install -y nginx-light)");
             Assumptions.abort("nginx not installed");
         }
         www = Files.createDirectories(dir.resolve("www"));

@@ -75,10 +75,7 @@ class RedactionIT {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
-        }
+        E2e.stopHttpServer(server, executor);
     }
 
     private static void handle(HttpExchange exchange) throws IOException {

@@ -59,10 +59,7 @@ class SummaryIT {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
-        }
+        E2e.stopHttpServer(server, executor);
     }
 
     private static void handle(HttpExchange exchange) throws IOException {

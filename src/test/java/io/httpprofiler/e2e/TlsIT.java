@@ -32,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("root")
 class TlsIT {
-    private static final String NGINX = "/usr/sbin/nginx";
     private static final int BIG = 1024 * 1024;
     private static final String LIBSSL = "libssl.so.3";
 
@@ -54,7 +53,7 @@ class TlsIT {
     @BeforeAll
     static void start() throws Exception {
         E2e.assumeCanTrace();
-        TlsFixtures.assumeCommand(NGINX);
+        TlsFixtures.assumeCommand(NginxProcess.BINARY);
         TlsFixtures.assumeCommand("curl");
         TlsFixtures.assumeCommand(TlsFixtures.PYTHON);
         TlsFixtures.makeCertificate(dir);
