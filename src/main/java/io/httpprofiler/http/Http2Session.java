@@ -311,6 +311,7 @@ final class Http2Session implements ProtocolSession {
         }
         Http2Stream stream = new Http2Stream(id, clientDirection, request);
         streams.put(id, stream);
+        request.open = context.progress().open(assembler, request, stream);
         return stream;
     }
 
@@ -355,7 +356,8 @@ final class Http2Session implements ProtocolSession {
         assembler.emit(stream.request, response, stream.id, grpc);
     }
 
-    private GrpcCall grpcCall(Http2Stream stream) {
+    /** The gRPC call the stream carries as far as it got, or null when it is not gRPC. */
+    static GrpcCall grpcCall(Http2Stream stream) {
         if (!isGrpc(stream)) {
             return null;
         }
