@@ -89,6 +89,7 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private static final byte[] PARTIAL = ascii(",\"partial\":true");
     private static final byte[] PROGRESS_REPORT = ascii(",\"progress\":{\"report\":");
     private static final byte[] PROGRESS_AT = name(",", "at");
+    private static final byte[] PROGRESS_OPEN_MS = name(",", "open_ms");
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private final OutputStream out;
@@ -126,14 +127,19 @@ public final class JsonLinesWriter implements ExchangeWriter {
 
     /**
      * A report of an exchange still in progress ({@code --json-progress}): the record {@link #write} writes for an
-     * exchange, with what is known so far ({@code duration_ms} is the time open so far, {@code response} null while
-     * waiting for it), then {@code "partial":true,"progress":{"report":2,"at":"2026-11-22T11:30:04.125000Z"}}. Its
-     * {@code time}, {@code pid}, {@code fd} and {@code stream} are those of the exchange's final record.
+     * exchange, with what is known so far ({@code duration_ms} is the time open so far, or null while waiting for the
+     * response, as {@code response} is), then {@code "partial":true,"progress":{"report":2,
+     * "at":"2026-11-22T11:30:04.125000Z","open_ms":4001.234}}: the report's number, its time, and how long the
+     * exchange had been open then. Its {@code time}, {@code pid}, {@code fd} and {@code stream} are those of the
+     * exchange's final record.
      */
     public void writeProgress(ExchangeProgress progress) throws IOException {
         appendRecord(progress.exchange());
         line.raw(PARTIAL).raw(PROGRESS_REPORT).number(progress.report());
-        line.raw(PROGRESS_AT).raw('"').isoUtcMicros(timestamps, progress.atNanos()).raw('"').raw('}');
+        line.raw(PROGRESS_AT).raw('"').isoUtcMicros(timestamps, progress.atNanos()).raw('"');
+        line.raw(PROGRESS_OPEN_MS);
+        millisWithMicros(progress.openNanos());
+        line.raw('}');
         line.raw('}').raw('\n');
         out.write(line.array(), 0, line.length());
         out.flush();

@@ -54,6 +54,7 @@ public final class TranscriptWriter implements ExchangeWriter {
     private static final byte[] MILLISECONDS = " ms".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SECONDS = " s".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ELLIPSIS = "…".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ANSWERED_WITH = " → ".getBytes(StandardCharsets.UTF_8);
 
     private final OutputStream bytesOut;
     private final Writer charsOut;
@@ -253,7 +254,7 @@ public final class TranscriptWriter implements ExchangeWriter {
             block.safe(request.method()).ascii(' ').safe(request.target());
         }
         if (response != null) {
-            block.ascii(" → ").number(response.status());
+            block.raw(ANSWERED_WITH).number(response.status());
         }
         if (request != null && request.body().size() > 0) {
             block.ascii(", request body ").number(request.body().size()).ascii(" bytes");
