@@ -22,6 +22,8 @@ final class BodyBuffer {
     private long missingInKeptRange;
     private GapCause missingCause;
     private boolean keeping;
+    /** Counts the Server-Sent Events of a body reported in progress; null until asked for (see {@link #events()}). */
+    private EventStreamCounter events;
 
     BodyBuffer(int keepLimit, ConnectionBudget budget) {
         this.keepLimit = keepLimit;
@@ -37,6 +39,9 @@ final class BodyBuffer {
     }
 
     void append(byte[] bytes, int offset, int length) {
+        if (events != null) {
+            events.append(bytes, offset, length);
+        }
         size += length;
         if (!keeping) {
             return;
@@ -55,12 +60,32 @@ final class BodyBuffer {
 
     /** {@code length} bytes of the body were not captured, for {@code cause}. */
     void gap(long length, GapCause cause) {
+        if (events != null) {
+            events.gap();
+        }
         if (keeping && keptLength < keepLimit) {
             missingInKeptRange += Math.min(length, keepLimit - keptLength);
             missingCause = cause;
             keeping = false;
         }
         size += length;
+    }
+
+    /**
+     * The Server-Sent Events in the body so far, counted from here on as the body streams past; -1 when unknown. The
+     * first call counts those in the bytes so far, which works when all of them were kept (the common case for a stream
+     * first reported after a few seconds); otherwise the count is unknown.
+     */
+    long events() {
+        if (events == null) {
+            events = new EventStreamCounter();
+            if (keptLength == size) {
+                events.append(kept, 0, keptLength);
+            } else {
+                events.gap();
+            }
+        }
+        return events.count();
     }
 
     long size() {

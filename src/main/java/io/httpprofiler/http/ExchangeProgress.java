@@ -11,8 +11,15 @@ package io.httpprofiler.http;
  * @param atNanos          wall-clock epoch nanoseconds of this report
  * @param report           1 for the exchange's first report, 2 for its second, ...
  * @param firstReportNanos when its first report was made ({@code atNanos} for the first)
+ * @param events           Server-Sent Events the response has carried so far; -1 when it is not an event stream, or
+ *                         missing (or unkept) bytes hid where its events end
  */
-public record ExchangeProgress(Exchange exchange, long atNanos, int report, long firstReportNanos) {
+public record ExchangeProgress(Exchange exchange, long atNanos, int report, long firstReportNanos, long events) {
+
+    /** A report of an exchange whose response is not an event stream. */
+    public ExchangeProgress(Exchange exchange, long atNanos, int report, long firstReportNanos) {
+        this(exchange, atNanos, report, firstReportNanos, -1);
+    }
 
     public boolean first() {
         return report == 1;
@@ -25,6 +32,6 @@ public record ExchangeProgress(Exchange exchange, long atNanos, int report, long
 
     /** The same report about another rendering of the exchange (e.g. with secrets redacted). */
     public ExchangeProgress withExchange(Exchange other) {
-        return new ExchangeProgress(other, atNanos, report, firstReportNanos);
+        return new ExchangeProgress(other, atNanos, report, firstReportNanos, events);
     }
 }

@@ -45,6 +45,8 @@ final class OpenExchange {
         Message answer = stream != null ? stream.response : response;
         Exchange soFar = assembler.snapshot(request, answer, stream == null ? 0 : stream.id,
                 stream == null ? null : Http2Session.grpcCall(stream), nowNanos);
-        return new ExchangeProgress(soFar, nowNanos, reports, firstReportNanos);
+        long events = answer != null && EventStreamCounter.isEventStream(answer.head.headers()) ? answer.body.events()
+                : -1;
+        return new ExchangeProgress(soFar, nowNanos, reports, firstReportNanos, events);
     }
 }

@@ -90,6 +90,7 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private static final byte[] PROGRESS_REPORT = ascii(",\"progress\":{\"report\":");
     private static final byte[] PROGRESS_AT = name(",", "at");
     private static final byte[] PROGRESS_OPEN_MS = name(",", "open_ms");
+    private static final byte[] PROGRESS_EVENTS = name(",", "events");
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private final OutputStream out;
@@ -129,8 +130,9 @@ public final class JsonLinesWriter implements ExchangeWriter {
      * A report of an exchange still in progress ({@code --json-progress}): the record {@link #write} writes for an
      * exchange, with what is known so far ({@code duration_ms} is the time open so far, or null while waiting for the
      * response, as {@code response} is), then {@code "partial":true,"progress":{"report":2,
-     * "at":"2026-11-22T11:30:04.125000Z","open_ms":4001.234}}: the report's number, its time, and how long the
-     * exchange had been open then. Its {@code time}, {@code pid}, {@code fd} and {@code stream} are those of the
+     * "at":"2026-11-22T11:30:04.125000Z","open_ms":4001.234,"events":24}}: the report's number, its time, how long
+     * the exchange had been open then, and the Server-Sent Events its response carried so far (null when it is not an
+     * event stream, or when that is unknown). Its {@code time}, {@code pid}, {@code fd} and {@code stream} are those of the
      * exchange's final record.
      */
     public void writeProgress(ExchangeProgress progress) throws IOException {
@@ -139,6 +141,12 @@ public final class JsonLinesWriter implements ExchangeWriter {
         line.raw(PROGRESS_AT).raw('"').isoUtcMicros(timestamps, progress.atNanos()).raw('"');
         line.raw(PROGRESS_OPEN_MS);
         millisWithMicros(progress.openNanos());
+        line.raw(PROGRESS_EVENTS);
+        if (progress.events() >= 0) {
+            line.number(progress.events());
+        } else {
+            line.nullValue();
+        }
         line.raw('}');
         line.raw('}').raw('\n');
         out.write(line.array(), 0, line.length());

@@ -171,9 +171,9 @@ public final class TranscriptWriter implements ExchangeWriter {
      *   ← HTTP/1.1 200 OK
      *      Content-Type: text/event-stream
      *      Body (120 bytes): data: 1 ...
-     *   [in progress at 11:30:02.125: written in full when it ends]
+     *   [in progress at 11:30:02.125 (11 events so far): written in full when it ends]
      *
-     * [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 &lt;- 127.0.0.1:51234 fd 7  in progress 4.00 s: GET /events → 200, response body 240 bytes so far
+     * [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 &lt;- 127.0.0.1:51234 fd 7  in progress 4.00 s: GET /events → 200, response body 240 bytes (22 events) so far
      * </pre>
      */
     public void writeProgress(ExchangeProgress progress) throws IOException {
@@ -205,7 +205,7 @@ public final class TranscriptWriter implements ExchangeWriter {
         appendDuration(progress.openNanos());
         if (!progress.first()) {
             block.ascii(": ");
-            appendProgressSoFar(exchange);
+            appendProgressSoFar(progress);
             block.ascii("\n\n");
             return;
         }
@@ -238,14 +238,19 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
         block.ascii("  [in progress at ");
         appendTimeOfDay(progress.atNanos());
+        if (progress.events() >= 0) {
+            block.ascii(" (").number(progress.events()).ascii(progress.events() == 1 ? " event" : " events")
+                    .ascii(" so far)");
+        }
         block.ascii(": written in full when it ends]\n\n");
     }
 
     /**
-     * {@code GET /events → 200, response body 2468 bytes so far}, {@code GET /slow, waiting for response}: what a later
-     * report adds to what the first one showed.
+     * {@code GET /events → 200, response body 2468 bytes (24 events) so far}, {@code GET /slow, waiting for response}:
+     * what a later report adds to what the first one showed.
      */
-    private void appendProgressSoFar(Exchange exchange) {
+    private void appendProgressSoFar(ExchangeProgress progress) {
+        Exchange exchange = progress.exchange();
         HttpRequest request = exchange.request();
         HttpResponse response = exchange.response();
         if (request == null) {
@@ -266,6 +271,9 @@ public final class TranscriptWriter implements ExchangeWriter {
         } else {
             block.ascii(", response body ").number(response.body().size()).ascii(" bytes");
             appendMessagesSoFar(exchange.grpc(), false);
+            if (progress.events() >= 0) {
+                block.ascii(" (").number(progress.events()).ascii(progress.events() == 1 ? " event)" : " events)");
+            }
             block.ascii(" so far");
         }
     }

@@ -55,7 +55,7 @@ class ProgressIT {
     private static final long STREAM_BYTES = streamBytes();
     /** A deadline for what the profiler shows on its own schedule (reports every 200 ms, written within 50 ms). */
     private static final Duration SHOWN_WITHIN = Duration.ofSeconds(3L * E2e.SLOWDOWN);
-    private static final Pattern BODY_SO_FAR = Pattern.compile("response body (\\d+) bytes so far");
+    private static final Pattern BODY_SO_FAR = Pattern.compile("response body (\\d+) bytes \\((\\d+) events?\\) so far");
 
     @TempDir
     static Path dir;
@@ -88,8 +88,13 @@ class ProgressIT {
     }
 
     private static long streamBytes() {
+        return bytesOfEvents(EVENTS);
+    }
+
+    /** What the first {@code events} events take. */
+    private static long bytesOfEvents(long events) {
         long bytes = 0;
-        for (int n = 1; n <= EVENTS; n++) {
+        for (int n = 1; n <= events; n++) {
             bytes += ("id: " + n + "\ndata: {\"tick\":" + n + "}\n\n").length();
         }
         return bytes;
@@ -149,6 +154,7 @@ class ProgressIT {
                 block.assertContains("Content-Type: text/event-stream");
                 block.assertContains("data: {\"tick\":1}");
                 block.assertContains("  [in progress at ");
+                block.assertContains(" events so far): written in full when it ends]");
             }
             for (String target : List.of("/poll?id=lp", "/hang?id=silent")) {
                 for (TranscriptBlocks.Block block : awaitBothEnds(firstReport("GET " + target + " HTTP/1.1"), shownBy,
@@ -166,7 +172,11 @@ class ProgressIT {
                 Matcher m = BODY_SO_FAR.matcher(line.soFar());
                 assertTrue(m.find(), line.soFar());
                 long soFar = Long.parseLong(m.group(1));
+                long eventsSoFar = Long.parseLong(m.group(2));
                 assertTrue(soFar > 0 && soFar < STREAM_BYTES, () -> "bytes so far: " + line.text());
+                // The events counted are those the bytes so far hold whole.
+                assertTrue(bytesOfEvents(eventsSoFar) <= soFar && soFar < bytesOfEvents(eventsSoFar + 1),
+                        () -> "events so far: " + line.text());
             }
             awaitBothEnds(laterReport("GET /poll?id=lp, waiting for response"),
                     started + Duration.ofSeconds(6L * E2e.SLOWDOWN).toNanos(), "the long poll's progress line");

@@ -137,6 +137,7 @@ class ProgressPipelineTest {
                 reports.stream().map(ExchangeProgress::atNanos).toList());
         for (ExchangeProgress report : reports) {
             assertNull(report.exchange().response(), "waiting for response");
+            assertEquals(-1, report.events(), "no event stream");
             assertEquals(T0, report.exchange().startNanos(), "the same identity as the final record");
             assertEquals(c.id, report.exchange().connection());
             assertEquals(T0 + 2 * S, report.firstReportNanos());
@@ -182,9 +183,43 @@ class ProgressPipelineTest {
         }
         // events 0-9 (9 bytes each) and 10-19 (10 bytes) came before the 2 s tick
         assertEquals(10 * 9 + 10 * 10, reports.get(0).exchange().response().body().size());
+        assertEquals(List.of(20L, 40L, 80L), reports.stream().map(ExchangeProgress::events).toList(),
+                "Server-Sent Events so far");
         Exchange last = run.exchanges.get(0);
         assertEquals(size, last.response().body().size());
         assertEquals(List.of(Notes.completesProgress(T0 + 2 * S)), last.notes());
+    }
+
+    @Test
+    void eventsAreCountedPastMaxBodyOnceTheStreamIsReported() {
+        Run run = new Run();
+        Connection c = new Connection(7, Role.SERVER);
+        run.pipeline.accept(c.opened(T0 - MS));
+        run.pipeline.accept(c.request(T0, "GET /feed HTTP/1.1\r\nHost: x\r\n\r\n"));
+        run.pipeline.accept(c.response(T0 + MS, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"));
+        String event = "data: " + "x".repeat(1000) + "\n\n"; // 1008 bytes: 65 events pass --max-body (64 KiB)
+        for (int i = 0; i < 200; i++) {
+            long at = T0 + (i + 1) * 50 * MS;
+            run.until(at);
+            run.pipeline.accept(c.response(at, event));
+        }
+        run.until(T0 + 10_100 * MS);
+        List<ExchangeProgress> reports = run.reportsFor("/feed");
+        assertEquals(List.of(39L, 79L, 159L), reports.stream().map(ExchangeProgress::events).toList());
+        assertEquals(159L * 1008, reports.get(2).exchange().response().body().size());
+        assertTrue(reports.get(2).exchange().response().body().truncated(), "past --max-body: counted, not kept");
+    }
+
+    @Test
+    void aStreamFirstReportedWithMoreThanItKeptHasNoEventCount() {
+        Run run = new Run();
+        Connection c = new Connection(7, Role.SERVER);
+        run.pipeline.accept(c.opened(T0 - MS));
+        run.pipeline.accept(c.request(T0, "GET /feed HTTP/1.1\r\nHost: x\r\n\r\n"));
+        run.pipeline.accept(c.response(T0 + MS, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+                + ("data: " + "x".repeat(1000) + "\n\n").repeat(100)));
+        run.until(T0 + 5 * S);
+        assertEquals(List.of(-1L, -1L), run.reportsFor("/feed").stream().map(ExchangeProgress::events).toList());
     }
 
     @Test
@@ -377,6 +412,7 @@ class ProgressPipelineTest {
         assertEquals(19, first.exchange().grpc().responseMessageCount(), "the 2 s tick came before the 20th");
         assertEquals(1, first.exchange().grpc().requestMessageCount());
         assertEquals(-1, first.exchange().grpc().status(), "no trailers yet");
+        assertEquals(-1, first.events(), "gRPC counts messages, not events");
         assertEquals("HTTP/2", first.exchange().request().version());
         ExchangeProgress waiting = run.reportsFor("/chat.Chat/Listen3").get(0);
         assertEquals(3, waiting.exchange().stream());

@@ -97,22 +97,23 @@ class ProgressOutputTest {
         assertEquals("""
                 [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7  in progress 4.00 s: GET /poll?wait=30, waiting for response
 
-                [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7  in progress 8.00 s: GET /events → 200, response body 18 bytes so far
+                [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7  in progress 8.00 s: GET /events → 200, response body 18 bytes (2 events) so far
 
                 """, transcript(new ExchangeProgress(waiting(), START + 4 * S, 2, START + 2 * S),
                 new ExchangeProgress(streaming("data: 1\n\ndata: 2\n\n"), START + 8 * S, 3,
-                        START + 2 * S)));
+                        START + 2 * S, 2)));
     }
 
     @Test
     void firstReportOfAStreamShowsItsBodySoFar() throws IOException {
         String text = transcript(new ExchangeProgress(streaming("data: 1\n\ndata: 2\n\n"), START + 2 * S, 1,
-                START + 2 * S));
+                START + 2 * S, 2));
         assertTrue(text.startsWith("[2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 <- 127.0.0.1:51234"
                 + " fd 7  in progress 2.00 s\n"), text);
         assertTrue(text.contains("  ← HTTP/1.1 200 OK\n     Content-Type: text/event-stream\n     Body (18 bytes):\n"
                 + "       data: 1\n"), text);
-        assertTrue(text.endsWith("  [in progress at 11:30:02.123: written in full when it ends]\n\n"), text);
+        assertTrue(text.endsWith("  [in progress at 11:30:02.123 (2 events so far): written in full when it ends]\n\n"),
+                text);
     }
 
     @Test
@@ -152,8 +153,7 @@ class ProgressOutputTest {
         JsonLinesWriter writer = new JsonLinesWriter(bytes);
         writer.writeProgress(new ExchangeProgress(waiting(), START + 2 * S, 1, START + 2 * S));
         writer.writeProgress(new ExchangeProgress(streaming("data: 1\n\n", START + 4 * S + 1_234_000),
-                START + 4 * S + 1_234_000, 2,
-                START + 2 * S));
+                START + 4 * S + 1_234_000, 2, START + 2 * S, 1));
         writer.writeProgress(new ExchangeProgress(grpcStream(), START + 8 * S, 3, START + 2 * S));
         writer.write(streaming("data: 1\n\ndata: 2\n\n"));
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
@@ -166,12 +166,14 @@ class ProgressOutputTest {
         assertEquals(1, waiting.path("progress").path("report").asInt());
         assertEquals("2026-11-22T11:30:02.123456Z", waiting.path("progress").path("at").asText());
         assertEquals(2000.0, waiting.path("progress").path("open_ms").asDouble());
+        assertTrue(waiting.path("progress").path("events").isNull(), "not an event stream");
 
         JsonNode streaming = JSON.readTree(lines[1]);
         assertEquals(9, streaming.path("response").path("body_size").asInt());
         assertEquals("data: 1\n\n", streaming.path("response").path("body").asText());
         assertEquals(4001.234, streaming.path("duration_ms").asDouble());
         assertEquals(4001.234, streaming.path("progress").path("open_ms").asDouble());
+        assertEquals(1, streaming.path("progress").path("events").asInt());
 
         JsonNode grpc = JSON.readTree(lines[2]);
         assertEquals(3, grpc.path("stream").asInt());
