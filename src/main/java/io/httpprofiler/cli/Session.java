@@ -284,8 +284,8 @@ final class Session {
                     .append(s.http2Streams()).append(", frame errors ").append(s.http2FrameErrors())
                     .append(", header blocks not decoded ").append(s.http2HeadersNotDecoded()).append(')');
         }
-        ProgressStats progress = pipeline.progressStats();
         if (progressReports) {
+            ProgressStats progress = pipeline.progressStats();
             // Exchanges open now (an idle keep-alive connection has none), and the reports written while they lasted.
             line.append(", in progress ").append(progress.openExchanges()).append(" (progress reports ")
                     .append(progress.reports());

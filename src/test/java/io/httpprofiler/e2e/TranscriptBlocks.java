@@ -18,7 +18,7 @@ final class TranscriptBlocks {
     static final Pattern SUMMARY = Pattern.compile("\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})] PID (\\d+) \\((.*)\\)"
             + " (server|client|unknown) (\\S+) (<-|->|<->) (\\S+) fd (\\d+)"
             // Where the process runs, when known (network namespace, container, pod).
-            + "(?: netns \\d+)?(?: container \\S+)?(?: pod \\S+)?(?:  HTTP/2 stream \\d+)?"
+            + "(?: netns \\d+)?(?: container \\S+)?(?: pod \\S+)?(?:  HTTP/2 stream \\d+)?(?:  grpc-status \\d+(?: \"[^\"]*\")?)?"
             + "(?:  (\\d+(?:\\.\\d+)? (?:ms|s)))?"
             // A report of an exchange still in progress: its first as a block, later ones as this line alone.
             + "(?:  in progress (\\d+(?:\\.\\d+)? (?:ms|s))(: .*)?)?");
