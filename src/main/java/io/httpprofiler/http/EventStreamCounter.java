@@ -3,10 +3,10 @@ package io.httpprofiler.http;
 import java.util.List;
 
 /**
- * Counts Server-Sent Events ({@code text/event-stream}) in a body as it streams past, for progress reports. As a browser
- * does (HTML, "Server-sent events", 9.2.6), an event is dispatched at a blank line when the lines before it had a
- * {@code data} field: comment lines ({@code : keep-alive}) and blocks without data are not events. Lines end at LF, CR
- * LF or CR. Missing bytes hide where events end: the count is then unknown.
+ * Counts Server-Sent Events ({@code text/event-stream}) in a body as it streams past, for progress reports. As a
+ * browser does (HTML, "Server-sent events", 9.2.6), an event is dispatched at a blank line when the lines before it had
+ * a {@code data} field: comment lines ({@code : keep-alive}) and blocks without data are not events. Lines end at LF,
+ * CR LF or CR. Missing bytes hide where events end: the count is then unknown.
  */
 final class EventStreamCounter {
     private static final byte[] DATA = {'d', 'a', 't', 'a'};

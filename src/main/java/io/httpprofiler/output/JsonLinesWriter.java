@@ -132,8 +132,8 @@ public final class JsonLinesWriter implements ExchangeWriter {
      * response, as {@code response} is), then {@code "partial":true,"progress":{"report":2,
      * "at":"2026-11-22T11:30:04.125000Z","open_ms":4001.234,"events":24}}: the report's number, its time, how long
      * the exchange had been open then, and the Server-Sent Events its response carried so far (null when it is not an
-     * event stream, or when that is unknown). Its {@code time}, {@code pid}, {@code fd} and {@code stream} are those of the
-     * exchange's final record.
+     * event stream, or when that is unknown). Its {@code time}, {@code pid}, {@code fd} and {@code stream} are those of
+     * the exchange's final record.
      */
     public void writeProgress(ExchangeProgress progress) throws IOException {
         appendRecord(progress.exchange());

@@ -76,8 +76,8 @@ class ProfilerCommandTest {
         ProfilerOptions defaults = ProfilerCommand.parse();
         assertEquals(ProgressSettings.DEFAULT_AFTER, Session.progressSettings(defaults).after());
         assertEquals(false, defaults.jsonProgress());
-        assertEquals(Duration.ofMillis(500), Session.progressSettings(ProfilerCommand.parse("--progress-after", "0.5"))
-                .after());
+        assertEquals(Duration.ofMillis(500),
+                Session.progressSettings(ProfilerCommand.parse("--progress-after", "0.5")).after());
         assertEquals(false, Session.progressSettings(ProfilerCommand.parse("--progress-after", "0")).enabled());
         ProfilerOptions longest = ProfilerCommand.parse("--progress-after", "3600");
         assertDoesNotThrow(() -> Session.progressSettings(longest));
