@@ -125,12 +125,14 @@ wait_apps() {
 # Runs the client in both containers at once; $1: a nonce. Leaves each client's output in CLIENT_OUT[container].
 declare -A CLIENT_OUT TAG
 drive_both() {
-  local c
+  local c pids=()
   for c in "$A" "$B"; do
     TAG[$c]=$c-$1
     "$ENGINE" exec "$c" python3 -c "$CLIENT" "${TAG[$c]}" >"$HP_LOGS/$HP_TEST-client-$c.log" 2>&1 &
+    pids+=($!)
   done
-  wait
+  # These two only: a dockerd this script started is a background job of this shell too.
+  wait "${pids[@]}" || true
   for c in "$A" "$B"; do CLIENT_OUT[$c]=$(cat "$HP_LOGS/$HP_TEST-client-$c.log"); done
 }
 # Starts the profiler beside the apps (host PID namespace, no network of its own): "$@" are its options.
