@@ -1,8 +1,8 @@
 package io.httpprofiler.capture;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,9 +83,9 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
                 netns = Long.parseLong(m.group(1));
             }
         } catch (AccessDeniedException e) {
-            namespaceDenied(pid);
+            namespaceDenied(pid); // running, but not ours to read
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            // gone, or not ours to read: the origin stays unknown
+            // gone: the origin stays unknown
         }
         String cgroup = null;
         try {
