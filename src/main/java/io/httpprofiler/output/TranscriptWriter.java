@@ -222,7 +222,9 @@ public final class TranscriptWriter implements ExchangeWriter {
         }
         HttpResponse response = exchange.response();
         if (response == null) {
-            block.raw(RESPONSE_ARROW).ascii("(waiting for response)\n");
+            block.raw(RESPONSE_ARROW).ascii("(waiting for response, ");
+            appendDuration(progress.openNanos());
+            block.ascii(")\n");
         } else {
             block.raw(RESPONSE_ARROW).safe(response.version()).ascii(' ').number(response.status());
             if (!response.reason().isEmpty()) {

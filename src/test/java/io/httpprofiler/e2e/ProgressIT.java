@@ -159,7 +159,7 @@ class ProgressIT {
             for (String target : List.of("/poll?id=lp", "/hang?id=silent")) {
                 for (TranscriptBlocks.Block block : awaitBothEnds(firstReport("GET " + target + " HTTP/1.1"), shownBy,
                         target + " waiting")) {
-                    block.assertContains("  ← (waiting for response)\n");
+                    block.assertContains("  ← (waiting for response, ");
                 }
             }
             assertTrue(TranscriptBlocks.parse(profiler.transcript()).stream()

@@ -86,7 +86,7 @@ class ProgressOutputTest {
                 [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 <- 127.0.0.1:51234 fd 7  in progress 2.00 s
                   → GET /poll?wait=30 HTTP/1.1
                      Host: localhost:8080
-                  ← (waiting for response)
+                  ← (waiting for response, 2.00 s)
                   [in progress at 11:30:02.123: written in full when it ends]
 
                 """, transcript(new ExchangeProgress(waiting(), START + 2 * S, 1, START + 2 * S)));
