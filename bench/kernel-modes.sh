@@ -11,7 +11,8 @@
 #                      tcp_recvmsg, tcp_cleanup_rbuf);
 #   kprobe             the profiler, --attach kprobe.
 # ROUNDS rounds, each running every mode once, in an order rotated by one each round, so that drift (the host's other
-# work, the guest warming up) falls on every mode alike. Per mode and round: a WARMUP s saturation run, then a
+# work, the guest warming up) falls on every mode alike. Per mode and round: a WARMUP s saturation run (PROFILER_WARMUP s
+# for the profiler: its JIT compilers need about a minute of traffic to settle under emulation), then a
 # DURATION s saturation run (throughput) and a DURATION s run paced at RATE req/s (bench/pace.lua; CPU per request of
 # nginx + wrk + profiler from /proc/PID/stat, at the same offered load for every mode). RATE defaults to RATE_FRACTION
 # of what a calibration run without anything attached reaches. The profiler traces both ends (--port) into the guest's
@@ -30,7 +31,10 @@ BENCH=$REPO/bench
 QUICK=${QUICK:-0}
 ROUNDS=${ROUNDS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 WARMUP=${WARMUP:-$([ "$QUICK" = 1 ] && echo 2 || echo 4)}
-DURATION=${DURATION:-$([ "$QUICK" = 1 ] && echo 3 || echo 8)}
+# Measured in the guest with the profiler at 200 req/s: its CPU per 5 s of traffic fell from 6-13 s (C1 and C2 compiling)
+# to ~3.5 s after 70-80 s, and stayed there.
+PROFILER_WARMUP=${PROFILER_WARMUP:-$([ "$QUICK" = 1 ] && echo 5 || echo 60)}
+DURATION=${DURATION:-$([ "$QUICK" = 1 ] && echo 3 || echo 6)}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18080}
 RATE=${RATE:-}
@@ -94,7 +98,9 @@ one_run() { # round mode
     rm -f "$GUEST_TMP/trace.txt" "$GUEST_TMP/trace.jsonl"
     start_mode "$mode" "$dir"
     local url=http://127.0.0.1:$PORT/1k
-    run_wrk "$dir/warmup.txt" -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url"
+    local warmup=$WARMUP
+    [[ $mode == none || $mode == *-floor ]] || warmup=$PROFILER_WARMUP
+    run_wrk "$dir/warmup.txt" -t1 -c"$CONNECTIONS" -d"${warmup}s" "$url"
     local kind total=0 rows=()
     read -r total _ < <(wrk_fields "$dir/warmup.txt")
     for kind in saturation paced; do
@@ -189,7 +195,7 @@ mkdir -p "$WORK"
 cp "$JAR" "$WORK/http-profiler.jar" # the tree may be rebuilt while the guest runs
 "$BENCH/floor/build.sh" "$WORK" "$WORK/http-profiler.jar" || die "building the floor failed"
 {
-    for knob in ROUNDS WARMUP DURATION CONNECTIONS PORT RATE RATE_FRACTION MODES PROFILER_ARGS JAVA_OPTS; do
+    for knob in ROUNDS WARMUP PROFILER_WARMUP DURATION CONNECTIONS PORT RATE RATE_FRACTION MODES PROFILER_ARGS JAVA_OPTS; do
         printf '%s=%q\n' "$knob" "${!knob}"
     done
 } > "$WORK/knobs.sh"
@@ -200,7 +206,7 @@ cp "$JAR" "$WORK/http-profiler.jar" # the tree may be rebuilt while the guest ru
     echo "host_cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
     echo "host_kernel=$(uname -r)"
     echo "host_load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
-    for knob in ROUNDS WARMUP DURATION CONNECTIONS RATE_FRACTION PROFILER_ARGS JAVA_OPTS; do echo "${knob,,}=${!knob}"; done
+    for knob in ROUNDS WARMUP PROFILER_WARMUP DURATION CONNECTIONS RATE_FRACTION PROFILER_ARGS JAVA_OPTS; do echo "${knob,,}=${!knob}"; done
     echo "jvm_options=$(grep -v '^#' bin/jvm.options | xargs)"
 } > "$WORK/setup.txt"
 log "host load $(cut -d' ' -f1-3 /proc/loadavg); booting the guest: $ROUNDS round(s) of: $MODES"

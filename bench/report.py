@@ -441,12 +441,9 @@ def kernel_modes(runs_csv, setup_file, target):
             values = per_round(a, kind, value, against=b)
             headline[name] = median(values) if values else float("nan")
             versus.append(f"| {name} | {spread(values)} |")
-        # What each mode adds to the CPU per request of `none`, and how much of that the empty programs already add.
-        for mode in ("tracepoint", "kprobe"):
-            added = per_round(mode, "paced", cpu)
-            floor = per_round(f"{mode}-floor", "paced", cpu)
-            if added and floor and median(added) > 1:
-                headline[f"{mode} floor share"] = (median(floor) - 1) / (median(added) - 1)
+        for mode in ("tracepoint-floor", "tracepoint", "kprobe-floor", "kprobe"):
+            values = per_round(mode, "paced", cpu)
+            headline[f"{mode} added"] = median(values) - 1 if values else float("nan")
 
     paced_rates = [r["rps"] for r in rows if r["kind"] == "paced"]
     body = [
@@ -462,7 +459,9 @@ def kernel_modes(runs_csv, setup_file, target):
         "",
         f"nginx: 1 worker, keep-alive, the 1 KiB static file, sendfile on; wrk: 1 thread, {setup.get('connections', '?')} "
         f"connections. {setup.get('rounds', '?')} rounds; each runs every mode once (order rotated by one per round, "
-        f"so drift falls on all alike): {setup.get('warmup', '?')} s of warm-up, a {setup.get('duration', '?')} s "
+        f"so drift falls on all alike): {setup.get('warmup', '?')} s of warm-up at saturation ("
+        f"{setup.get('profiler_warmup', '?')} s for the profiler, whose JIT compilers take about a minute of traffic to "
+        f"settle under emulation), a {setup.get('duration', '?')} s "
         f"saturation run, a {setup.get('duration', '?')} s run paced at {setup.get('rate', '?')} req/s offered "
         f"({setup.get('rate_fraction', '?')} of a calibration run with nothing attached; achieved "
         f"{fmt(min(paced_rates) if paced_rates else float('nan'))}-{fmt(max(paced_rates) if paced_rates else float('nan'))}). "
@@ -480,17 +479,18 @@ def kernel_modes(runs_csv, setup_file, target):
     ] + table + [""]
     if headline:
         body += versus + [""]
-        t, c, p = (headline.get(k, float("nan")) for k in (
-            "throughput, profiler", "CPU per request (nginx + wrk + profiler), paced",
-            "profiler process CPU per request, paced"))
-        sentence = (f"Kprobe mode against tracepoint mode: throughput {t:.2f}x, CPU per request {c:.2f}x, the "
-                    f"profiler's own CPU per request {p:.2f}x.")
-        shares = [f"{mode} mode {100 * headline[f'{mode} floor share']:.0f}%" for mode in ("tracepoint", "kprobe")
-                  if f"{mode} floor share" in headline]
-        if shares:
-            sentence += (" Of the CPU per request each mode adds over nothing attached, the empty programs on its "
-                         "hooks already add " + ", ".join(shares) + ".")
-        body += [sentence, ""]
+        h = lambda name: headline.get(name, float("nan"))
+        body += [
+            f"Kprobe mode against tracepoint mode in the same rounds: throughput {h('throughput, profiler'):.2f}x, CPU "
+            f"per request {h('CPU per request (nginx + wrk + profiler), paced'):.2f}x, the profiler process's own CPU "
+            f"per request {h('profiler process CPU per request, paced'):.2f}x; with empty programs on each mode's "
+            f"hooks, throughput {h('throughput, empty programs'):.2f}x and CPU per request "
+            f"{h('CPU per request, empty programs, paced'):.2f}x. CPU per request over nothing attached: tracepoint "
+            f"mode {100 * h('tracepoint-floor added'):+.0f}% with empty programs, {100 * h('tracepoint added'):+.0f}% "
+            f"with the profiler; kprobe mode {100 * h('kprobe-floor added'):+.0f}% and "
+            f"{100 * h('kprobe added'):+.0f}%.",
+            "",
+        ]
     Path(target).write_text("\n".join(body))
 
 
