@@ -38,7 +38,7 @@ DURATION=${DURATION:-$([ "$QUICK" = 1 ] && echo 3 || echo 6)}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18080}
 RATE=${RATE:-}
-RATE_FRACTION=${RATE_FRACTION:-0.25}
+RATE_FRACTION=${RATE_FRACTION:-0.2}
 MODES=${MODES:-"none tracepoint-floor tracepoint kprobe-floor kprobe"}
 # --tls off: plain HTTP here, so the TLS programs (library uprobes, exec tracepoint) would never fire, but they would
 # add their verification to every start, which takes minutes under TCG.
