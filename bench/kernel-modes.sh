@@ -10,8 +10,9 @@
 #   kprobe-floor       empty programs on the hooks of kprobe mode (the same tracepoints + tcp_sendmsg entry/return,
 #                      tcp_recvmsg, tcp_cleanup_rbuf);
 #   kprobe             the profiler, --attach kprobe.
-# ROUNDS rounds, each running every mode once, in an order rotated by one each round, so that drift (the host's other
-# work, the guest warming up) falls on every mode alike. Per mode and round: a WARMUP s saturation run (PROFILER_WARMUP s
+# ROUNDS rounds, each running every mode once, in an order rotated by one each round and reversed every second round
+# (so that each mode runs sometimes before and sometimes after each other: a rotation alone keeps kprobe mode always
+# two runs behind tracepoint mode), so that drift (the host's other work, the guest warming up) falls on all alike. Per mode and round: a WARMUP s saturation run (PROFILER_WARMUP s
 # for the profiler: its JIT compilers need about a minute of traffic to settle under emulation), then a
 # DURATION s saturation run (throughput) and a DURATION s run paced at RATE req/s (bench/pace.lua; CPU per request of
 # nginx + wrk + profiler from /proc/PID/stat, at the same offered load for every mode). RATE defaults to RATE_FRACTION
@@ -166,11 +167,13 @@ in_guest() {
     export RATE # read by bench/pace.lua
     echo "rate=$RATE" >> "$WORK/setup.txt"
     echo "round,mode,kind,requests,seconds,rps,p99_ms,non2xx,nginx_cpu_s,wrk_cpu_s,attached_cpu_s,requests_total,ready_s,events,ring_full_records,ring_full_bytes,gaps,gap_bytes,not_copied_bytes,server_exchanges,server_exact,server_wrong,client_exchanges,client_exact,client_wrong,guest_load" > "$WORK/runs.csv"
-    local modes round i
+    local modes round i n
     read -r -a modes <<< "$MODES"
+    n=${#modes[@]}
     for round in $(seq "$ROUNDS"); do
-        for i in $(seq 0 $((${#modes[@]} - 1))); do
-            one_run "$round" "${modes[$(((i + round - 1) % ${#modes[@]}))]}"
+        for i in $(seq 0 $((n - 1))); do
+            [ $((round % 2)) = 0 ] && i=$((n - 1 - i)) # even rounds: the rotated order backwards
+            one_run "$round" "${modes[$(((i + round - 1) % n))]}"
         done
     done
 }

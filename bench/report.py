@@ -458,8 +458,8 @@ def kernel_modes(runs_csv, setup_file, target):
         f"Run took {int(float(setup.get('wall_s', 0))) // 60} min.",
         "",
         f"nginx: 1 worker, keep-alive, the 1 KiB static file, sendfile on; wrk: 1 thread, {setup.get('connections', '?')} "
-        f"connections. {setup.get('rounds', '?')} rounds; each runs every mode once (order rotated by one per round, "
-        f"so drift falls on all alike): {setup.get('warmup', '?')} s of warm-up at saturation ("
+        f"connections. {setup.get('rounds', '?')} rounds; each runs every mode once (order rotated by one per round and "
+        f"backwards every second round, so drift falls on all alike): {setup.get('warmup', '?')} s of warm-up at saturation ("
         f"{setup.get('profiler_warmup', '?')} s for the profiler, whose JIT compilers take about a minute of traffic to "
         f"settle under emulation), a {setup.get('duration', '?')} s "
         f"saturation run, a {setup.get('duration', '?')} s run paced at {setup.get('rate', '?')} req/s offered "
