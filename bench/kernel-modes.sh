@@ -91,6 +91,8 @@ stop_mode() {
     ATTACHED_PID=
 }
 
+is_profiler() { [[ $1 != none && $1 != *-floor ]]; } # mode
+
 wrk_fields() { python3 "$BENCH/report.py" wrk "$1"; } # -> requests seconds rps p99_ms non2xx
 
 one_run() { # round mode
@@ -100,7 +102,7 @@ one_run() { # round mode
     start_mode "$mode" "$dir"
     local url=http://127.0.0.1:$PORT/1k
     local warmup=$WARMUP
-    [[ $mode == none || $mode == *-floor ]] || warmup=$PROFILER_WARMUP
+    is_profiler "$mode" && warmup=$PROFILER_WARMUP
     run_wrk "$dir/warmup.txt" -t1 -c"$CONNECTIONS" -d"${warmup}s" "$url"
     local kind total=0 rows=()
     read -r total _ < <(wrk_fields "$dir/warmup.txt")
@@ -120,14 +122,12 @@ one_run() { # round mode
         log "round $round $mode $kind: $rps req/s, p99 $p99 ms"
     done
     sleep 1 # the profiler catches up with what is still in the ring
+    stop_mode "$dir"
     local totals="-1 -1 -1 -1 -1 -1" trace="-1 -1 -1 -1 -1 -1"
-    if [ "$mode" = tracepoint ] || [ "$mode" = kprobe ]; then
-        stop_mode "$dir"
+    if is_profiler "$mode"; then
         grep 'http-profiler \(ready\|stopped\)' "$dir/attached.err" >&2 || true
         totals=$(python3 "$BENCH/report.py" totals-fields "$dir/attached.err")
         trace=$(python3 "$BENCH/report.py" trace-fields "$GUEST_TMP/trace.jsonl" 1024)
-    else
-        stop_mode "$dir"
     fi
     local row
     for row in "${rows[@]}"; do
