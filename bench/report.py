@@ -264,7 +264,7 @@ def summarize(runs_csv, out_dir):
                 label = f"{s['body']} sendfile {s['sendfile']} {line2}"
             else:
                 line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else f"{s['traced']} side only"
-                label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "64k" else f" max-body {s['max_body']}") \
+                label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "8k" else f" max-body {s['max_body']}") \
                     + ("" if s["traced"] == "both" else f" {s['traced']} only")
             # Full precision: the chart rounds its labels itself and must agree with summary.md's.
             f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']!r} "
