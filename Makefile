@@ -90,7 +90,7 @@ test-kernels:
 	$(MVN) -DskipTests package
 	test/kernels/run-matrix.sh
 
-.PHONY: bench bench-kernels bench-jmh bench-json
+.PHONY: bench bench-kernels bench-jmh bench-json bench-profile
 
 # Cost beside nginx + wrk, without and with the profiler, interleaved A/B (needs root, ~25 min; knobs at the top of
 # bench/run.sh, e.g. `make bench BENCH_ENV="QUICK=1"`). Writes bench/results/, bench/RESULTS.md, bench/throughput.png.
@@ -105,6 +105,12 @@ bench:
 bench-kernels:
 	$(MVN) -DskipTests package
 	env $(BENCH_ENV) bench/kernel-modes.sh
+
+# Where the live profiler's CPU goes beside nginx + wrk at 10k req/s: perf's collapsed stacks and a summary in
+# bench/profile/ (needs root, ~1 min).
+bench-profile:
+	$(MVN) -DskipTests package
+	bench/profile.sh
 
 # The Java pipeline on recorded kernel records, one thread (JMH, ~2 min). JMH options in JMH_ARGS, e.g.
 # JMH_ARGS="-p bodySize=1024 -p output=both,json,transcript,none".

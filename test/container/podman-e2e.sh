@@ -53,6 +53,7 @@ hp_ensure_tracefs
 hp_ensure_podman
 hp_log "engine: podman $(podman version --format '{{.Client.Version}}' 2>/dev/null)"
 
+rm -f "$HP_OUT/podman-built-images"
 HP_PODMAN_IMAGES=${HP_PODMAN_IMAGES:-build}
 if [[ $HP_PODMAN_IMAGES == docker ]]; then
   hp_ensure_dockerd
@@ -97,6 +98,8 @@ else
   fi
   TIMINGS+=("image build: $(( ($(hp_ms) - t) / 1000 )) s")
 fi
+# For same-address-e2e.sh podman: these images are this tree's, not an earlier run's.
+podman image inspect -f '{{.Id}}' http-profiler:latest http-profiler-demo-app:latest >"$HP_OUT/podman-built-images"
 TIMINGS+=("image size: $(hp_image_size podman http-profiler:latest)")
 TIMINGS+=("image size: $(hp_image_size podman http-profiler-demo-app:latest)")
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every container scenario (docker compose, then podman), each to its end even when the other fails, and
-# closes with one 'container: N passed, N failed' line over the scenarios. Root only (engines, debootstrap, BPF).
+# Runs every container scenario (docker compose, then podman; after each, two containers on one address with that
+# engine), each to its end even when another fails, and closes with one 'container: N passed, N failed' line over the
+# scenarios. Root only (engines, debootstrap, BPF).
 set -uo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 passed=0 failed=0
@@ -9,10 +10,12 @@ passed=0 failed=0
 export HP_PODMAN_IMAGES=${HP_PODMAN_IMAGES:-docker}
 # shellcheck source=lib.sh
 source "$here/lib.sh"
-rm -f "$HP_OUT/compose-built-images"
-for scenario in compose-e2e podman-e2e; do
+rm -f "$HP_OUT/compose-built-images" "$HP_OUT/podman-built-images"
+# same-address-e2e.sh runs the images the scenario before it made (two containers on one address, one profiler).
+for scenario in compose-e2e.sh "same-address-e2e.sh docker" podman-e2e.sh "same-address-e2e.sh podman"; do
   echo "=== $scenario"
-  if "$here/$scenario.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  read -r -a command <<<"$scenario"
+  if "$here/${command[0]}" "${command[@]:1}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "container: $passed passed, $failed failed"
 ((failed == 0))

@@ -16,8 +16,15 @@ import java.util.regex.Pattern;
  * without talking to the engine.
  */
 public final class ContainerLookup {
-    /** A container found running: its full id and the network namespace of its processes. */
+    /**
+     * A container found running: its full id and the network namespace of its processes, 0 when the profiler may read
+     * their cgroup but not their namespace link (/proc/PID/ns/net needs ptrace access: CAP_SYS_PTRACE beside processes
+     * with capabilities the profiler lacks).
+     */
     public record Found(String containerId, long netnsInode) {
+        public boolean netnsKnown() {
+            return netnsInode != 0;
+        }
     }
 
     private static final Pattern ID_PREFIX = Pattern.compile("[0-9a-f]{4,64}");
@@ -33,7 +40,10 @@ public final class ContainerLookup {
         this.root = root;
     }
 
-    /** The running container with this id, id prefix or name, or null when none runs. */
+    /**
+     * The running container with this id, id prefix or name, or null when none runs; its namespace is 0 when no process
+     * of it lets the profiler read its namespace link (see {@link Found}).
+     */
     public Found find(String idOrName) {
         String wanted = idOrName.toLowerCase(Locale.ROOT);
         Found byId = ID_PREFIX.matcher(wanted).matches() ? findById(wanted) : null;
@@ -46,6 +56,7 @@ public final class ContainerLookup {
 
     private Found findById(String idPrefix) {
         ProcessOrigins origins = new ProcessOrigins(root);
+        Found namespaceUnreadable = null;
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(root.resolve("proc"), "[0-9]*")) {
             for (Path process : processes) {
                 int pid;
@@ -55,15 +66,18 @@ public final class ContainerLookup {
                     continue;
                 }
                 ProcessOrigin origin = origins.apply(pid);
-                if (origin.containerId() != null && origin.containerId().startsWith(idPrefix)
-                        && origin.netnsInode() != 0) {
-                    return new Found(origin.containerId(), origin.netnsInode());
+                if (origin.containerId() != null && origin.containerId().startsWith(idPrefix)) {
+                    if (origin.netnsInode() != 0) {
+                        return new Found(origin.containerId(), origin.netnsInode());
+                    }
+                    // Its cgroup says it is the container's; another of its processes may still show the namespace.
+                    namespaceUnreadable = new Found(origin.containerId(), 0);
                 }
             }
         } catch (IOException e) {
             return null;
         }
-        return null;
+        return namespaceUnreadable;
     }
 
     private String idOfName(String name) {

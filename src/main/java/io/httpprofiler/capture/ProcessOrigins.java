@@ -2,11 +2,13 @@ package io.httpprofiler.capture;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +40,9 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
     }
 
     private final Path root;
+    /** Told once when a namespace link cannot be read for want of ptrace access (null: nobody to tell). */
+    private final Consumer<String> problems;
+    private boolean namespaceDeniedTold;
     private final Map<Integer, Entry> byPid = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, Entry> eldest) {
@@ -47,7 +52,13 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
 
     /** @param root where /proc and /var/log/pods are found: "/" on a host, a made-up tree in tests */
     public ProcessOrigins(Path root) {
+        this(root, null);
+    }
+
+    /** @param problems told once when another process's network namespace cannot be read (permission denied) */
+    public ProcessOrigins(Path root, Consumer<String> problems) {
         this.root = root;
+        this.problems = problems;
     }
 
     @Override
@@ -71,8 +82,10 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
             if (m.matches()) {
                 netns = Long.parseLong(m.group(1));
             }
+        } catch (AccessDeniedException e) {
+            namespaceDenied(pid); // running, but not ours to read
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            // gone, or not ours to read: the origin stays unknown
+            // gone: the origin stays unknown
         }
         String cgroup = null;
         try {
@@ -81,6 +94,16 @@ public final class ProcessOrigins implements IntFunction<ProcessOrigin> {
             // likewise
         }
         return fromCgroup(netns, cgroup);
+    }
+
+    /** The cgroup is still read (anyone may); only the namespace stays unknown, which the user should hear of once. */
+    private void namespaceDenied(int pid) {
+        if (problems != null && !namespaceDeniedTold) {
+            namespaceDeniedTold = true;
+            problems.accept("cannot read the network namespace of process " + pid + " (/proc/" + pid
+                    + "/ns/net: permission denied): records of such processes have origin netns null; reading"
+                    + " another process's namespace needs CAP_SYS_PTRACE (in a container: --cap-add SYS_PTRACE)");
+        }
     }
 
     ProcessOrigin fromCgroup(long netns, String cgroup) {

@@ -57,7 +57,7 @@ final class Outputs implements AutoCloseable {
     /** Spans for tracing backends, fed after the files (null without --otlp-endpoint/--zipkin-endpoint). */
     private SpanExport export;
     /** Where each traced process runs, read from /proc once per process: for every file's records and the spans. */
-    private final ProcessOrigins origins = new ProcessOrigins(Path.of("/"));
+    private final ProcessOrigins origins;
     private long failedExchanges;
     private boolean summaryFailed;
 
@@ -71,6 +71,7 @@ final class Outputs implements AutoCloseable {
         this.redactor = redactor;
         this.summaryFiles = summaryFiles;
         this.problems = problems;
+        this.origins = new ProcessOrigins(Path.of("/"), problems);
         this.transcriptFlushes = batched ? new DeferredFlush(transcriptFile) : null;
         this.jsonFlushes = batched && jsonFile != null ? new DeferredFlush(jsonFile) : null;
         // The byte-level constructor: blocks are built as UTF-8 and written as they are, no Writer in between.

@@ -214,6 +214,11 @@ public final class ProfilerCommand implements Callable<Integer> {
             if (inContainer == null) {
                 throw bad("--container " + container + ": no running container has that id or name");
             }
+            if (!inContainer.netnsKnown()) {
+                throw bad("--container " + container + ": cannot read the network namespace of its processes"
+                        + " (/proc/PID/ns/net: permission denied): that needs CAP_SYS_PTRACE (in a container:"
+                        + " --cap-add SYS_PTRACE)");
+            }
         }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
                 (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, redaction,

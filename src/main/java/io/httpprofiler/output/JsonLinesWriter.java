@@ -176,7 +176,12 @@ public final class JsonLinesWriter implements ExchangeWriter {
             connectionLine.nullValue(); // the process was gone before /proc could be read
             return;
         }
-        connectionLine.raw(NETNS).number(origin.netnsInode());
+        connectionLine.raw(NETNS);
+        if (origin.netnsInode() == 0) { // /proc/PID/ns/net not readable (no CAP_SYS_PTRACE beside another's process)
+            connectionLine.nullValue();
+        } else {
+            connectionLine.number(origin.netnsInode());
+        }
         connectionLine.raw(CGROUP).string(origin.cgroup());
         connectionLine.raw(CONTAINER_ID).string(origin.containerId());
         connectionLine.raw(CONTAINER_RUNTIME).string(origin.containerRuntime());

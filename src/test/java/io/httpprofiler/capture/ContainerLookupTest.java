@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 class ContainerLookupTest {
@@ -41,5 +42,27 @@ class ContainerLookupTest {
         assertEquals(new ContainerLookup.Found(PODMAN_ID, 4026532002L), lookup.find(PODMAN_ID.toUpperCase()));
         assertNull(lookup.find("cccc"));
         assertNull(lookup.find("nobody"));
+    }
+
+    /** Its cgroup is readable by anyone; its namespace link only with ptrace access (a profiler without CAP_SYS_PTRACE). */
+    private void processWithUnreadableNamespace(int pid, String cgroup) throws IOException {
+        Files.createDirectories(root.resolve("proc/" + pid + "/ns"));
+        Files.writeString(root.resolve("proc/" + pid + "/cgroup"), "0::" + cgroup + "\n");
+    }
+
+    @Test
+    void aContainerWhoseNamespaceCannotBeReadIsFoundWithoutOne() throws IOException {
+        processWithUnreadableNamespace(20, "/docker/" + DOCKER_ID);
+        ContainerLookup.Found found = new ContainerLookup(root).find(DOCKER_ID.substring(0, 12));
+        assertEquals(new ContainerLookup.Found(DOCKER_ID, 0), found);
+        assertFalse(found.netnsKnown());
+    }
+
+    @Test
+    void anyProcessOfTheContainerThatShowsItsNamespaceIsEnough() throws IOException {
+        processWithUnreadableNamespace(20, "/libpod_parent/libpod-" + PODMAN_ID);
+        process(21, "/libpod_parent/libpod-" + PODMAN_ID, 4026532002L);
+        processWithUnreadableNamespace(22, "/libpod_parent/libpod-" + PODMAN_ID);
+        assertEquals(new ContainerLookup.Found(PODMAN_ID, 4026532002L), new ContainerLookup(root).find(PODMAN_ID));
     }
 }

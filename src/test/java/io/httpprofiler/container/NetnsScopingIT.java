@@ -53,6 +53,13 @@ class NetnsScopingIT {
     private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3"
             : "python3";
 
+    /**
+     * The profiler without CAP_SYS_PTRACE (root, every other capability kept), as in a container with capabilities
+     * dropped: the test's own processes keep theirs, so the kernel refuses it their /proc/PID/ns/net.
+     */
+    private static final List<String> WITHOUT_PTRACE = List.of("setpriv", "--inh-caps=-all",
+            "--bounding-set=-sys_ptrace");
+
     /** Why every test skips (set-up found something missing), or null. */
     private static String skipReason;
     @TempDir
@@ -76,7 +83,7 @@ class NetnsScopingIT {
 
     private static void start() throws Exception {
         ContainerAssumptions.assumeCanTrace();
-        ContainerAssumptions.assumeCommands("ip", "curl", PYTHON);
+        ContainerAssumptions.assumeCommands("ip", "curl", "setpriv", PYTHON);
         removeLeftoverNamespaces();
         ns = NS_PREFIX + ProcessHandle.current().pid() + "-" + ThreadLocalRandom.current().nextInt(1 << 30);
         cleanUpHook = new Thread(NetnsScopingIT::deleteNamespaceQuietly, "netns-cleanup");
@@ -182,16 +189,7 @@ class NetnsScopingIT {
      */
     @Test
     void containerOptionKeepsToThatContainerAndNamesIt() throws Exception {
-        Path unified = cgroup2Mount();
-        ContainerAssumptions.assumeReady(unified == null ? "no cgroup v2 hierarchy mounted" : null);
-        String containerId = randomHex(64);
-        Path parent = unified.resolve("hp-test-" + ProcessHandle.current().pid() + "-" + marker());
-        Path scope = parent.resolve("docker-" + containerId + ".scope");
-        String before = Files.readString(Path.of("/proc", Long.toString(nsServer.pid()), "cgroup"));
-        String unifiedBefore = before.lines().filter(l -> l.startsWith("0::")).findFirst().orElse("0::/").substring(3);
-        Files.createDirectories(scope);
-        try {
-            Files.writeString(scope.resolve("cgroup.procs"), Long.toString(nsServer.pid()));
+        inFakeDockerContainer(containerId -> {
             String id = marker();
             try (ProfilerProcess profiler = ProfilerProcess.start(dir.resolve("container-" + id),
                     "--port", Integer.toString(port), "--container", containerId.substring(0, 12))) {
@@ -214,12 +212,81 @@ class NetnsScopingIT {
                 assertNone(profiler, "/host-" + id, "--container must not record the host's traffic");
                 profiler.stopAndExpectCleanExit();
             }
+        });
+    }
+
+    /**
+     * A profiler with fewer capabilities than the container's processes (as in a container with capabilities dropped)
+     * may read their cgroup but not their /proc/PID/ns/net without CAP_SYS_PTRACE: --container finds the container and
+     * says what is missing, rather than that no such container runs.
+     */
+    @Test
+    void containerOptionWithoutPtraceAccessSaysWhatIsMissing() throws Exception {
+        inFakeDockerContainer(containerId -> {
+            List<String> command = new ArrayList<>(WITHOUT_PTRACE);
+            command.addAll(List.of(ProfilerProcess.javaBinary(), "-jar", ProfilerProcess.jar().toString(),
+                    "--container", containerId.substring(0, 12)));
+            Process profiler = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(profiler.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(profiler.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, profiler.exitValue(), out);
+            assertTrue(out.startsWith("http-profiler: --container " + containerId.substring(0, 12) + ": cannot read the"
+                    + " network namespace of its processes (/proc/PID/ns/net: permission denied): that needs"
+                    + " CAP_SYS_PTRACE"), out);
+        });
+    }
+
+    /** Where /proc/PID/ns/net cannot be read, the record's origin says netns null (unknown), and stderr says why once. */
+    @Test
+    void withoutPtraceAccessTheNamespaceIsNullAndTheProfilerSaysWhyOnce() throws Exception {
+        String id = marker();
+        try (ProfilerProcess profiler = ProfilerProcess.startVia(WITHOUT_PTRACE, dir.resolve("no-ptrace-" + id),
+                "--port", Integer.toString(port), "--netns", "all", "--tls", "off")) {
+            curlInNamespace("/ns-" + id);
+            curlOnHost("/host-" + id);
+            List<JsonNode> exchanges = new ArrayList<>(profiler.awaitMatching(target("/ns-" + id), 2, WAIT));
+            exchanges.addAll(profiler.awaitMatching(target("/host-" + id), 2, WAIT));
+            for (JsonNode exchange : exchanges) {
+                if ("server".equals(exchange.path("role").asText())) { // curl may be gone before its origin is read
+                    JsonNode origin = exchange.path("origin");
+                    assertTrue(origin.isObject() && origin.has("netns") && origin.path("netns").isNull(),
+                            exchange::toString);
+                }
+            }
+            assertTrue(headerLines(profiler.transcript(), "/ns-" + id).stream().noneMatch(l -> l.contains(" netns ")),
+                    "no netns in the transcript header when unknown");
+            profiler.stopAndExpectCleanExit();
+            List<String> told = profiler.stderr().stream()
+                    .filter(l -> l.contains("cannot read the network namespace of process")).toList();
+            assertEquals(1, told.size(), () -> "said once: " + profiler.stderr());
+            assertTrue(told.get(0).startsWith("http-profiler: ") && told.get(0).contains("CAP_SYS_PTRACE"), told::toString);
+        }
+    }
+
+    /** Runs the test with the namespace's web server in a cgroup named as Docker names a container's (its id given). */
+    private static void inFakeDockerContainer(ContainerTest test) throws Exception {
+        Path unified = cgroup2Mount();
+        ContainerAssumptions.assumeReady(unified == null ? "no cgroup v2 hierarchy mounted" : null);
+        String containerId = randomHex(64);
+        Path parent = unified.resolve("hp-test-" + ProcessHandle.current().pid() + "-" + marker());
+        Path scope = parent.resolve("docker-" + containerId + ".scope");
+        String before = Files.readString(Path.of("/proc", Long.toString(nsServer.pid()), "cgroup"));
+        String unifiedBefore = before.lines().filter(l -> l.startsWith("0::")).findFirst().orElse("0::/").substring(3);
+        Files.createDirectories(scope);
+        try {
+            Files.writeString(scope.resolve("cgroup.procs"), Long.toString(nsServer.pid()));
+            test.run(containerId);
         } finally {
             Files.writeString(unified.resolve(unifiedBefore.substring(1)).resolve("cgroup.procs"),
                     Long.toString(nsServer.pid()));
             Files.delete(scope);
             Files.delete(parent);
         }
+    }
+
+    @FunctionalInterface
+    private interface ContainerTest {
+        void run(String containerId) throws Exception;
     }
 
     @Test

@@ -89,7 +89,7 @@ class KubernetesManifestsIT {
     @Test
     void theDaemonSetHasWhatTheProfilerNeeds() throws IOException {
         String daemonSet = Files.readString(MANIFESTS.resolve("daemonset.yaml"));
-        for (String needed : List.of("hostPID: true", "--netns=all", "add: [\"BPF\", \"PERFMON\", \"SYS_RESOURCE\"]",
+        for (String needed : List.of("hostPID: true", "--netns=all", "add: [\"BPF\", \"PERFMON\", \"SYS_RESOURCE\", \"SYS_PTRACE\"]",
                 "path: /sys/kernel/tracing", "path: /sys/kernel/btf", "fieldPath: spec.nodeName",
                 "k8s.node.name=$(NODE_NAME)", "limits:")) {
             assertTrue(daemonSet.contains(needed), needed);

@@ -2,6 +2,7 @@ package io.httpprofiler.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.httpprofiler.capture.ProcessOrigin;
 import io.httpprofiler.http.Exchange;
 import io.httpprofiler.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -155,5 +156,28 @@ class JsonLinesWriterTest {
                 List.of()));
         assertEquals("say \"hi\"\n\tü", lines().get(0).get("response").get("body").asText());
         assertFalse(out.toString(StandardCharsets.UTF_8).trim().contains("\n"), "one line");
+    }
+
+    @Test
+    void originNamesTheContainerAndLeavesAnUnreadableNamespaceNull() throws IOException {
+        String docker = "ab".repeat(32);
+        String podman = "cd".repeat(32);
+        ProcessOrigin inDocker = new ProcessOrigin(4026532001L, "/docker/" + docker, docker, "docker", null, null, null);
+        // The profiler may read a process's cgroup but not its namespace link (no CAP_SYS_PTRACE): netns is unknown.
+        ProcessOrigin namespaceUnreadable = new ProcessOrigin(0, "/libpod_parent/libpod-" + podman, podman, "podman",
+                null, null, null);
+        JsonLinesWriter writer = new JsonLinesWriter(out, pid -> pid == 1234 ? inDocker : namespaceUnreadable);
+        writer.write(Samples.serverGet());
+        writer.write(Samples.clientPostWithoutResponse());
+        List<JsonNode> json = lines();
+        JsonNode first = json.get(0).path("origin");
+        assertEquals(4026532001L, first.path("netns").asLong());
+        assertEquals(docker, first.path("container_id").asText());
+        assertEquals("docker", first.path("container_runtime").asText());
+        assertTrue(first.path("pod").isNull());
+        JsonNode second = json.get(1).path("origin");
+        assertTrue(second.has("netns") && second.path("netns").isNull(), "unknown netns is null, not 0: " + second);
+        assertEquals(podman, second.path("container_id").asText());
+        assertEquals("podman", second.path("container_runtime").asText());
     }
 }
