@@ -9,7 +9,10 @@
   report.py trace-fields FILE BODY_BYTES  the same, as "server_exchanges server_exact server_wrong client_exchanges
                                           client_exact client_wrong"
   report.py summarize RUNS_CSV OUT_DIR    per-run rows -> summary.csv, summary.md, chart data (chart.dat)
-  report.py results-md OUT_DIR FILE K=V.. summary + setup -> the README snippet (bench/RESULTS.md)
+  report.py results-md OUT_DIR FILE K=V.. summary + setup -> the README snippet (bench/RESULTS.md), ending with
+                                          bench/KERNEL-MODES.md when it exists
+  report.py kernel-modes RUNS_CSV SETUP FILE   bench/kernel-modes.sh's runs -> its section (bench/KERNEL-MODES.md)
+  report.py include-kernel-modes RESULTS_MD KERNEL_MODES_MD   put (or replace) that section at the end of RESULTS_MD
 
 Standard library only.
 """
@@ -357,6 +360,160 @@ def results_md(out_dir, target, setup):
     ]
     body += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in checks]
     Path(target).write_text("\n".join(body) + "\n")
+    kernel_modes_md = Path(__file__).resolve().parent / "KERNEL-MODES.md"
+    if kernel_modes_md.exists():
+        include_kernel_modes(target, kernel_modes_md)
+
+
+KERNEL_MODES_HEADING = "### kprobe mode vs tracepoint mode"
+
+
+def include_kernel_modes(results_md, kernel_modes_md):
+    """bench/kernel-modes.sh's section (measured in a qemu guest, separately from bench/run.sh) is the last one of
+    RESULTS.md: whatever follows its heading is replaced, so both scripts can rewrite their part."""
+    text = Path(results_md).read_text() if Path(results_md).exists() else ""
+    at = text.find(KERNEL_MODES_HEADING)
+    if at >= 0:
+        text = text[:at]
+    text = text.rstrip() + "\n\n" if text.strip() else ""
+    Path(results_md).write_text(text + Path(kernel_modes_md).read_text())
+
+
+KERNEL_MODE_NAMES = {
+    "tracepoint-floor": "empty programs, tracepoint-mode hooks",
+    "tracepoint": "profiler, `--attach tracepoint`",
+    "kprobe-floor": "empty programs, kprobe-mode hooks",
+    "kprobe": "profiler, `--attach kprobe`",
+}
+
+
+def kernel_modes(runs_csv, setup_file, target):
+    rows = list(csv.DictReader(open(runs_csv)))
+    setup = dict(line.split("=", 1) for line in Path(setup_file).read_text().splitlines() if "=" in line)
+    run = {}
+    for r in rows:
+        for key, value in r.items():
+            try:
+                r[key] = float(value)
+            except (TypeError, ValueError):
+                pass
+        run[(int(r["round"]), r["mode"], r["kind"])] = r
+    rounds = sorted({k[0] for k in run})
+    modes = [m for m in dict.fromkeys(r["mode"] for r in rows) if m != "none"]
+    cpu = lambda r: (r["nginx_cpu_s"] + r["wrk_cpu_s"] + r["attached_cpu_s"]) / r["requests"]
+
+    def per_round(mode, kind, value, against="none"):
+        """value(row of mode) / value(row of `against`), one per round that has both."""
+        out = []
+        for n in rounds:
+            a, b = run.get((n, mode, kind)), run.get((n, against, kind))
+            if a and b and value(b) > 0:
+                out.append(value(a) / value(b))
+        return out
+
+    def spread(values, bold=True):
+        if not values:
+            return "n/a"
+        mid = f"{median(values):.2f}"
+        return f"{f'**{mid}**' if bold else mid} ({min(values):.2f}-{max(values):.2f})"
+
+    def mode_rows(mode, kind):
+        return [run[(n, mode, kind)] for n in rounds if (n, mode, kind) in run]
+
+    table = [
+        "| attached | throughput vs none (min-max) | req/s: none / this (median) | CPU per request vs none, paced "
+        "(min-max) | CPU per request vs none, saturation | profiler CPU µs per request, paced | recorded / requests | "
+        "ready after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for mode in modes:
+        sat, paced = mode_rows(mode, "saturation"), mode_rows(mode, "paced")
+        profiler = mode in ("tracepoint", "kprobe")
+        if profiler:
+            exact = sum(r["server_exact"] for r in sat)
+            total = sum(r["requests_total"] for r in sat)
+            ring = sum(r["ring_full_records"] for r in sat)
+            recorded = f"{int(exact):,} / {int(total):,} = {100 * exact / total:.2f}%" + (
+                f", ring full {int(ring):,}" if ring else "") if total else "n/a"
+            own = fmt(median([1e6 * r["attached_cpu_s"] / r["requests"] for r in paced]))
+        else:
+            recorded, own = "no records", "-"
+        table.append(
+            f"| {KERNEL_MODE_NAMES.get(mode, mode)} | {spread(per_round(mode, 'saturation', lambda r: r['rps']))} | "
+            f"{fmt(median([r['rps'] for r in mode_rows('none', 'saturation')]))} / {fmt(median([r['rps'] for r in sat]))} | "
+            f"{spread(per_round(mode, 'paced', cpu))} | {spread(per_round(mode, 'saturation', cpu), bold=False)} | "
+            f"{own} | {recorded} | {fmt(median([r['ready_s'] for r in sat]))} s |")
+
+    # kprobe mode against tracepoint mode directly, round by round.
+    versus = [
+        "| kprobe mode / tracepoint mode, per round | median (min-max) |",
+        "| --- | --- |",
+    ]
+    headline = {}
+    if "kprobe" in modes and "tracepoint" in modes:
+        comparisons = [
+            ("throughput, profiler", "kprobe", "tracepoint", "saturation", lambda r: r["rps"]),
+            ("CPU per request (nginx + wrk + profiler), paced", "kprobe", "tracepoint", "paced", cpu),
+            ("profiler process CPU per request, paced", "kprobe", "tracepoint", "paced",
+             lambda r: r["attached_cpu_s"] / r["requests"]),
+            ("throughput, empty programs", "kprobe-floor", "tracepoint-floor", "saturation", lambda r: r["rps"]),
+            ("CPU per request, empty programs, paced", "kprobe-floor", "tracepoint-floor", "paced", cpu),
+        ]
+        for name, a, b, kind, value in comparisons:
+            values = per_round(a, kind, value, against=b)
+            headline[name] = median(values) if values else float("nan")
+            versus.append(f"| {name} | {spread(values)} |")
+        for mode in ("tracepoint-floor", "tracepoint", "kprobe-floor", "kprobe"):
+            values = per_round(mode, "paced", cpu)
+            headline[f"{mode} added"] = median(values) - 1 if values else float("nan")
+
+    paced_rates = [r["rps"] for r in rows if r["kind"] == "paced"]
+    body = [
+        f"{KERNEL_MODES_HEADING} (Debian 6.1 guest, qemu TCG)",
+        "",
+        f"Measured {setup.get('date', '')}, commit {setup.get('commit', '')}, with `sudo make bench-kernels` "
+        "(`bench/kernel-modes.sh`): one boot of the test/kernels/ guest (Debian bookworm, kernel "
+        f"{setup.get('guest_kernel', '?')}, {setup.get('guest_cpus', '?')} vCPUs under qemu TCG, no KVM) on this "
+        f"{setup.get('host_cpus', '?')}-core host ({setup.get('host_cpu', '')}; host load average "
+        f"{setup.get('host_load_before', '?')} before, {setup.get('host_load_after', '?')} after: other work shared "
+        f"the host), nginx {setup.get('nginx', '?')}, wrk {setup.get('wrk', '?')}, Java {setup.get('java', '?')}. "
+        f"Run took {int(float(setup.get('wall_s', 0))) // 60} min.",
+        "",
+        f"nginx: 1 worker, keep-alive, the 1 KiB static file, sendfile on; wrk: 1 thread, {setup.get('connections', '?')} "
+        f"connections. {setup.get('rounds', '?')} rounds; each runs every mode once (order rotated by one per round and "
+        f"backwards every second round, so drift falls on all alike): {setup.get('warmup', '?')} s of warm-up at saturation ("
+        f"{setup.get('profiler_warmup', '?')} s for the profiler, whose JIT compilers take about a minute of traffic to "
+        f"settle under emulation), a {setup.get('duration', '?')} s "
+        f"saturation run, a {setup.get('duration', '?')} s run paced at {setup.get('rate', '?')} req/s offered "
+        f"({setup.get('rate_fraction', '?')} of a calibration run with nothing attached; achieved "
+        f"{fmt(min(paced_rates) if paced_rates else float('nan'))}-{fmt(max(paced_rates) if paced_rates else float('nan'))}). "
+        f"Profiler: `java @bin/jvm.options -jar http-profiler.jar --attach MODE --port <nginx port> "
+        f"{setup.get('profiler_args', '')} -o ... --json ...` (both ends of each connection, traces in the guest's tmpfs). "
+        "Empty programs: `bench/floor/` (`floor_loader OBJECT MODE`), on exactly the hooks the profiler attaches in "
+        "that mode (checked against its object by `bench/floor/build.sh`): the syscall tracepoints, and in kprobe mode "
+        "also `tcp_sendmsg` (entry and return), `tcp_recvmsg` and `tcp_cleanup_rbuf`. CPU per request: nginx + wrk + "
+        "the attached process, user + system from /proc/PID/stat (BPF programs run inside nginx's and wrk's calls). "
+        "Ratios are to the same round's run with nothing attached; medians over the rounds. Emulation makes absolute "
+        "numbers meaningless (everything runs 5-200x slower, the BPF verifier most), so only the ratios are reported "
+        "as results; recorded: nginx-side records with status 200 and the exact body size over wrk's requests "
+        "(warm-up included).",
+        "",
+    ] + table + [""]
+    if headline:
+        body += versus + [""]
+        h = lambda name: headline.get(name, float("nan"))
+        body += [
+            f"Kprobe mode against tracepoint mode in the same rounds: throughput {h('throughput, profiler'):.2f}x, CPU "
+            f"per request {h('CPU per request (nginx + wrk + profiler), paced'):.2f}x, the profiler process's own CPU "
+            f"per request {h('profiler process CPU per request, paced'):.2f}x; with empty programs on each mode's "
+            f"hooks, throughput {h('throughput, empty programs'):.2f}x and CPU per request "
+            f"{h('CPU per request, empty programs, paced'):.2f}x. CPU per request over nothing attached: tracepoint "
+            f"mode {100 * h('tracepoint-floor added'):+.0f}% with empty programs, {100 * h('tracepoint added'):+.0f}% "
+            f"with the profiler; kprobe mode {100 * h('kprobe-floor added'):+.0f}% and "
+            f"{100 * h('kprobe added'):+.0f}%.",
+            "",
+        ]
+    Path(target).write_text("\n".join(body))
 
 
 def main(argv):
@@ -382,6 +539,10 @@ def main(argv):
               get("exchanges", "client"), get("exact", "client"), get("wrong_size", "client") + get("no_response", "client"))
     elif command == "results-md":
         results_md(argv[2], argv[3], dict(a.split("=", 1) for a in argv[4:]))
+    elif command == "kernel-modes":
+        kernel_modes(argv[2], argv[3], argv[4])
+    elif command == "include-kernel-modes":
+        include_kernel_modes(argv[2], argv[3])
     elif command == "summarize":
         summarize(argv[2], argv[3])
     else:

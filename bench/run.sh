@@ -54,6 +54,8 @@ PUBLISH=${PUBLISH:-1}
 export RATE # read by bench/pace.lua
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# write_static_files, cpu_ticks, run_wrk: shared with bench/kernel-modes.sh.
+. "$BENCH/lib.sh"
 die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (the profiler loads BPF programs): sudo make bench"
@@ -81,14 +83,7 @@ PROFILER_PID=
 
 # The floor's empty programs, checked to sit on exactly the tracepoints the profiler attaches in tracepoint mode.
 build_floor() {
-    clang -g -O2 -target bpf -I "$REPO/bpf" -c "$BENCH/floor/floor_probe.c" -o "$WORK/floor_probe.bpf.o"
-    clang -O2 -Wall "$BENCH/floor/floor_loader.c" -o "$WORK/floor_loader" -lbpf
-    python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("bpf/http_probe.bpf.o"))' \
-        "$WORK/http-profiler.jar" > "$WORK/http_probe.bpf.o"
-    local theirs ours
-    theirs=$(readelf -SW "$WORK/http_probe.bpf.o" | grep -o 'tracepoint/syscalls/sys_[a-z0-9_]*' | sort -u)
-    ours=$(readelf -SW "$WORK/floor_probe.bpf.o" | grep -o 'tracepoint/syscalls/sys_[a-z0-9_]*' | sort -u)
-    [ "$theirs" = "$ours" ] || die "bench/floor/floor_probe.c does not attach the profiler's tracepoints: $(diff <(echo "$theirs") <(echo "$ours") | grep '^[<>]' | tr '\n' ' ')"
+    "$BENCH/floor/build.sh" "$WORK" "$WORK/http-profiler.jar" || die "building the floor failed"
 }
 
 cleanup() {
@@ -103,18 +98,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Static text files: 70-character lines, exactly 1 KiB and 64 KiB.
-python3 - "$NGINX_PREFIX/html" <<'EOF'
-import sys
-line = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/"
-for name, size in (("1k", 1024), ("64k", 65536)):
-    out, n = bytearray(), 0
-    while len(out) < size:
-        out += (line[n % 7:] + line[:n % 7] + "\n").encode()
-        n += 1
-    out = out[:size - 1] + b"\n"
-    open(f"{sys.argv[1]}/{name}", "wb").write(out)
-EOF
+write_static_files "$NGINX_PREFIX/html"
 
 # The sendfile field "tls": HTTPS (nginx's ssl, sendfile off; wrk's TLS), read by the profiler through libssl's uprobes.
 scheme() { [ "$1" = tls ] && echo https || echo http; }
@@ -143,17 +127,6 @@ nginx_start() { # sendfile on|off|tls
     local size
     size=$(curl -kfs "$(scheme "$1")://127.0.0.1:$PORT/64k" | wc -c)
     [ "$size" = 65536 ] || die "nginx does not serve the 64 KiB file (got $size bytes)"
-}
-
-cpu_ticks() { # pids... -> utime+stime of those still running
-    local total=0 pid st
-    for pid in "$@"; do
-        if [ -r "/proc/$pid/stat" ]; then
-            read -r -a st < <(sed 's/.*) //' "/proc/$pid/stat")
-            total=$((total + st[11] + st[12]))
-        fi
-    done
-    echo "$total"
 }
 
 thread_ticks() { # pid -> "jit vm": CPU ticks of the JVM's JIT compiler threads and of its VM/GC threads
@@ -200,21 +173,10 @@ wait_quiet() { # -> busy % over the last second before the run
     done
 }
 
-run_wrk() { # output-file wrk-args... ; wrk's CPU ticks go to output-file.cpu
-    local out=$1
-    shift
-    (
-        wrk "$@" > "$out" 2>&1
-        me=$BASHPID # (inside the <(...) below, $BASHPID would be sed's subshell)
-        read -r -a st < <(sed 's/.*) //' "/proc/$me/stat")
-        echo $((st[13] + st[14])) > "$out.cpu"
-    )
-}
-
 start_profiler() { # dir max-body traced
     local dir=$1 only=()
     if [ "$3" = floor ]; then
-        "$WORK/floor_loader" "$WORK/floor_probe.bpf.o" 2> "$dir/profiler.err" &
+        "$WORK/floor_loader" "$WORK/floor_probe.bpf.o" tracepoint 2> "$dir/profiler.err" &
         PROFILER_PID=$!
         wait_ready "$dir"
         return
