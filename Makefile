@@ -90,13 +90,27 @@ test-kernels:
 	$(MVN) -DskipTests package
 	test/kernels/run-matrix.sh
 
-.PHONY: bench bench-jmh bench-json
+.PHONY: bench bench-kernels bench-jmh bench-json bench-profile
 
 # Cost beside nginx + wrk, without and with the profiler, interleaved A/B (needs root, ~25 min; knobs at the top of
 # bench/run.sh, e.g. `make bench BENCH_ENV="QUICK=1"`). Writes bench/results/, bench/RESULTS.md, bench/throughput.png.
 bench:
 	$(MVN) -DskipTests package
 	env $(BENCH_ENV) bench/run.sh
+
+# Tracepoint mode against kprobe mode (and the empty-program floor of each) in the Debian 6.1 qemu guest of
+# test/kernels/, one boot, interleaved rounds (needs root, ~15 min; knobs at the top of bench/kernel-modes.sh, e.g.
+# `make bench-kernels BENCH_ENV="QUICK=1"`). Writes target/bench-kernels/, bench/KERNEL-MODES.md, bench/RESULTS.md's
+# last section.
+bench-kernels:
+	$(MVN) -DskipTests package
+	env $(BENCH_ENV) bench/kernel-modes.sh
+
+# Where the live profiler's CPU goes beside nginx + wrk at 10k req/s: perf's collapsed stacks and a summary in
+# bench/profile/ (needs root, ~1 min).
+bench-profile:
+	$(MVN) -DskipTests package
+	bench/profile.sh
 
 # The Java pipeline on recorded kernel records, one thread (JMH, ~2 min). JMH options in JMH_ARGS, e.g.
 # JMH_ARGS="-p bodySize=1024 -p output=both,json,transcript,none".

@@ -9,7 +9,10 @@
   report.py trace-fields FILE BODY_BYTES  the same, as "server_exchanges server_exact server_wrong client_exchanges
                                           client_exact client_wrong"
   report.py summarize RUNS_CSV OUT_DIR    per-run rows -> summary.csv, summary.md, chart data (chart.dat)
-  report.py results-md OUT_DIR FILE K=V.. summary + setup -> the README snippet (bench/RESULTS.md)
+  report.py results-md OUT_DIR FILE K=V.. summary + setup -> the README snippet (bench/RESULTS.md), ending with
+                                          bench/KERNEL-MODES.md when it exists
+  report.py kernel-modes RUNS_CSV SETUP FILE   bench/kernel-modes.sh's runs -> its section (bench/KERNEL-MODES.md)
+  report.py include-kernel-modes RESULTS_MD KERNEL_MODES_MD   put (or replace) that section at the end of RESULTS_MD
 
 Standard library only.
 """
@@ -184,12 +187,27 @@ def summarize(runs_csv, out_dir):
             "paced_peak_rss_mb": max([r["vmhwm_kb"] / 1024 for r in pb], default=float("nan")),
             "paced_completeness": sum(r["server_exact"] for r in pb) / max(1, sum(r["requests_total"] for r in pb)),
             "paced_ring_full_records": sum(max(0, r["ring_full_records"]) for r in pb),
+            "paced_p99_ms_without": median([r["p99_ms"] for r in pa]), "paced_p99_ms_with": median([r["p99_ms"] for r in pb]),
+            # Where the profiler's own CPU went: its JIT compiler threads (a start-up cost, still running in the first
+            # seconds of a run) and its VM/GC threads; the rest is the capture thread (pipeline and file writes).
+            "paced_profiler_jit_s_per_10k": per10k(pb, "profiler_jit_cpu_s"),
+            "paced_profiler_vm_s_per_10k": per10k(pb, "profiler_vm_cpu_s"),
+            # The BPF programs' own run time in nginx's and wrk's system calls (kind bpf: bpf_stats_enabled).
+            "bpf_us_per_request": median([r["bpf_run_s"] / r["requests"] * 1e6 for r in rows
+                                          if r["case"] == case and r["kind"] == "bpf" and r["requests"] > 0]),
+            "bpf_runs_per_request": median([r["bpf_runs"] / r["requests"] for r in rows
+                                            if r["case"] == case and r["kind"] == "bpf" and r["requests"] > 0]),
             "background_busy_pct": median([r["background_busy_pct"] for r in rows if r["case"] == case]),
             "ready_s_max": max([r["ready_s"] for r in on if isinstance(r["ready_s"], float)], default=float("nan")),
         }
         for kind in ("workload", "machine"):
             a, b = s[f"{kind}_cpu_s_per_10k_without"], s[f"{kind}_cpu_s_per_10k_with"]
             s[f"{kind}_cpu_increase"] = b / a - 1 if a == a and b == b and a > 0 else float("nan")
+            # CPU seconds per 10k requests -> microseconds per request: x 100.
+            s[f"{kind}_added_us_per_request"] = (b - a) * 100 if a == a and b == b else float("nan")
+        s["paced_profiler_us_per_request"] = s["paced_profiler_cpu_s_per_10k"] * 100
+        s["paced_profiler_jit_us_per_request"] = s["paced_profiler_jit_s_per_10k"] * 100
+        s["paced_profiler_vm_us_per_request"] = s["paced_profiler_vm_s_per_10k"] * 100
         summary.append(s)
 
     with open(out / "summary.csv", "w", newline="") as f:
@@ -219,24 +237,25 @@ def summarize(runs_csv, out_dir):
             f"| {fmt(s['p99_ms_without'], 2)} / {fmt(s['p99_ms_with'], 2)} | {profiler_columns} |")
     lines += [
         "",
-        "| body | sendfile | `--max-body` | traced | offered 10k req/s: achieved without / with | CPU s per 10k req, nginx + wrk + "
-        "profiler: without / with (change) | whole machine: without / with (change) | profiler CPU s per 10k req "
-        "| peak RSS MB | recorded / requests, drops |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| body | sendfile | `--max-body` | traced | offered 10k req/s: achieved without / with | CPU us per request, nginx + wrk + "
+        "profiler: without / with (**added**) | whole machine: added us per request | profiler's own CPU, us per request "
+        "(of which JIT / VM+GC) | BPF programs, us per request (runs) | p99 ms without / with | peak RSS MB "
+        "| recorded / requests, drops |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in summary:
-        profiler_columns = (
-            f"{fmt(s['paced_profiler_cpu_s_per_10k'], 3)} | {fmt(s['paced_peak_rss_mb'])} | "
-            f"{fmt(100 * s['paced_completeness'], 2)}%, ring full {int(s['paced_ring_full_records'])}")
+        recorded = f"{fmt(100 * s['paced_completeness'], 2)}%, ring full {int(s['paced_ring_full_records'])}"
         if reference(s):
-            profiler_columns = (f"{fmt(s['paced_profiler_cpu_s_per_10k'], 3)} | {fmt(s['paced_peak_rss_mb'])} | "
-                                "not an HTTP record")
+            recorded = "not an HTTP record"
         lines.append(
             f"| {s['body']} | {s['sendfile']} | {s['max_body']} | {s['traced']} | {fmt(s['paced_rps_without'])} / "
-            f"{fmt(s['paced_rps_with'])} | {fmt(s['workload_cpu_s_per_10k_without'], 3)} / "
-            f"{fmt(s['workload_cpu_s_per_10k_with'], 3)} (**{fmt(100 * s['workload_cpu_increase'], 0)}%**) | "
-            f"{fmt(s['machine_cpu_s_per_10k_without'], 3)} / {fmt(s['machine_cpu_s_per_10k_with'], 3)} "
-            f"({fmt(100 * s['machine_cpu_increase'], 0)}%) | {profiler_columns} |")
+            f"{fmt(s['paced_rps_with'])} | {fmt(100 * s['workload_cpu_s_per_10k_without'], 1)} / "
+            f"{fmt(100 * s['workload_cpu_s_per_10k_with'], 1)} (**+{fmt(s['workload_added_us_per_request'], 1)}**) | "
+            f"+{fmt(s['machine_added_us_per_request'], 1)} | {fmt(s['paced_profiler_us_per_request'], 1)} "
+            f"({fmt(s['paced_profiler_jit_us_per_request'], 1)} / {fmt(s['paced_profiler_vm_us_per_request'], 1)}) | "
+            f"{fmt(s['bpf_us_per_request'], 1)} ({fmt(s['bpf_runs_per_request'], 1)}) | "
+            f"{fmt(s['paced_p99_ms_without'], 2)} / {fmt(s['paced_p99_ms_with'], 2)} | {fmt(s['paced_peak_rss_mb'])} | "
+            f"{recorded} |")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
 
     with open(out / "chart.dat", "w") as f:
@@ -248,7 +267,7 @@ def summarize(runs_csv, out_dir):
                 label = f"{s['body']} sendfile {s['sendfile']} {line2}"
             else:
                 line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else f"{s['traced']} side only"
-                label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "64k" else f" max-body {s['max_body']}") \
+                label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "8k" else f" max-body {s['max_body']}") \
                     + ("" if s["traced"] == "both" else f" {s['traced']} only")
             # Full precision: the chart rounds its labels itself and must agree with summary.md's.
             f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']!r} "
@@ -264,30 +283,36 @@ def results_md(out_dir, target, setup):
     for s in summary:
         if reference(s):
             name = f"{s['body']} sendfile {s['sendfile']}, {reference(s)}"
-            ratio, inc = f(s, "throughput_ratio"), f(s, "workload_cpu_increase")
+            ratio = f(s, "throughput_ratio")
             floor = s["traced"] == "floor"
-            checks.append((name, "throughput kept >= 0.90", f"{ratio:.2f}",
+            checks.append((name, "throughput kept at saturation", f"{ratio:.2f}",
                            "the most any tracepoint-mode profiler can keep here" if floor else "reference"))
-            checks.append((name, "CPU at 10k req/s within +10%", f"{100 * inc:+.0f}%",
+            checks.append((name, "CPU added at 10k req/s", f"{f(s, 'workload_added_us_per_request'):.1f} us per request",
                            "the least any tracepoint-mode profiler can add here" if floor else "reference"))
             continue
         name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}" + (
             "" if s["traced"] == "both" else f", {s['traced']} side only")
-        ratio = f(s, "throughput_ratio")
-        checks.append((name, "throughput kept >= 0.90", f"{ratio:.2f}",
-                       "met" if ratio >= 0.90 else f"missed by {0.90 - ratio:.2f}"))
-        complete = f(s, "completeness")
-        clean = f(s, "ring_full_records") == 0 and f(s, "gap_bytes_unexplained") == 0 and f(s, "wrong_size") == 0
-        checks.append((name, "100% recorded, exact sizes, zero drops",
-                       f"{100 * complete:.2f}%, ring full {int(f(s, 'ring_full_records'))}, "
-                       f"wrong size {int(f(s, 'wrong_size'))}",
-                       "met" if complete >= 1 and clean else "missed"))
-        inc = f(s, "workload_cpu_increase")
-        checks.append((name, "CPU at 10k req/s within +10%", f"{100 * inc:+.0f}%",
-                       "met" if inc <= 0.10 else f"missed by {100 * (inc - 0.10):.0f} points"))
+        # The targets of issue #14 (see README "Measured").
+        ratio, kept = f(s, "throughput_ratio"), 0.75 if s["traced"] == "server" else 0.65
+        checks.append((name, f"throughput kept at saturation >= {kept:.2f}", f"{ratio:.2f}",
+                       "met" if ratio >= kept else f"missed by {kept - ratio:.2f}"))
+        if s["body"] == "1k":
+            added, own = f(s, "workload_added_us_per_request"), f(s, "paced_profiler_us_per_request")
+            jit = f(s, "paced_profiler_jit_us_per_request")
+            checks.append((name, "CPU added at 10k req/s <= 12 us per request", f"{added:.1f} us",
+                           "met" if added <= 12 else f"missed by {added - 12:.1f} us"))
+            checks.append((name, "profiler process <= 6 us per request", f"{own:.1f} us ({jit:.1f} of it JIT)",
+                           "met" if own <= 6 else f"missed by {own - 6:.1f} us"))
+        complete = f(s, "paced_completeness")
+        clean = f(s, "paced_ring_full_records") == 0
+        checks.append((name, "10k req/s: 100% recorded, exact sizes, zero drops",
+                       f"{100 * complete:.2f}%, ring full {int(f(s, 'paced_ring_full_records'))}",
+                       "met" if complete >= 0.999 and clean else "missed"))
         rss = f(s, "paced_peak_rss_mb")
         checks.append((name, "peak RSS <= 100 MB at 10k req/s", f"{rss:.0f} MB (at saturation {f(s, 'peak_rss_mb'):.0f})",
                        "met" if rss <= 100 else f"missed by {rss - 100:.0f} MB"))
+        checks.append((name, "p99 latency at 10k req/s, without / with", f"{f(s, 'paced_p99_ms_without'):.2f} / "
+                       f"{f(s, 'paced_p99_ms_with'):.2f} ms", "reported"))
     body = [
         "### Overhead beside nginx",
         "",
@@ -335,6 +360,160 @@ def results_md(out_dir, target, setup):
     ]
     body += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in checks]
     Path(target).write_text("\n".join(body) + "\n")
+    kernel_modes_md = Path(__file__).resolve().parent / "KERNEL-MODES.md"
+    if kernel_modes_md.exists():
+        include_kernel_modes(target, kernel_modes_md)
+
+
+KERNEL_MODES_HEADING = "### kprobe mode vs tracepoint mode"
+
+
+def include_kernel_modes(results_md, kernel_modes_md):
+    """bench/kernel-modes.sh's section (measured in a qemu guest, separately from bench/run.sh) is the last one of
+    RESULTS.md: whatever follows its heading is replaced, so both scripts can rewrite their part."""
+    text = Path(results_md).read_text() if Path(results_md).exists() else ""
+    at = text.find(KERNEL_MODES_HEADING)
+    if at >= 0:
+        text = text[:at]
+    text = text.rstrip() + "\n\n" if text.strip() else ""
+    Path(results_md).write_text(text + Path(kernel_modes_md).read_text())
+
+
+KERNEL_MODE_NAMES = {
+    "tracepoint-floor": "empty programs, tracepoint-mode hooks",
+    "tracepoint": "profiler, `--attach tracepoint`",
+    "kprobe-floor": "empty programs, kprobe-mode hooks",
+    "kprobe": "profiler, `--attach kprobe`",
+}
+
+
+def kernel_modes(runs_csv, setup_file, target):
+    rows = list(csv.DictReader(open(runs_csv)))
+    setup = dict(line.split("=", 1) for line in Path(setup_file).read_text().splitlines() if "=" in line)
+    run = {}
+    for r in rows:
+        for key, value in r.items():
+            try:
+                r[key] = float(value)
+            except (TypeError, ValueError):
+                pass
+        run[(int(r["round"]), r["mode"], r["kind"])] = r
+    rounds = sorted({k[0] for k in run})
+    modes = [m for m in dict.fromkeys(r["mode"] for r in rows) if m != "none"]
+    cpu = lambda r: (r["nginx_cpu_s"] + r["wrk_cpu_s"] + r["attached_cpu_s"]) / r["requests"]
+
+    def per_round(mode, kind, value, against="none"):
+        """value(row of mode) / value(row of `against`), one per round that has both."""
+        out = []
+        for n in rounds:
+            a, b = run.get((n, mode, kind)), run.get((n, against, kind))
+            if a and b and value(b) > 0:
+                out.append(value(a) / value(b))
+        return out
+
+    def spread(values, bold=True):
+        if not values:
+            return "n/a"
+        mid = f"{median(values):.2f}"
+        return f"{f'**{mid}**' if bold else mid} ({min(values):.2f}-{max(values):.2f})"
+
+    def mode_rows(mode, kind):
+        return [run[(n, mode, kind)] for n in rounds if (n, mode, kind) in run]
+
+    table = [
+        "| attached | throughput vs none (min-max) | req/s: none / this (median) | CPU per request vs none, paced "
+        "(min-max) | CPU per request vs none, saturation | profiler CPU µs per request, paced | recorded / requests | "
+        "ready after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for mode in modes:
+        sat, paced = mode_rows(mode, "saturation"), mode_rows(mode, "paced")
+        profiler = mode in ("tracepoint", "kprobe")
+        if profiler:
+            exact = sum(r["server_exact"] for r in sat)
+            total = sum(r["requests_total"] for r in sat)
+            ring = sum(r["ring_full_records"] for r in sat)
+            recorded = f"{int(exact):,} / {int(total):,} = {100 * exact / total:.2f}%" + (
+                f", ring full {int(ring):,}" if ring else "") if total else "n/a"
+            own = fmt(median([1e6 * r["attached_cpu_s"] / r["requests"] for r in paced]))
+        else:
+            recorded, own = "no records", "-"
+        table.append(
+            f"| {KERNEL_MODE_NAMES.get(mode, mode)} | {spread(per_round(mode, 'saturation', lambda r: r['rps']))} | "
+            f"{fmt(median([r['rps'] for r in mode_rows('none', 'saturation')]))} / {fmt(median([r['rps'] for r in sat]))} | "
+            f"{spread(per_round(mode, 'paced', cpu))} | {spread(per_round(mode, 'saturation', cpu), bold=False)} | "
+            f"{own} | {recorded} | {fmt(median([r['ready_s'] for r in sat]))} s |")
+
+    # kprobe mode against tracepoint mode directly, round by round.
+    versus = [
+        "| kprobe mode / tracepoint mode, per round | median (min-max) |",
+        "| --- | --- |",
+    ]
+    headline = {}
+    if "kprobe" in modes and "tracepoint" in modes:
+        comparisons = [
+            ("throughput, profiler", "kprobe", "tracepoint", "saturation", lambda r: r["rps"]),
+            ("CPU per request (nginx + wrk + profiler), paced", "kprobe", "tracepoint", "paced", cpu),
+            ("profiler process CPU per request, paced", "kprobe", "tracepoint", "paced",
+             lambda r: r["attached_cpu_s"] / r["requests"]),
+            ("throughput, empty programs", "kprobe-floor", "tracepoint-floor", "saturation", lambda r: r["rps"]),
+            ("CPU per request, empty programs, paced", "kprobe-floor", "tracepoint-floor", "paced", cpu),
+        ]
+        for name, a, b, kind, value in comparisons:
+            values = per_round(a, kind, value, against=b)
+            headline[name] = median(values) if values else float("nan")
+            versus.append(f"| {name} | {spread(values)} |")
+        for mode in ("tracepoint-floor", "tracepoint", "kprobe-floor", "kprobe"):
+            values = per_round(mode, "paced", cpu)
+            headline[f"{mode} added"] = median(values) - 1 if values else float("nan")
+
+    paced_rates = [r["rps"] for r in rows if r["kind"] == "paced"]
+    body = [
+        f"{KERNEL_MODES_HEADING} (Debian 6.1 guest, qemu TCG)",
+        "",
+        f"Measured {setup.get('date', '')}, commit {setup.get('commit', '')}, with `sudo make bench-kernels` "
+        "(`bench/kernel-modes.sh`): one boot of the test/kernels/ guest (Debian bookworm, kernel "
+        f"{setup.get('guest_kernel', '?')}, {setup.get('guest_cpus', '?')} vCPUs under qemu TCG, no KVM) on this "
+        f"{setup.get('host_cpus', '?')}-core host ({setup.get('host_cpu', '')}; host load average "
+        f"{setup.get('host_load_before', '?')} before, {setup.get('host_load_after', '?')} after: other work shared "
+        f"the host), nginx {setup.get('nginx', '?')}, wrk {setup.get('wrk', '?')}, Java {setup.get('java', '?')}. "
+        f"Run took {int(float(setup.get('wall_s', 0))) // 60} min.",
+        "",
+        f"nginx: 1 worker, keep-alive, the 1 KiB static file, sendfile on; wrk: 1 thread, {setup.get('connections', '?')} "
+        f"connections. {setup.get('rounds', '?')} rounds; each runs every mode once (order rotated by one per round and "
+        f"backwards every second round, so drift falls on all alike): {setup.get('warmup', '?')} s of warm-up at saturation ("
+        f"{setup.get('profiler_warmup', '?')} s for the profiler, whose JIT compilers take about a minute of traffic to "
+        f"settle under emulation), a {setup.get('duration', '?')} s "
+        f"saturation run, a {setup.get('duration', '?')} s run paced at {setup.get('rate', '?')} req/s offered "
+        f"({setup.get('rate_fraction', '?')} of a calibration run with nothing attached; achieved "
+        f"{fmt(min(paced_rates) if paced_rates else float('nan'))}-{fmt(max(paced_rates) if paced_rates else float('nan'))}). "
+        f"Profiler: `java @bin/jvm.options -jar http-profiler.jar --attach MODE --port <nginx port> "
+        f"{setup.get('profiler_args', '')} -o ... --json ...` (both ends of each connection, traces in the guest's tmpfs). "
+        "Empty programs: `bench/floor/` (`floor_loader OBJECT MODE`), on exactly the hooks the profiler attaches in "
+        "that mode (checked against its object by `bench/floor/build.sh`): the syscall tracepoints, and in kprobe mode "
+        "also `tcp_sendmsg` (entry and return), `tcp_recvmsg` and `tcp_cleanup_rbuf`. CPU per request: nginx + wrk + "
+        "the attached process, user + system from /proc/PID/stat (BPF programs run inside nginx's and wrk's calls). "
+        "Ratios are to the same round's run with nothing attached; medians over the rounds. Emulation makes absolute "
+        "numbers meaningless (everything runs 5-200x slower, the BPF verifier most), so only the ratios are reported "
+        "as results; recorded: nginx-side records with status 200 and the exact body size over wrk's requests "
+        "(warm-up included).",
+        "",
+    ] + table + [""]
+    if headline:
+        body += versus + [""]
+        h = lambda name: headline.get(name, float("nan"))
+        body += [
+            f"Kprobe mode against tracepoint mode in the same rounds: throughput {h('throughput, profiler'):.2f}x, CPU "
+            f"per request {h('CPU per request (nginx + wrk + profiler), paced'):.2f}x, the profiler process's own CPU "
+            f"per request {h('profiler process CPU per request, paced'):.2f}x; with empty programs on each mode's "
+            f"hooks, throughput {h('throughput, empty programs'):.2f}x and CPU per request "
+            f"{h('CPU per request, empty programs, paced'):.2f}x. CPU per request over nothing attached: tracepoint "
+            f"mode {100 * h('tracepoint-floor added'):+.0f}% with empty programs, {100 * h('tracepoint added'):+.0f}% "
+            f"with the profiler; kprobe mode {100 * h('kprobe-floor added'):+.0f}% and "
+            f"{100 * h('kprobe added'):+.0f}%.",
+            "",
+        ]
+    Path(target).write_text("\n".join(body))
 
 
 def main(argv):
@@ -360,6 +539,10 @@ def main(argv):
               get("exchanges", "client"), get("exact", "client"), get("wrong_size", "client") + get("no_response", "client"))
     elif command == "results-md":
         results_md(argv[2], argv[3], dict(a.split("=", 1) for a in argv[4:]))
+    elif command == "kernel-modes":
+        kernel_modes(argv[2], argv[3], argv[4])
+    elif command == "include-kernel-modes":
+        include_kernel_modes(argv[2], argv[3])
     elif command == "summarize":
         summarize(argv[2], argv[3])
     else:

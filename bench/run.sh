@@ -47,11 +47,15 @@ PROFILER_ARGS=${PROFILER_ARGS:-}
 QUIET_MAX=${QUIET_MAX:-20}
 QUIET_WAIT=${QUIET_WAIT:-15}
 KEEP_TRACES=${KEEP_TRACES:-0}
+# 1: one more paced run per profiler case with kernel.bpf_stats_enabled, for the BPF programs' own run time per request.
+BPF_STATS=${BPF_STATS:-1}
 # 1: write bench/RESULTS.md and bench/throughput.png (the README's copy); 0: only $OUT.
 PUBLISH=${PUBLISH:-1}
 export RATE # read by bench/pace.lua
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# write_static_files, cpu_ticks, run_wrk: shared with bench/kernel-modes.sh.
+. "$BENCH/lib.sh"
 die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (the profiler loads BPF programs): sudo make bench"
@@ -79,14 +83,7 @@ PROFILER_PID=
 
 # The floor's empty programs, checked to sit on exactly the tracepoints the profiler attaches in tracepoint mode.
 build_floor() {
-    clang -g -O2 -target bpf -I "$REPO/bpf" -c "$BENCH/floor/floor_probe.c" -o "$WORK/floor_probe.bpf.o"
-    clang -O2 -Wall "$BENCH/floor/floor_loader.c" -o "$WORK/floor_loader" -lbpf
-    python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("bpf/http_probe.bpf.o"))' \
-        "$WORK/http-profiler.jar" > "$WORK/http_probe.bpf.o"
-    local theirs ours
-    theirs=$(readelf -SW "$WORK/http_probe.bpf.o" | grep -o 'tracepoint/syscalls/sys_[a-z0-9_]*' | sort -u)
-    ours=$(readelf -SW "$WORK/floor_probe.bpf.o" | grep -o 'tracepoint/syscalls/sys_[a-z0-9_]*' | sort -u)
-    [ "$theirs" = "$ours" ] || die "bench/floor/floor_probe.c does not attach the profiler's tracepoints: $(diff <(echo "$theirs") <(echo "$ours") | grep '^[<>]' | tr '\n' ' ')"
+    "$BENCH/floor/build.sh" "$WORK" "$WORK/http-profiler.jar" || die "building the floor failed"
 }
 
 cleanup() {
@@ -101,18 +98,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Static text files: 70-character lines, exactly 1 KiB and 64 KiB.
-python3 - "$NGINX_PREFIX/html" <<'EOF'
-import sys
-line = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_/"
-for name, size in (("1k", 1024), ("64k", 65536)):
-    out, n = bytearray(), 0
-    while len(out) < size:
-        out += (line[n % 7:] + line[:n % 7] + "\n").encode()
-        n += 1
-    out = out[:size - 1] + b"\n"
-    open(f"{sys.argv[1]}/{name}", "wb").write(out)
-EOF
+write_static_files "$NGINX_PREFIX/html"
 
 # The sendfile field "tls": HTTPS (nginx's ssl, sendfile off; wrk's TLS), read by the profiler through libssl's uprobes.
 scheme() { [ "$1" = tls ] && echo https || echo http; }
@@ -143,15 +129,27 @@ nginx_start() { # sendfile on|off|tls
     [ "$size" = 65536 ] || die "nginx does not serve the 64 KiB file (got $size bytes)"
 }
 
-cpu_ticks() { # pids... -> utime+stime of those still running
-    local total=0 pid st
-    for pid in "$@"; do
-        if [ -r "/proc/$pid/stat" ]; then
-            read -r -a st < <(sed 's/.*) //' "/proc/$pid/stat")
-            total=$((total + st[11] + st[12]))
-        fi
+thread_ticks() { # pid -> "jit vm": CPU ticks of the JVM's JIT compiler threads and of its VM/GC threads
+    local pid=$1 jit=0 vm=0 task name st
+    for task in /proc/"$pid"/task/*; do
+        name=$(cat "$task/comm" 2>/dev/null) || continue
+        read -r -a st < <(sed 's/.*) //' "$task/stat" 2>/dev/null) || continue
+        case "$name" in
+            C1\ Compiler*|C2\ Compiler*) jit=$((jit + st[11] + st[12])) ;;
+            VM\ Thread|GC\ Thread*|VM\ Periodic*) vm=$((vm + st[11] + st[12])) ;;
+        esac
     done
-    echo "$total"
+    echo "$jit $vm"
+}
+
+# The BPF programs' own run time (kernel.bpf_stats_enabled): "ns runs" summed over the programs whose ids are given.
+bpf_prog_ids() { bpftool prog show -j | python3 -c 'import json, sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)))'; }
+bpf_run_time() { # ids... -> "ns runs"
+    bpftool prog show -j | python3 -c '
+import json, sys
+ids = {int(a) for a in sys.argv[1:]}
+ps = [p for p in json.load(sys.stdin) if p["id"] in ids]
+print(sum(p.get("run_time_ns", 0) for p in ps), sum(p.get("run_cnt", 0) for p in ps))' "$@"
 }
 
 machine_ticks() { # -> "busy total"
@@ -175,21 +173,10 @@ wait_quiet() { # -> busy % over the last second before the run
     done
 }
 
-run_wrk() { # output-file wrk-args... ; wrk's CPU ticks go to output-file.cpu
-    local out=$1
-    shift
-    (
-        wrk "$@" > "$out" 2>&1
-        me=$BASHPID # (inside the <(...) below, $BASHPID would be sed's subshell)
-        read -r -a st < <(sed 's/.*) //' "/proc/$me/stat")
-        echo $((st[13] + st[14])) > "$out.cpu"
-    )
-}
-
 start_profiler() { # dir max-body traced
     local dir=$1 only=()
     if [ "$3" = floor ]; then
-        "$WORK/floor_loader" "$WORK/floor_probe.bpf.o" 2> "$dir/profiler.err" &
+        "$WORK/floor_loader" "$WORK/floor_probe.bpf.o" tracepoint 2> "$dir/profiler.err" &
         PROFILER_PID=$!
         wait_ready "$dir"
         return
@@ -226,7 +213,7 @@ stop_profiler() {
 }
 
 RUNS=$OUT/runs.csv
-echo "case,kind,pair,profiler,body,sendfile,max_body,traced,requests,seconds,rps,p99_ms,non2xx,requests_total,profiler_cpu_s,nginx_cpu_s,wrk_cpu_s,workload_cpu_s,machine_cpu_s,others_cpu_s,background_busy_pct,vmhwm_kb,ready_s,events,ring_full_records,ring_full_bytes,gaps,gap_bytes,not_copied_bytes,server_exchanges,server_exact,server_wrong,client_exchanges,client_exact,client_wrong" > "$RUNS"
+echo "case,kind,pair,profiler,body,sendfile,max_body,traced,requests,seconds,rps,p99_ms,non2xx,requests_total,profiler_cpu_s,nginx_cpu_s,wrk_cpu_s,workload_cpu_s,machine_cpu_s,others_cpu_s,profiler_jit_cpu_s,profiler_vm_cpu_s,bpf_run_s,bpf_runs,background_busy_pct,vmhwm_kb,ready_s,events,ring_full_records,ring_full_bytes,gaps,gap_bytes,not_copied_bytes,server_exchanges,server_exact,server_wrong,client_exchanges,client_exact,client_wrong" > "$RUNS"
 
 one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     local case=$1 kind=$2 pair=$3 profiler=$4 body=$5 sendfile=$6 maxbody=$7 traced=$8
@@ -238,18 +225,38 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     local pace=()
     [ "$kind" = paced ] && pace=(-s "$BENCH/pace.lua")
     READY_S=
+    # kind bpf: one more paced run with the profiler, with kernel.bpf_stats_enabled, for the programs' own run time
+    # (the stats add two clock reads to every program run, so the paired runs go without them).
+    local before_ids="" our_ids="" bpf0="0 0" bpf1="0 0"
+    if [ "$kind" = bpf ]; then
+        pace=(-s "$BENCH/pace.lua")
+        sysctl -q kernel.bpf_stats_enabled=1
+        before_ids=" $(bpf_prog_ids) "
+    fi
     [ "$profiler" = on ] && start_profiler "$dir" "$maxbody" "$traced"
+    if [ "$kind" = bpf ]; then
+        local id
+        for id in $(bpf_prog_ids); do [[ "$before_ids" == *" $id "* ]] || our_ids="$our_ids $id"; done
+    fi
     run_wrk "$dir/warmup.txt" -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${pace[@]}" "$url"
-    local m0 n0 p0 mt0
+    local m0 n0 p0 mt0 th0="0 0"
     read -r m0 mt0 < <(machine_ticks)
     n0=$(cpu_ticks $NGINX_PIDS)
     p0=$([ "$profiler" = on ] && cpu_ticks "$PROFILER_PID" || echo 0)
+    [ "$profiler" = on ] && th0=$(thread_ticks "$PROFILER_PID")
+    [ -n "$our_ids" ] && bpf0=$(bpf_run_time $our_ids)
     run_wrk "$dir/wrk.txt" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${pace[@]}" "$url"
+    [ -n "$our_ids" ] && bpf1=$(bpf_run_time $our_ids)
     sleep 1 # the profiler catches up with what is still in the ring
-    local m1 n1 p1 mt1 vmhwm=0
+    local m1 n1 p1 mt1 vmhwm=0 th1="0 0"
     read -r m1 mt1 < <(machine_ticks)
     n1=$(cpu_ticks $NGINX_PIDS)
     p1=$([ "$profiler" = on ] && cpu_ticks "$PROFILER_PID" || echo 0)
+    [ "$profiler" = on ] && th1=$(thread_ticks "$PROFILER_PID")
+    [ "$kind" = bpf ] && sysctl -q kernel.bpf_stats_enabled=0
+    local jit0 vm0 jit1 vm1 bns0 bruns0 bns1 bruns1
+    read -r jit0 vm0 <<< "$th0"; read -r jit1 vm1 <<< "$th1"
+    read -r bns0 bruns0 <<< "$bpf0"; read -r bns1 bruns1 <<< "$bpf1"
     local totals="-1 -1 -1 -1 -1 -1" trace="0 0 0 0 0 0"
     if [ "$profiler" = on ]; then
         vmhwm=$(awk '/VmHWM/ { print $2 }' "/proc/$PROFILER_PID/status")
@@ -268,6 +275,8 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     local row
     row=$(awk -v t="$TICK" -v n=$((n1 - n0)) -v p=$((p1 - p0)) -v w="$wrk_cpu" -v m=$((m1 - m0)) \
         'BEGIN { printf "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", p/t, n/t, w/t, (n+p+w)/t, m/t, (m-n-p-w)/t }')
+    row="$row,$(awk -v t="$TICK" -v j=$((jit1 - jit0)) -v v=$((vm1 - vm0)) -v b=$((bns1 - bns0)) \
+        'BEGIN { printf "%.3f,%.3f,%.6f", j/t, v/t, b/1e9 }'),$((bruns1 - bruns0))"
     echo "$case,$kind,$pair,$profiler,$body,$sendfile,$maxbody,$traced,$requests,$seconds,$rps,$p99,$non2xx,$((requests + warm)),$row,$busy,$vmhwm,${READY_S:-},${totals// /,},${trace// /,}" >> "$RUNS"
     log "$case $kind pair $pair profiler $profiler: $rps req/s, p99 $p99 ms$([ "$profiler" = on ] && grep -q stopped: "$dir/profiler.err" && echo ", totals: $(grep -o 'stopped: .*' "$dir/profiler.err")")"
 }
@@ -286,6 +295,9 @@ for case in $CASES; do
         one_run "$case" paced "$pair" off "$body" "$sendfile" "$maxbody" "$traced"
         one_run "$case" paced "$pair" on "$body" "$sendfile" "$maxbody" "$traced"
     done
+    if [ "$BPF_STATS" = 1 ] && [ "$traced" != floor ] && [ "$traced" != tcpdump ]; then
+        one_run "$case" bpf 1 on "$body" "$sendfile" "$maxbody" "$traced"
+    fi
 done
 
 python3 "$BENCH/report.py" summarize "$RUNS" "$OUT"

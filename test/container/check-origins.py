@@ -14,38 +14,10 @@ then 'check-origins: N passed, N failed'. Exit status 1 on any FAIL.
 """
 
 import argparse
-import base64
-import json
 import os
 import sys
 
-results = []
-
-
-def check(ok, what, detail=""):
-    results.append(bool(ok))
-    print("%s %s%s" % ("PASS" if ok else "FAIL", what, (": " + detail) if detail and not ok else ""))
-    return ok
-
-
-def port_of(addr):
-    try:
-        return int(str(addr).rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def body_text(msg):
-    if not msg:
-        return ""
-    body = msg.get("body") or ""
-    if msg.get("body_encoding") == "base64":
-        try:
-            return base64.b64decode(body).decode("utf-8", "replace")
-        except ValueError:
-            return ""
-    return body
-
+from traces import body_text, check, port_of, read_traces, summary
 
 def exchanges_of(tag):
     """What the in-container client (see same-address-e2e.sh) causes: (role, method, target, port, body marker)."""
@@ -72,17 +44,8 @@ def main():
     ap.add_argument("--only", action="store_true", help="every record is one of the --expect containers'")
     a = ap.parse_args()
 
-    text_path = os.path.join(a.dir, "http-trace.txt")
+    text, records, bad = read_traces(a.dir)
     json_path = os.path.join(a.dir, "http-trace.jsonl")
-    text = open(text_path, encoding="utf-8", errors="replace").read() if os.path.exists(text_path) else ""
-    records, bad = [], 0
-    if os.path.exists(json_path):
-        for line in open(json_path, encoding="utf-8", errors="replace"):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except ValueError:
-                    bad += 1
     check(records and not bad, "JSON Lines %s parse" % json_path, "%d records, %d bad lines" % (len(records), bad))
 
     def carries(r, marker):
@@ -147,10 +110,7 @@ def main():
               "%d are not: %r" % (len(others), [((r.get("request") or {}).get("target"), r.get("comm"),
                                                  (r.get("origin") or {}).get("container_id")) for r in others[:3]]))
 
-    passed = sum(results)
-    failed = len(results) - passed
-    print("check-origins: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary("check-origins")
 
 
 if __name__ == "__main__":

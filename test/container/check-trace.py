@@ -13,34 +13,7 @@ import json
 import os
 import sys
 
-results = []
-
-
-def check(ok, what, detail=""):
-    results.append(bool(ok))
-    print("%s %s%s" % ("PASS" if ok else "FAIL", what, (": " + detail) if detail and not ok else ""))
-    return ok
-
-
-def port_of(addr):
-    try:
-        return int(str(addr).rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def body_text(msg):
-    if not msg:
-        return ""
-    body = msg.get("body") or ""
-    if msg.get("body_encoding") == "base64":
-        import base64
-        try:
-            return base64.b64decode(body).decode("utf-8", "replace")
-        except ValueError:
-            return ""
-    return body
-
+from traces import body_text, check, port_of, read_traces, summary
 
 def main():
     ap = argparse.ArgumentParser()
@@ -55,19 +28,10 @@ def main():
                     help="warn: report PIDs that are not the app's own without failing")
     a = ap.parse_args()
 
+    text, records, bad = read_traces(a.dir)
     text_path = os.path.join(a.dir, "http-trace.txt")
     json_path = os.path.join(a.dir, "http-trace.jsonl")
-    text = open(text_path, encoding="utf-8", errors="replace").read() if os.path.exists(text_path) else ""
     check(text.strip(), "text transcript %s is not empty" % text_path)
-
-    records, bad = [], 0
-    if os.path.exists(json_path):
-        for line in open(json_path, encoding="utf-8", errors="replace"):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except ValueError:
-                    bad += 1
     check(records and not bad, "JSON Lines %s parse" % json_path, "%d records, %d bad lines" % (len(records), bad))
 
     def find(method, target, role="server", port=a.app_port, local=True):
@@ -151,10 +115,7 @@ def main():
         comms = sorted({str(r.get("comm")) for r in app_records})
         check(all(c.startswith("python") for c in comms), "comm is the app's (python3)", "saw %s" % comms)
 
-    passed = sum(results)
-    failed = len(results) - passed
-    print("check-trace: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary("check-trace")
 
 
 if __name__ == "__main__":

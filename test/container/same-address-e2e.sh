@@ -133,7 +133,15 @@ drive_both() {
   done
   # These two only: a dockerd this script started is a background job of this shell too.
   wait "${pids[@]}" || true
-  for c in "$A" "$B"; do CLIENT_OUT[$c]=$(cat "$HP_LOGS/$HP_TEST-client-$c.log"); done
+  for c in "$A" "$B"; do
+    CLIENT_OUT[$c]=$(cat "$HP_LOGS/$HP_TEST-client-$c.log")
+    # Each client's traffic was really sent, during this run (also when the profiler is to leave it out).
+    if [[ ${CLIENT_OUT[$c]} == "client ${TAG[$c]}: 3 of 3 requests answered" ]]; then
+      hp_result PASS "$c: ${CLIENT_OUT[$c]}"
+    else
+      hp_result FAIL "$c's client: ${CLIENT_OUT[$c]}"
+    fi
+  done
 }
 # Starts the profiler beside the apps (host PID namespace, no network of its own): "$@" are its options.
 start_profiler() {
@@ -177,13 +185,6 @@ echo "== --netns all: each record names its container"
 start_profiler --netns all
 drive_both "all-$nonce"
 for c in "$A" "$B"; do
-  if [[ ${CLIENT_OUT[$c]} == "client ${TAG[$c]}: 3 of 3 requests answered" ]]; then
-    hp_result PASS "$c: ${CLIENT_OUT[$c]}"
-  else
-    hp_result FAIL "$c's client: ${CLIENT_OUT[$c]}"
-  fi
-done
-for c in "$A" "$B"; do
   hp_wait_file_has "$TRACES/http-trace.jsonl" "proxied-${TAG[$c]}" 10 >/dev/null || true
 done
 sleep 0.5
@@ -198,14 +199,6 @@ else
   hp_result FAIL "ready line does not name container ${ID[$A]:0:12}: $READY"
 fi
 drive_both "one-$nonce"
-# The other container's traffic was really sent, during this run.
-for c in "$A" "$B"; do
-  if [[ ${CLIENT_OUT[$c]} == "client ${TAG[$c]}: 3 of 3 requests answered" ]]; then
-    hp_result PASS "$c: ${CLIENT_OUT[$c]}"
-  else
-    hp_result FAIL "$c's client: ${CLIENT_OUT[$c]}"
-  fi
-done
 hp_wait_file_has "$TRACES/http-trace.jsonl" "proxied-${TAG[$A]}" 10 >/dev/null || true
 sleep 0.5
 hp_e2e_stop_and_checks "$ENGINE" "$PROF" "$HP_LOGS/$HP_TEST-one.log"

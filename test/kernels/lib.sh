@@ -11,9 +11,11 @@ GUEST_SUITE=bookworm
 # Userland of every guest (the kernel package comes on top, per kernel).
 # kmod + initramfs-tools + linux-base: so the kernel package's postinst runs in the chroot;
 # busybox-static: for the guest's own tiny initramfs (build-guest.sh make_initramfs).
+# nginx-light + wrk: bench/kernel-modes.sh (make bench-kernels) measures the attach modes in the guest.
 GUEST_PACKAGES=(
   openjdk-17-jre-headless libbpf1 bpftool
   curl python3 iproute2 procps openssl
+  nginx-light wrk
   kmod initramfs-tools linux-base busybox-static
 )
 

@@ -11,7 +11,7 @@
 #   - the host's Maven repository (M2_REPO, default ~/.m2/repository) is mounted read-only over 9p at
 #     the same path as on the host, so classpaths written on the host (mvn dependency:build-classpath)
 #     work unchanged in the guest;
-#   - java 17 (JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64), libbpf1, bpftool, curl, python3, iproute2;
+#   - java 17 (JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64), libbpf1, bpftool, curl, python3, iproute2, nginx-light, wrk;
 #   - tracefs on /sys/kernel/tracing, debugfs on /sys/kernel/debug, bpffs on /sys/fs/bpf, lo up; no other network.
 #
 # Options:

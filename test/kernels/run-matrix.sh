@@ -20,7 +20,7 @@ TEST_SELECTION=(
   --select-class io.httpprofiler.e2e.TlsPidFilterIT
   --select-class io.httpprofiler.e2e.TlsHostileIT
 )
-# The TLS tests that need only python3, curl and openssl (the guest has no nginx or node): uprobes and the TLS gate of
+# The TLS tests that need only python3, curl and openssl (the guest has no node; its nginx-light is for bench-kernels): uprobes and the TLS gate of
 # the kprobe path on 6.1.
 # CurlPythonIT was left out for a while: in 2 of 3 guest runs (session 1) its profiler printed no ready line in 240 s.
 # It passed in every guest run since (3 of 3); should it hang again, ProfilerProcess now prints the stuck JVM's threads.

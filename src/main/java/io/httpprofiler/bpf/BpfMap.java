@@ -54,18 +54,14 @@ public final class BpfMap {
     }
 
     public void put(byte[] key, byte[] value) {
-        try (Memory k = copy(key); Memory v = copy(value)) {
-            if (LibBpf.INSTANCE.bpf_map_update_elem(fd(), k, v, BPF_ANY) != 0) {
-                throw new BpfException("update map " + name, Native.getLastError(), LibbpfLog.get().drain());
-            }
+        if (LibBpf.INSTANCE.bpf_map_update_elem(fd(), key, value, BPF_ANY) != 0) {
+            throw new BpfException("update map " + name, Native.getLastError(), LibbpfLog.get().drain());
         }
     }
 
     public void delete(byte[] key) {
-        try (Memory k = copy(key)) {
-            if (LibBpf.INSTANCE.bpf_map_delete_elem(fd(), k) != 0 && Native.getLastError() != Errno.ENOENT) {
-                throw new BpfException("delete from map " + name, Native.getLastError(), LibbpfLog.get().drain());
-            }
+        if (LibBpf.INSTANCE.bpf_map_delete_elem(fd(), key) != 0 && Native.getLastError() != Errno.ENOENT) {
+            throw new BpfException("delete from map " + name, Native.getLastError(), LibbpfLog.get().drain());
         }
     }
 
@@ -122,21 +118,14 @@ public final class BpfMap {
     }
 
     private byte[] lookup(byte[] key, int valueBytes) {
-        try (Memory k = copy(key); Memory v = new Memory(Math.max(valueBytes, 1))) {
-            if (LibBpf.INSTANCE.bpf_map_lookup_elem(fd(), k, v) != 0) {
-                int errno = Native.getLastError();
-                if (errno == Errno.ENOENT) {
-                    return null;
-                }
-                throw new BpfException("look up map " + name, errno, LibbpfLog.get().drain());
+        byte[] value = new byte[Math.max(valueBytes, 1)];
+        if (LibBpf.INSTANCE.bpf_map_lookup_elem(fd(), key, value) != 0) {
+            int errno = Native.getLastError();
+            if (errno == Errno.ENOENT) {
+                return null;
             }
-            return v.getByteArray(0, valueBytes);
+            throw new BpfException("look up map " + name, errno, LibbpfLog.get().drain());
         }
-    }
-
-    private static Memory copy(byte[] bytes) {
-        Memory memory = new Memory(Math.max(bytes.length, 1));
-        memory.write(0, bytes, 0, bytes.length);
-        return memory;
+        return valueBytes == value.length ? value : new byte[0];
     }
 }

@@ -60,11 +60,16 @@ interface LibBpf extends Library {
 
     int bpf_map__value_size(Pointer map);
 
-    int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
+    /*
+     * Keys and values as Java arrays: JNA copies them to native memory for the call (and back, for lookup's value) on
+     * its own stack, where a Memory per argument cost a malloc, a free and a Cleaner registration each: the pipeline
+     * writes a skip range per long body, tens of thousands a second.
+     */
+    int bpf_map_update_elem(int fd, byte[] key, byte[] value, long flags);
 
-    int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
+    int bpf_map_lookup_elem(int fd, byte[] key, byte[] value);
 
-    int bpf_map_delete_elem(int fd, Pointer key);
+    int bpf_map_delete_elem(int fd, byte[] key);
 
     int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
 

@@ -30,11 +30,12 @@ final class ProfilerRun {
     static final String PREFLIGHT_ROOT_PROPERTY = "httpprofiler.preflight.root";
     /**
      * Warm-up limits. About 20k synthetic exchanges get the pipeline's hot paths through C2 (measured: no drops in the
-     * first second at 10k req/s afterwards); the time cap bounds what it adds to start-up on a slow or busy machine,
-     * where the verifier usually takes longer than the warm-up anyway.
+     * first second at 10k req/s afterwards). The budget is what it may add to start-up on a slow or busy machine; beyond
+     * it, it runs only while the start is busy anyway (BPF load, TLS library scan), up to the maximum.
      */
     static final long WARMUP_EXCHANGES = 20_000;
     static final long WARMUP_BUDGET_NANOS = 1_000_000_000L;
+    static final long WARMUP_MAX_NANOS = 10_000_000_000L;
 
     private final ProfilerOptions options;
     private final PrintStream log;
@@ -102,7 +103,7 @@ final class ProfilerRun {
         long startNanos = System.nanoTime();
         // The pipeline warms up on its own thread while this one waits for the kernel's verifier.
         WarmupThread warmup = WarmupThread.start(new PipelineWarmup(pipelineSettings, WARMUP_BUDGET_NANOS,
-                WARMUP_EXCHANGES));
+                WARMUP_MAX_NANOS, WARMUP_EXCHANGES));
         KernelProbe started;
         try {
             started = KernelProbe.start(captureSettings, ownPid, this::warn);

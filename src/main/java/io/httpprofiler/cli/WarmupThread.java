@@ -8,9 +8,11 @@ import java.util.concurrent.FutureTask;
  * must not wait for it. A warm-up that fails costs nothing but speed, so {@link #await()} reports it as null.
  */
 final class WarmupThread {
+    private final PipelineWarmup warmup;
     private final FutureTask<PipelineWarmup.Result> task;
 
     private WarmupThread(PipelineWarmup warmup) {
+        this.warmup = warmup;
         this.task = new FutureTask<>(warmup);
     }
 
@@ -22,8 +24,9 @@ final class WarmupThread {
         return started;
     }
 
-    /** Waits for the warm-up (itself bounded in time); null if it failed. */
+    /** Says the start is done, then waits for the warm-up (itself bounded in time); null if it failed. */
     PipelineWarmup.Result await() {
+        warmup.startDone();
         try {
             return task.get();
         } catch (ExecutionException e) {

@@ -1,5 +1,10 @@
 package io.httpprofiler.bench;
 
+import io.httpprofiler.capture.ProcessOrigin;
+import io.httpprofiler.output.EndpointSummary;
+import io.httpprofiler.redact.ExchangeRedactor;
+import io.httpprofiler.redact.RedactionRules;
+
 import io.httpprofiler.bpf.RingBuffer;
 import io.httpprofiler.bpf.RingImage;
 import io.httpprofiler.capture.EventLayout;
@@ -79,8 +84,12 @@ public class PipelineBenchmark {
     @Param({"1024", "65536"})
     public int bodySize;
 
-    /** both: transcript + JSON Lines (the CLI with --json); transcript; json; none: exchanges built, not written. */
-    @Param({"both", "none"})
+    /**
+     * cli: what the CLI does with --json and default settings (redaction, the endpoint summary, transcript and JSON Lines
+     * naming each record's origin); both: transcript + JSON Lines alone; transcript; json; none: exchanges built, not
+     * written.
+     */
+    @Param({"cli", "both", "none"})
     public String output;
 
     private Recording recording;
@@ -166,6 +175,22 @@ public class PipelineBenchmark {
         TranscriptWriter transcript = new TranscriptWriter(nowhere); // bytes, as cli.Outputs wires it
         JsonLinesWriter json = new JsonLinesWriter(nowhere);
         ExchangeSink count = exchange -> delivered[0]++;
+        if (output.equals("cli")) {
+            // As cli.Outputs.write: redact, then the summary and both writers see the redacted exchange.
+            ProcessOrigin origin = new ProcessOrigin(4026531840L, "/system.slice/docker-" + "ab".repeat(32) + ".scope",
+                    "ab".repeat(32), "docker", null, null, null);
+            ExchangeRedactor redactor = new ExchangeRedactor(RedactionRules.defaults());
+            EndpointSummary summary = new EndpointSummary(0);
+            TranscriptWriter originTranscript = new TranscriptWriter(nowhere, pid -> origin);
+            JsonLinesWriter originJson = new JsonLinesWriter(nowhere, pid -> origin);
+            return exchange -> {
+                delivered[0]++;
+                Exchange redacted = redactor.redact(exchange);
+                summary.accept(redacted);
+                originTranscript.accept(redacted);
+                originJson.accept(redacted);
+            };
+        }
         return switch (output) {
             case "both" -> count.andThen(transcript).andThen(json);
             case "transcript" -> count.andThen(transcript);

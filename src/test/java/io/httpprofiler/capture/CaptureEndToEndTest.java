@@ -264,6 +264,63 @@ class CaptureEndToEndTest {
     }
 
     /**
+     * The same look at a head from the reading side, whose calls are never larger than --max-body: a client reading a
+     * 100 KB response in 8 KiB reads. The first read fills its buffer, so the kernel reads its head; the body past the
+     * kept 16 KiB (in the third read on) is counted as skipped, not copied, without any word from
+     * user space (none runs here). The writer's 1 KiB writes are copied whole: a write that fills nothing is no sign.
+     */
+    @Test
+    void bodyPastTheKeptSizeStaysInTheKernelWhenReadsFillTheirBuffers() throws Exception {
+        int keep = 16 * 1024; // larger than any one read: only the filled buffer says "look"
+        startCapture(LiveCapture.settingsForThisProcess().withMaxBody(keep));
+        byte[] body = new byte[100_000];
+        new Random(4).nextBytes(body);
+        byte[] head = "HTTP/1.1 200 OK\r\nServer: test\r\nContent-Length: 100000\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] next = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII);
+        byte[] response = Endpoint.concat(new byte[][]{head, body});
+        int total = response.length + next.length;
+        try (Loopback pair = Loopback.channels(LOOPBACK)) {
+            // The reader starts once the writer is well ahead, so that its first read finds a full buffer's worth.
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return pair.client().receive(total, 8192);
+            });
+            for (int at = 0; at < response.length; at += 1024) {
+                pair.server().send(Arrays.copyOfRange(response, at, Math.min(response.length, at + 1024)));
+            }
+            pair.server().send(next);
+            assertArrayEquals(Endpoint.concat(new byte[][]{response, next}),
+                    reader.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            pair.client().close();
+            pair.server().close();
+            List<CaptureEvent> events = awaitClosed(pair.client(), pair.server());
+            List<SocketCallLog.Call> reads = pair.client().callLog.calls(Direction.INGRESS);
+            assertEquals(8192, reads.get(0).bytes(), "the first read filled its buffer: " + reads.subList(0, 3));
+
+            List<DataEvent> ingress = records(events, idOf(events, pair.client()), Direction.INGRESS);
+            long copied = ingress.stream().mapToLong(r -> r.data().length).sum();
+            assertEquals(head.length + keep + next.length, copied, "the head, the kept part and the next response");
+            byte[] kept = ingress.stream().filter(r -> r.position() < head.length + keep)
+                    .map(DataEvent::data).reduce(new byte[0], (a, b) -> Endpoint.concat(new byte[][]{a, b}));
+            assertArrayEquals(Arrays.copyOf(response, head.length + keep), kept, "copied from the start");
+            List<DataEvent> markers = ingress.stream().filter(r -> r.data().length == 0).toList();
+            assertEquals(body.length - keep, markers.stream().mapToLong(DataEvent::callSize).sum(),
+                    "markers announce every byte left out: " + markers);
+            assertTrue(markers.stream().allMatch(m -> m.markerReason() == MarkerReason.SKIPPED), "why: " + markers);
+            assertEquals(body.length - keep, capture.probe().counters().skippedBytes(), "counted as skipped");
+            DataEvent last = ingress.get(ingress.size() - 1);
+            assertArrayEquals(next, Arrays.copyOfRange(last.data(), last.data().length - next.length,
+                    last.data().length), "the next response copied again");
+            assertEndpointCaptured(events, pair.server()); // the writing side keeps everything
+        }
+    }
+
+    /**
      * nginx's static files: a head written, then the file sent with sendfile(2). The file's bytes are never in user
      * memory: one marker says so (and why), at the right position, and nothing is counted as lost.
      */

@@ -67,4 +67,27 @@ class PipelineWarmupTest {
         assertTrue(result.passes() <= 1, "passes " + result.passes());
         assertTrue(result.exchanges() <= 2L * PipelineWarmup.CONNECTIONS * PipelineWarmup.ROUNDS);
     }
+
+    @Test
+    void keepsGoingPastTheBudgetWhileTheStartIsBusyAndEndsWhenItIsDone() throws Exception {
+        // Budget 1 ms, cap 60 s, no exchange target: only the start's word ends it.
+        PipelineWarmup warmup = new PipelineWarmup(SETTINGS, 1_000_000, 60_000_000_000L, Long.MAX_VALUE);
+        WarmupThread thread = WarmupThread.start(warmup);
+        Thread.sleep(300);
+        PipelineWarmup.Result result = thread.await(); // says the start is done, then waits
+
+        assertTrue(result.nanos() >= 300_000_000L, "ran while the start was busy: " + result.nanos() + " ns");
+        assertTrue(result.passes() >= 1, "passes " + result.passes());
+        assertTrue(result.exchanges() > 0, "exchanges " + result.exchanges()); // the first pass may still be interpreted
+    }
+
+    @Test
+    void aStartThatIsAlreadyDoneGetsNoMoreThanTheBudget() {
+        PipelineWarmup warmup = new PipelineWarmup(SETTINGS, 0, 60_000_000_000L, Long.MAX_VALUE);
+        warmup.startDone();
+        PipelineWarmup.Result result = warmup.call();
+
+        assertEquals(0, result.passes());
+        assertEquals(0, result.exchanges());
+    }
 }

@@ -1,6 +1,7 @@
 package io.httpprofiler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.httpprofiler.http.PipelineSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -155,7 +156,7 @@ class TlsIT {
             JsonNode response = side.path("response");
             assertEquals(BIG, response.path("body_size").asInt(), "the body's exact size");
             assertTrue(response.path("body_truncated").asBoolean(), "kept up to --max-body only");
-            assertEquals(64 * 1024, bodyBytes(response).length, "--max-body's default");
+            assertEquals(PipelineSettings.DEFAULT_MAX_BODY, bodyBytes(response).length, "--max-body's default");
             assertTrue(new String(bodyBytes(response)).startsWith("abcdefghijklmnopqrstuvwxyzabc"));
         }
 

@@ -1,12 +1,14 @@
 package io.httpprofiler.capture.tls;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +16,10 @@ import java.util.Set;
 /**
  * The file offsets of named functions in an ELF file, from its symbol tables ({@code .dynsym}, and {@code .symtab} when
  * not stripped): where a uprobe for each goes. Only 64-bit little-endian files (x86-64, arm64) are read; anything else
- * has no symbols as far as this class goes. The file is mapped, not read: an executable can be 100 MB.
+ * has no symbols as far as this class goes. An executable can be 100 MB, so only the headers, the symbol tables and
+ * the names looked at are read, through small windows. Not mapped: a mapped file's pages count in the profiler's
+ * resident memory until the collector happens to free the mapping, and examining dockerd, containerd and the like
+ * kept 20-40 MB of them resident in a profiler whose budget is 100 MB.
  */
 public final class ElfSymbols {
     private static final int SHT_SYMTAB = 2;
@@ -23,6 +28,8 @@ public final class ElfSymbols {
     private static final int STT_FUNC = 2;
     private static final int SYMBOL_SIZE = 24;
     private static final int LONGEST_NAME = 64;
+    /** Bits of a symbol's index in a sort key: up to 16 M symbols a table (node has ~100 k). */
+    private static final int INDEX_BITS = 24;
 
     private ElfSymbols() {
     }
@@ -34,18 +41,21 @@ public final class ElfSymbols {
     public static Map<String, Long> offsets(Path file, Set<String> wanted) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size < 64 || size > Integer.MAX_VALUE) {
+            if (size < 64) {
                 return Map.of();
             }
-            MappedByteBuffer elf = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            elf.order(ByteOrder.LITTLE_ENDIAN);
-            return offsets(new Reader(elf), wanted);
+            return offsets(new Reader(channel, size), new Reader(channel, size), wanted);
         } catch (IOException | RuntimeException e) {
             return Map.of(); // unreadable or malformed: no symbols, the file is simply not probed
         }
     }
 
-    private static Map<String, Long> offsets(Reader elf, Set<String> wanted) {
+    /**
+     * {@code elf} walks the headers and symbol tables in order. The names of the candidate symbols (defined functions)
+     * are then read in the order they lie in the string table, so that {@code names} also moves forwards only: node's
+     * 7 MB string table costs about a hundred reads instead of one per symbol.
+     */
+    private static Map<String, Long> offsets(Reader elf, Reader names, Set<String> wanted) {
         if (elf.u32(0) != 0x464c457f || elf.u8(4) != 2 || elf.u8(5) != 1) {
             return Map.of(); // not ELF, not 64-bit, or not little-endian
         }
@@ -62,7 +72,13 @@ public final class ElfSymbols {
             long symbols = elf.u64(header + 0x18);
             long symbolsSize = elf.u64(header + 0x20);
             long strings = elf.u64(sectionTable + (long) elf.u32(header + 0x28) * sectionSize + 0x18);
-            for (long at = symbols; at + SYMBOL_SIZE <= symbols + symbolsSize; at += SYMBOL_SIZE) {
+            // Candidates as (name offset << INDEX_BITS | their index), sorted: names in file order, ties by index.
+            long count = Math.min(symbolsSize / SYMBOL_SIZE, 1L << INDEX_BITS);
+            long[] candidates = new long[(int) count];
+            long[] values = new long[(int) count];
+            int found = 0;
+            for (int k = 0; k < count; k++) {
+                long at = symbols + (long) k * SYMBOL_SIZE;
                 int info = elf.u8(at + 4);
                 int sectionIndex = elf.u16(at + 6);
                 long value = elf.u64(at + 8);
@@ -70,14 +86,27 @@ public final class ElfSymbols {
                     continue;
                 }
                 long nameAt = strings + Integer.toUnsignedLong(elf.u32(at));
-                if (elf.u8(nameAt) != 'S') {
+                if (nameAt >= 1L << (63 - INDEX_BITS)) {
+                    continue; // past any file this reads: malformed
+                }
+                values[k] = value;
+                candidates[found++] = nameAt << INDEX_BITS | k;
+            }
+            Arrays.sort(candidates, 0, found);
+            Map<String, Integer> firstIndex = new HashMap<>();
+            for (int c = 0; c < found; c++) {
+                long nameAt = candidates[c] >>> INDEX_BITS;
+                int index = (int) (candidates[c] & ((1L << INDEX_BITS) - 1));
+                if (names.u8(nameAt) != 'S') {
                     continue; // every name looked for starts so; most symbols are passed over without a String
                 }
-                String name = elf.name(nameAt);
-                if (name != null && wanted.contains(name)) {
-                    addresses.putIfAbsent(name, value);
+                String name = names.name(nameAt);
+                if (name != null && wanted.contains(name) && !addresses.containsKey(name)
+                        && firstIndex.getOrDefault(name, Integer.MAX_VALUE) > index) {
+                    firstIndex.put(name, index); // the table's first definition wins, as a linker's lookup finds it
                 }
             }
+            firstIndex.forEach((name, index) -> addresses.put(name, values[index]));
         }
         Map<String, Long> offsets = new HashMap<>();
         addresses.forEach((name, address) -> {
@@ -109,44 +138,77 @@ public final class ElfSymbols {
         return -1;
     }
 
-    /** Bounds-checked reads (a malformed file throws, which {@link #offsets} turns into "no symbols"). */
-    private record Reader(MappedByteBuffer elf) {
+    /**
+     * Bounds-checked little-endian reads through a window of the file (a malformed file throws, which {@link #offsets}
+     * turns into "no symbols"). Sequential reads cost one system call per window.
+     */
+    private static final class Reader {
+        private static final int WINDOW = 64 * 1024;
+
+        private final FileChannel file;
+        private final long size;
+        private final ByteBuffer window = ByteBuffer.allocate(WINDOW).order(ByteOrder.LITTLE_ENDIAN);
+        /** File offset of the window's first byte; the window holds window.limit() bytes. */
+        private long windowStart = -1;
+
+        Reader(FileChannel file, long size) {
+            this.file = file;
+            this.size = size;
+        }
+
         int u8(long at) {
-            return Byte.toUnsignedInt(elf.get(index(at, 1)));
+            return Byte.toUnsignedInt(window.get(index(at, 1)));
         }
 
         int u16(long at) {
-            return Short.toUnsignedInt(elf.getShort(index(at, 2)));
+            return Short.toUnsignedInt(window.getShort(index(at, 2)));
         }
 
         int u32(long at) {
-            return elf.getInt(index(at, 4));
+            return window.getInt(index(at, 4));
         }
 
         long u64(long at) {
-            return elf.getLong(index(at, 8));
+            return window.getLong(index(at, 8));
         }
 
         /** The NUL-terminated name at {@code at}, or null when longer than any name looked for. */
         String name(long at) {
-            int start = index(at, 1);
-            int end = start;
-            while (end < elf.limit() && elf.get(end) != 0) {
-                if (end - start > LONGEST_NAME) {
-                    return null;
+            byte[] bytes = new byte[LONGEST_NAME + 1];
+            for (int i = 0; i < bytes.length && at + i < size; i++) {
+                int b = u8(at + i);
+                if (b == 0) {
+                    return new String(bytes, 0, i, StandardCharsets.ISO_8859_1);
                 }
-                end++;
+                bytes[i] = (byte) b;
             }
-            byte[] bytes = new byte[end - start];
-            elf.get(start, bytes);
-            return new String(bytes, StandardCharsets.ISO_8859_1);
+            return null;
         }
 
+        /** Where in the window the {@code length} bytes at file offset {@code at} are, reading them in if needed. */
         private int index(long at, int length) {
-            if (at < 0 || at + length > elf.limit()) {
+            if (at < 0 || at + length > size) {
                 throw new IndexOutOfBoundsException("offset " + at + " outside the file");
             }
-            return (int) at;
+            if (windowStart < 0 || at < windowStart || at + length > windowStart + window.limit()) {
+                fill(at);
+            }
+            return (int) (at - windowStart);
+        }
+
+        private void fill(long at) {
+            window.clear();
+            try {
+                while (window.hasRemaining() && at + window.position() < size) {
+                    if (file.read(window, at + window.position()) < 0) {
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            window.flip();
+            windowStart = at;
         }
     }
 }
