@@ -22,7 +22,7 @@ final class BodyBuffer {
     private long missingInKeptRange;
     private GapCause missingCause;
     private boolean keeping;
-    /** Counts the Server-Sent Events of a body reported in progress; null until asked for (see {@link #events()}). */
+    /** Counts the Server-Sent Events of a body that may be reported in progress; null unless asked for. */
     private EventStreamCounter events;
 
     BodyBuffer(int keepLimit, ConnectionBudget budget) {
@@ -71,10 +71,17 @@ final class BodyBuffer {
         size += length;
     }
 
+    /** Counts the Server-Sent Events of the body from its first byte on (see {@link #events()}). */
+    void countEvents() {
+        if (events == null && size == 0) {
+            events = new EventStreamCounter();
+        }
+    }
+
     /**
-     * The Server-Sent Events in the body so far, counted from here on as the body streams past; -1 when unknown. The
-     * first call counts those in the bytes so far, which works when all of them were kept (the common case for a stream
-     * first reported after a few seconds); otherwise the count is unknown.
+     * The Server-Sent Events in the body so far; -1 when unknown. Counted from the first byte when
+     * {@link #countEvents()} was called before it; otherwise from the first call of this on, those in the bytes so far
+     * counted from the kept bytes, which works when all of them were kept, and the count is unknown when not.
      */
     long events() {
         if (events == null) {

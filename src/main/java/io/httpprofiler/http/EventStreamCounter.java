@@ -20,6 +20,17 @@ final class EventStreamCounter {
     private boolean pending;
     private boolean lost;
 
+    /**
+     * Starts counting the events of a response followed for progress reports from its first byte, when it is an event
+     * stream. Only a body of unannounced length can be (a stream has no end to announce): for the usual response with
+     * a Content-Length this costs one comparison, no look at the headers.
+     */
+    static void countIfEventStream(Message response) {
+        if (response.head.contentLength() < 0 && isEventStream(response.head.headers())) {
+            response.body.countEvents();
+        }
+    }
+
     static boolean isEventStream(List<HttpHeader> headers) {
         for (int i = 0; i < headers.size(); i++) {
             HttpHeader header = headers.get(i);

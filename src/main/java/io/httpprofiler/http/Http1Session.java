@@ -441,6 +441,7 @@ final class Http1Session implements ProtocolSession {
             }
             if (request.open != null) {
                 request.open.response = response;
+                EventStreamCounter.countIfEventStream(response);
             }
         }
 

@@ -265,6 +265,9 @@ final class Http2Session implements ProtocolSession {
                 return;
             }
             stream.response = message(decoded, false);
+            if (stream.request.open != null) {
+                EventStreamCounter.countIfEventStream(stream.response);
+            }
             stream.responseGrpc = grpcFraming(stream.response, decoded);
             if (stream.responseGrpc == null && stream.requestGrpc != null) {
                 stream.responseGrpc = new GrpcFraming(false);

@@ -211,15 +211,34 @@ class ProgressPipelineTest {
     }
 
     @Test
-    void aStreamFirstReportedWithMoreThanItKeptHasNoEventCount() {
+    void aStreamIsCountedFromItsHeadWhateverItKeeps() {
         Run run = new Run();
         Connection c = new Connection(7, Role.SERVER);
         run.pipeline.accept(c.opened(T0 - MS));
         run.pipeline.accept(c.request(T0, "GET /feed HTTP/1.1\r\nHost: x\r\n\r\n"));
+        // 100 KB of events before the first report: far past --max-body, all counted
         run.pipeline.accept(c.response(T0 + MS, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
                 + ("data: " + "x".repeat(1000) + "\n\n").repeat(100)));
         run.until(T0 + 5 * S);
-        assertEquals(List.of(-1L, -1L), run.reportsFor("/feed").stream().map(ExchangeProgress::events).toList());
+        assertEquals(List.of(100L, 100L), run.reportsFor("/feed").stream().map(ExchangeProgress::events).toList());
+    }
+
+    @Test
+    void anEventStreamOfAnnouncedLengthIsCountedOnlyWhenItsBytesSoFarWereKept() {
+        // Counting from the head is for bodies of unannounced length (the others cost no look at the headers): one
+        // with a Content-Length is counted from its first report, from the bytes kept, if they are all there is.
+        for (int events : new int[] {5, 100}) {
+            Run run = new Run();
+            Connection c = new Connection(7, Role.SERVER);
+            run.pipeline.accept(c.opened(T0 - MS));
+            run.pipeline.accept(c.request(T0, "GET /feed HTTP/1.1\r\nHost: x\r\n\r\n"));
+            run.pipeline.accept(c.response(T0 + MS, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    + "Content-Length: 1000000\r\n\r\n" + ("data: " + "x".repeat(1000) + "\n\n").repeat(events)));
+            run.until(T0 + 5 * S);
+            long expected = events * 1008L <= PipelineSettings.DEFAULT_MAX_BODY ? events : -1;
+            assertEquals(List.of(expected, expected),
+                    run.reportsFor("/feed").stream().map(ExchangeProgress::events).toList(), events + " events");
+        }
     }
 
     @Test
