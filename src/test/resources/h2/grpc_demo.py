@@ -3,10 +3,12 @@
 
   grpc_demo.py server PORT          serves demo.Greeter until killed; prints "ready" once listening
   grpc_demo.py client PORT [ROUNDS] [PAUSE]  makes ROUNDS rounds of calls on one channel, PAUSE seconds apart
+  grpc_demo.py ticks PORT COUNT     one slow server-streaming call: COUNT replies, 100 ms apart
 
 Messages are protobuf encoded by hand: HelloRequest {1: name (string), 2: count (varint)}, HelloReply {1: message
 (string), 2: n (varint)}. Calls: SayHello (unary), Countdown (server streaming, `count` replies), Chat (bidirectional,
-one reply per request), Fail (unary, always NOT_FOUND "no such user: <name>").
+one reply per request), Fail (unary, always NOT_FOUND "no such user: <name>"), Ticks (server streaming, `count` replies
+100 ms apart: a call that lasts).
 """
 import sys
 import time
@@ -82,6 +84,13 @@ def chat(requests, context):
         yield message("echo " + f.get(1, "?"), f.get(2, 0))
 
 
+def ticks(request, context):
+    f = parse(request)
+    for n in range(1, f.get(2, 10) + 1):
+        time.sleep(0.1)
+        yield message("tick " + f.get(1, "?"), n)
+
+
 def fail(request, context):
     f = parse(request)
     context.abort(grpc.StatusCode.NOT_FOUND, "no such user: " + f.get(1, "?"))
@@ -93,6 +102,7 @@ def serve(port):
         "Countdown": grpc.unary_stream_rpc_method_handler(countdown, identity, identity),
         "Chat": grpc.stream_stream_rpc_method_handler(chat, identity, identity),
         "Fail": grpc.unary_unary_rpc_method_handler(fail, identity, identity),
+        "Ticks": grpc.unary_stream_rpc_method_handler(ticks, identity, identity),
     }
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("demo.Greeter", handlers),))
@@ -121,9 +131,18 @@ def client(port, rounds, pause):
                 time.sleep(pause)
 
 
+def slow_stream(port, count):
+    with grpc.insecure_channel("127.0.0.1:%d" % port) as channel:
+        call = channel.unary_stream("/demo.Greeter/Ticks", identity, identity)
+        for reply in call(message("erin", count), timeout=60):
+            print(parse(reply), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
         serve(int(sys.argv[2]))
+    elif sys.argv[1] == "ticks":
+        slow_stream(int(sys.argv[2]), int(sys.argv[3]))
     else:
         client(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1,
                float(sys.argv[4]) if len(sys.argv) > 4 else 0.5)

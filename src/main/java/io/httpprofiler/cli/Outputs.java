@@ -5,6 +5,7 @@ import io.httpprofiler.export.ExportSettings;
 import io.httpprofiler.export.OriginAttributes;
 import io.httpprofiler.export.SpanExport;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.ExchangeProgress;
 import io.httpprofiler.output.EndpointSummary;
 import io.httpprofiler.output.HarWriter;
 import io.httpprofiler.output.JsonLinesWriter;
@@ -54,6 +55,8 @@ final class Outputs implements AutoCloseable {
     private final EndpointSummary summary = new EndpointSummary(nowNanos());
     private final SummaryFiles summaryFiles;
     private final Consumer<String> problems;
+    /** {@code --json-progress}: progress reports go to the JSON Lines too, not only to the transcript. */
+    private final boolean jsonProgress;
     /** Spans for tracing backends, fed after the files (null without --otlp-endpoint/--zipkin-endpoint). */
     private SpanExport export;
     /** Where each traced process runs, read from /proc once per process: for every file's records and the spans. */
@@ -62,8 +65,8 @@ final class Outputs implements AutoCloseable {
     private boolean summaryFailed;
 
     private Outputs(RotatingFileOutput transcriptFile, RotatingFileOutput jsonFile, RotatingFileOutput harFile,
-                    boolean batched, ExchangeRedactor redactor, SummaryFiles summaryFiles, Consumer<String> problems)
-            throws IOException {
+                    boolean batched, ExchangeRedactor redactor, SummaryFiles summaryFiles, boolean jsonProgress,
+                    Consumer<String> problems) throws IOException {
         this.transcriptFile = transcriptFile;
         this.jsonFile = jsonFile;
         this.harFile = harFile;
@@ -71,6 +74,7 @@ final class Outputs implements AutoCloseable {
         this.redactor = redactor;
         this.summaryFiles = summaryFiles;
         this.problems = problems;
+        this.jsonProgress = jsonProgress;
         this.origins = new ProcessOrigins(Path.of("/"), problems);
         this.transcriptFlushes = batched ? new DeferredFlush(transcriptFile) : null;
         this.jsonFlushes = batched && jsonFile != null ? new DeferredFlush(jsonFile) : null;
@@ -89,7 +93,8 @@ final class Outputs implements AutoCloseable {
             ExchangeRedactor redactor = options.redaction() == null ? null : new ExchangeRedactor(options.redaction());
             SummaryFiles summaryFiles = new SummaryFiles(summaryTextPath(options.output()), options.summaryJson(),
                     options.fileMode());
-            return new Outputs(transcript, json, har, options.maxFileSize() <= 0, redactor, summaryFiles, problems);
+            return new Outputs(transcript, json, har, options.maxFileSize() <= 0, redactor, summaryFiles,
+                    options.jsonProgress(), problems);
         } catch (IOException e) {
             opened.forEach(RotatingFileOutput::discardIfUnused);
             throw e;
@@ -129,6 +134,26 @@ final class Outputs implements AutoCloseable {
                 export.accept(exchange); // redacted too; never throws, never blocks (a full queue drops and counts)
             }
         } catch (RuntimeException e) {
+            if (failedExchanges++ == 0) {
+                problems.accept("could not write an exchange (" + e + "); counting further failures silently");
+            }
+        }
+    }
+
+    /**
+     * An exchange still in progress: to the transcript, and to the JSON Lines with {@code --json-progress}. Redacted as
+     * exchanges are (the redaction totals count exchanges written whole only); never summarised, exported or put in
+     * the HAR, which take each exchange once, when it ends. Failures count as for exchanges.
+     */
+    void progress(ExchangeProgress captured) {
+        try {
+            ExchangeProgress progress = redactor == null ? captured
+                    : captured.withExchange(redactor.redactUncounted(captured.exchange()));
+            transcript.writeProgress(progress);
+            if (json != null && jsonProgress) {
+                json.writeProgress(progress);
+            }
+        } catch (IOException | RuntimeException e) {
             if (failedExchanges++ == 0) {
                 problems.accept("could not write an exchange (" + e + "); counting further failures silently");
             }

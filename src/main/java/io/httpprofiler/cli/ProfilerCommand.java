@@ -6,6 +6,7 @@ import io.httpprofiler.capture.ContainerLookup;
 import io.httpprofiler.capture.ProbeMaps;
 import io.httpprofiler.export.ExportSettings;
 import io.httpprofiler.http.PipelineSettings;
+import io.httpprofiler.http.ProgressSettings;
 import io.httpprofiler.redact.RedactionRules;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,6 +78,15 @@ public final class ProfilerCommand implements Callable<Integer> {
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "Print a counters line to stderr this often; 0 for never (default: ${DEFAULT-VALUE}).")
     double statsInterval = 0;
+
+    @Option(names = "--progress-after", paramLabel = "SECONDS", description = "Write an exchange still open after this"
+            + " long as in progress (so far), again as it goes on, and whole when it ends; 0 for only when it ends"
+            + " (default: ${DEFAULT-VALUE}).")
+    double progressAfter = ProgressSettings.DEFAULT_AFTER.toMillis() / 1000.0;
+
+    @Option(names = "--json-progress", description = "Also write those progress reports to the --json file, as records"
+            + " with \"partial\":true (default: only the transcript shows them).")
+    boolean jsonProgress;
 
     @Option(names = "--max-file-size", paramLabel = "BYTES", converter = ByteSize.class,
             description = "Rotate an output file once it reaches this size; 0 for never (default: 0).")
@@ -184,6 +194,13 @@ public final class ProfilerCommand implements Callable<Integer> {
         if (statsInterval < 0) {
             throw bad("--stats-interval must not be negative");
         }
+        long maxProgressAfter = ProgressSettings.MAX_AFTER.toSeconds();
+        if (!(progressAfter >= 0 && progressAfter <= maxProgressAfter)) {
+            throw bad("--progress-after must be between 0 (off) and " + maxProgressAfter + " seconds");
+        }
+        if (jsonProgress && json == null) {
+            throw bad("--json-progress needs --json FILE");
+        }
         if (maxFileSize < 0) {
             throw bad("--max-file-size must not be negative, got " + ByteSize.format(maxFileSize));
         }
@@ -222,7 +239,8 @@ public final class ProfilerCommand implements Callable<Integer> {
         }
         return new ProfilerOptions(output, json, setOf(ports), setOf(pids), setOf(comms), netns.equals("self"),
                 (int) maxBody, mode, duration, (int) ringSize, statsInterval, maxFileSize, maxFiles, redaction,
-                fileMode(), har, summaryJson, summaryInterval, tls.equals("auto"), export, inContainer);
+                fileMode(), har, summaryJson, summaryInterval, tls.equals("auto"), export, inContainer, progressAfter,
+                jsonProgress);
     }
 
     /** Octal, as chmod takes it; the owner must keep read and write (the profiler appends), nobody gets execute. */

@@ -13,9 +13,12 @@ import io.httpprofiler.capture.tls.TlsWatcher;
 import io.httpprofiler.http.HttpPipeline;
 import io.httpprofiler.http.PipelineSettings;
 import io.httpprofiler.http.PipelineStats;
+import io.httpprofiler.http.ProgressSettings;
+import io.httpprofiler.http.ProgressStats;
 
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -58,6 +61,8 @@ final class Session {
     private final ContainerFilter containerFilter;
     private final Consumer<CaptureEvent> input;
     private final long statsEveryNanos;
+    /** --progress-after is not 0. */
+    private final boolean progressReports;
     private final long summaryEveryNanos;
     private long internalErrors;
 
@@ -76,13 +81,15 @@ final class Session {
                     + " MiB): bodies are kept up to " + settings.connectionBufferBytes() + " bytes; give it more with"
                     + " java -Xmx...");
         }
-        this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip);
+        this.pipeline = new HttpPipeline(settings, outputs::write, probe::skip, progressSettings(options),
+                outputs::progress);
         this.containerFilter = options.container() == null ? null
                 : new ContainerFilter(options.container().containerId(), outputs.origins(), pipeline::accept);
         this.input = containerFilter == null ? pipeline::accept : containerFilter;
         this.feed = new RecordFeed(wallClockOffsetNanos, options.comms(),
                 tls == null ? null : tls.libraries()::name, this::toPipeline);
         this.statsEveryNanos = (long) (options.statsIntervalSeconds() * 1e9);
+        this.progressReports = options.progressAfterSeconds() > 0;
         this.summaryEveryNanos = (long) (options.summaryIntervalSeconds() * 1e9);
     }
 
@@ -132,6 +139,12 @@ final class Session {
                 Math.max(MIN_CONNECTIONS, maxHeapBytes / HEAP_SHARE_FOR_CONNECTIONS / BYTES_PER_CONNECTION));
         return new PipelineSettings(wanted.maxBody(), connections, perConnection, total, wanted.maxPendingRequests(),
                 wanted.idleTimeout(), wanted.reorderWindow());
+    }
+
+    /** {@code --progress-after}, in the pipeline's terms (the command line checked its bounds). */
+    static ProgressSettings progressSettings(ProfilerOptions options) {
+        return new ProgressSettings(Duration.ofNanos(Math.round(options.progressAfterSeconds() * 1e9)),
+                ProgressSettings.MAX_IN_PROGRESS);
     }
 
     private void onRecord(ByteBuffer record) {
@@ -270,6 +283,16 @@ final class Session {
             line.append(", HTTP/2 connections ").append(s.http2Connections()).append(" (streams ")
                     .append(s.http2Streams()).append(", frame errors ").append(s.http2FrameErrors())
                     .append(", header blocks not decoded ").append(s.http2HeadersNotDecoded()).append(')');
+        }
+        if (progressReports) {
+            ProgressStats progress = pipeline.progressStats();
+            // Exchanges open now (an idle keep-alive connection has none), and the reports written while they lasted.
+            line.append(", in progress ").append(progress.openExchanges()).append(" (progress reports ")
+                    .append(progress.reports());
+            if (progress.overCap() > 0) {
+                line.append(", over in-progress cap ").append(progress.overCap());
+            }
+            line.append(')');
         }
         if (s.pendingOverflows() > 0) {
             line.append(", unawaited responses ").append(s.pendingOverflows());

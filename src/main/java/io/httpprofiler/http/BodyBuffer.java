@@ -22,6 +22,8 @@ final class BodyBuffer {
     private long missingInKeptRange;
     private GapCause missingCause;
     private boolean keeping;
+    /** Counts the Server-Sent Events of a body that may be reported in progress; null unless asked for. */
+    private EventStreamCounter events;
 
     BodyBuffer(int keepLimit, ConnectionBudget budget) {
         this.keepLimit = keepLimit;
@@ -37,6 +39,9 @@ final class BodyBuffer {
     }
 
     void append(byte[] bytes, int offset, int length) {
+        if (events != null) {
+            events.append(bytes, offset, length);
+        }
         size += length;
         if (!keeping) {
             return;
@@ -55,12 +60,39 @@ final class BodyBuffer {
 
     /** {@code length} bytes of the body were not captured, for {@code cause}. */
     void gap(long length, GapCause cause) {
+        if (events != null) {
+            events.gap();
+        }
         if (keeping && keptLength < keepLimit) {
             missingInKeptRange += Math.min(length, keepLimit - keptLength);
             missingCause = cause;
             keeping = false;
         }
         size += length;
+    }
+
+    /** Counts the Server-Sent Events of the body from its first byte on (see {@link #events()}). */
+    void countEvents() {
+        if (events == null && size == 0) {
+            events = new EventStreamCounter();
+        }
+    }
+
+    /**
+     * The Server-Sent Events in the body so far; -1 when unknown. Counted from the first byte when
+     * {@link #countEvents()} was called before it; otherwise from the first call of this on, those in the bytes so far
+     * counted from the kept bytes, which works when all of them were kept, and the count is unknown when not.
+     */
+    long events() {
+        if (events == null) {
+            events = new EventStreamCounter();
+            if (keptLength == size) {
+                events.append(kept, 0, keptLength);
+            } else {
+                events.gap();
+            }
+        }
+        return events.count();
     }
 
     long size() {

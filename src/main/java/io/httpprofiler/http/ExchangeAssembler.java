@@ -62,14 +62,48 @@ final class ExchangeAssembler {
             counters.incompleteExchanges++;
         }
         counters.exchanges++;
+        if (request.open != null) {
+            long reported = context.progress().close(request.open);
+            request.open = null;
+            if (reported >= 0) {
+                notes.add(Notes.completesProgress(reported));
+            }
+        }
+        long endNanos = response == null ? request.startNanos : response.endNanos;
+        context.completed().accept(exchange(request, httpRequest, httpResponse, notes, endNanos, stream, grpc));
+    }
+
+    /**
+     * The exchange as far as it got, for a progress report: what both messages hold so far, bodies rendered from the
+     * bytes kept so far. Nothing is released or counted; {@code endNanos} is now.
+     */
+    Exchange snapshot(PendingRequest request, Message response, int stream, GrpcCall grpc, long nowNanos) {
+        List<String> notes = new ArrayList<>(request.notes);
+        HttpRequest httpRequest = null;
+        if (request.message != null) {
+            Message message = request.message;
+            httpRequest = new HttpRequest(message.head.method(), message.head.target(), message.head.version(),
+                    message.head.headers(), message.trailers, render(message, true, notes));
+        }
+        HttpResponse httpResponse = null;
+        if (response != null) {
+            httpResponse = new HttpResponse(response.head.version(), response.head.status(), response.head.reason(),
+                    response.head.headers(), response.trailers, render(response, false, notes));
+        }
+        return exchange(request, httpRequest, httpResponse, notes, Math.max(nowNanos, request.startNanos), stream,
+                grpc);
+    }
+
+    /** The connection's identity and the process's, stamped on the messages. */
+    private Exchange exchange(PendingRequest request, HttpRequest httpRequest, HttpResponse httpResponse,
+                              List<String> notes, long endNanos, int stream, GrpcCall grpc) {
         InetSocketAddress local = opened == null ? null : opened.local();
         InetSocketAddress remote = opened == null ? null : opened.remote();
         String command = opened == null ? null : opened.command();
-        long endNanos = response == null ? request.startNanos : response.endNanos;
         String tlsLibrary = opened == null || opened.tls() == null || !opened.tls().decrypted() ? null
                 : opened.tls().library();
-        context.completed().accept(new Exchange(id, request.tid, command, role, local, remote, request.startNanos,
-                endNanos, httpRequest, httpResponse, distinct(notes), tlsLibrary, stream, grpc));
+        return new Exchange(id, request.tid, command, role, local, remote, request.startNanos, endNanos, httpRequest,
+                httpResponse, distinct(notes), tlsLibrary, stream, grpc);
     }
 
     /** The same note can arise on both messages (say, both cut by the connection's end); say it once. */

@@ -86,6 +86,19 @@ final class Http1Session implements ProtocolSession {
             requestParser.stop();
             responseParser.stop();
         }
+        // Whatever was still pending will not be delivered by this session: no longer followed for progress.
+        for (PendingRequest request = pending.poll(); request != null; request = pending.poll()) {
+            forgetProgress(request);
+        }
+        forgetProgress(answering);
+        forgetProgress(awaitingFinal);
+    }
+
+    private void forgetProgress(PendingRequest request) {
+        if (request != null && request.open != null) {
+            context.progress().close(request.open);
+            request.open = null;
+        }
     }
 
     @Override
@@ -260,6 +273,7 @@ final class Http1Session implements ProtocolSession {
             anyMessage = true;
             context.counters().requests++;
             reading = PendingRequest.of(message);
+            reading.open = context.progress().open(assembler, reading, null);
             enqueue(reading);
             return true;
         }
@@ -329,6 +343,9 @@ final class Http1Session implements ProtocolSession {
                 if (answering.message == null && answering.notes.contains(Notes.REQUEST_NOT_SEEN)) {
                     context.counters().responsesWithoutRequest++;
                 }
+            }
+            if (answering != null && !message.head.isInterim()) {
+                follow(answering, message);
             }
             MessageHead request = answering == null || answering.message == null ? null : answering.message.head;
             boolean success = message.head.status() / 100 == 2;
@@ -412,6 +429,20 @@ final class Http1Session implements ProtocolSession {
         @Override
         public void onUnneededBytes(long fromPosition, long toPosition) {
             skip(requestDirection().opposite(), fromPosition, toPosition);
+        }
+
+        /**
+         * Progress reports show the response being read from its head on; an exchange whose request was not seen is
+         * followed from there.
+         */
+        private void follow(PendingRequest request, Message response) {
+            if (request.open == null) {
+                request.open = context.progress().open(assembler, request, null);
+            }
+            if (request.open != null) {
+                request.open.response = response;
+                EventStreamCounter.countIfEventStream(response);
+            }
         }
 
         /** Its response is missing; the pairing noted that and why ({@link PendingRequests}). */

@@ -265,6 +265,9 @@ final class Http2Session implements ProtocolSession {
                 return;
             }
             stream.response = message(decoded, false);
+            if (stream.request.open != null) {
+                EventStreamCounter.countIfEventStream(stream.response);
+            }
             stream.responseGrpc = grpcFraming(stream.response, decoded);
             if (stream.responseGrpc == null && stream.requestGrpc != null) {
                 stream.responseGrpc = new GrpcFraming(false);
@@ -311,6 +314,7 @@ final class Http2Session implements ProtocolSession {
         }
         Http2Stream stream = new Http2Stream(id, clientDirection, request);
         streams.put(id, stream);
+        request.open = context.progress().open(assembler, request, stream);
         return stream;
     }
 
@@ -355,7 +359,8 @@ final class Http2Session implements ProtocolSession {
         assembler.emit(stream.request, response, stream.id, grpc);
     }
 
-    private GrpcCall grpcCall(Http2Stream stream) {
+    /** The gRPC call the stream carries as far as it got, or null when it is not gRPC. */
+    static GrpcCall grpcCall(Http2Stream stream) {
         if (!isGrpc(stream)) {
             return null;
         }

@@ -19,6 +19,8 @@ import java.util.List;
  */
 public final class HttpPipeline {
     private final ExchangeSink sink;
+    private final ProgressSink progressSink;
+    private final ProgressTracker progress;
     private final Reassembler reassembler;
     private final HttpCounters counters = new HttpCounters();
     /** Exchanges completed while handling the current call; delivered when the pipeline's state is consistent again. */
@@ -31,9 +33,20 @@ public final class HttpPipeline {
     }
 
     public HttpPipeline(PipelineSettings settings, ExchangeSink sink, BodySkipListener skipListener) {
+        this(settings, sink, skipListener, ProgressSettings.off(), ProgressSink.NONE);
+    }
+
+    /**
+     * A pipeline that also reports exchanges still in progress to {@code progressSink}, when {@link #expire(long)}
+     * finds them due (see {@link ProgressSettings}).
+     */
+    public HttpPipeline(PipelineSettings settings, ExchangeSink sink, BodySkipListener skipListener,
+                        ProgressSettings progressSettings, ProgressSink progressSink) {
         this.sink = sink;
+        this.progressSink = progressSink;
+        this.progress = new ProgressTracker(progressSettings);
         PipelineContext context = new PipelineContext(settings, counters, new HeadParser(),
-                new BodyRenderer(settings.maxBody()), skipListener, completed::add);
+                new BodyRenderer(settings.maxBody()), skipListener, completed::add, progress);
         this.reassembler = new Reassembler(settings.reassembly(),
                 (id, control) -> new HttpConnection(id, control, context));
     }
@@ -45,11 +58,15 @@ public final class HttpPipeline {
         deliver();
     }
 
-    /** Gives up waiting for out-of-order data past the reorder window and ends idle connections. */
+    /**
+     * Gives up waiting for out-of-order data past the reorder window, ends idle connections, then reports the exchanges
+     * still in progress that are due for a report.
+     */
     public void expire(long nowNanos) {
         latestNanos = Math.max(latestNanos, nowNanos);
         reassembler.expire(nowNanos);
         deliver();
+        progress.due(nowNanos, open -> progressSink.accept(open.progress(nowNanos)));
     }
 
     /** Ends every connection: pending exchanges are delivered, marked {@code incomplete: profiler stopped}. */
@@ -74,6 +91,12 @@ public final class HttpPipeline {
     /** Bytes held now by the whole pipeline, as accounted against its buffer caps. */
     public long bufferedBytes() {
         return reassembler.bufferedBytes();
+    }
+
+    /** Exchanges in progress, and their reports so far. */
+    public ProgressStats progressStats() {
+        return new ProgressStats(progress.openExchanges(), progress.reportedNow(), progress.reports(),
+                progress.overCap());
     }
 
     public PipelineStats stats() {

@@ -3,6 +3,9 @@ package io.httpprofiler.http;
 import io.httpprofiler.stream.GapCause;
 import io.httpprofiler.stream.StreamEnd;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /** The notes an {@link Exchange} may carry. Users search transcripts for them, so their wording is stable. */
@@ -21,7 +24,20 @@ public final class Notes {
     public static final String REQUEST_UNFINISHED = "request incomplete when response completed";
     public static final String INCOMPLETE_PREFIX = "incomplete: ";
 
+    public static final String COMPLETES_PROGRESS_PREFIX = "completes in-progress report from ";
+    /** Wall-clock time of day, as the transcript's header line shows it (UTC). */
+    private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+            .withZone(ZoneOffset.UTC);
+
     private Notes() {
+    }
+
+    /**
+     * {@code completes in-progress report from 11:30:02.125}: the exchange was reported in progress while it lasted
+     * (first at that time, UTC); this is the whole of it.
+     */
+    public static String completesProgress(long firstReportNanos) {
+        return COMPLETES_PROGRESS_PREFIX + TIME_OF_DAY.format(Instant.ofEpochSecond(0, firstReportNanos));
     }
 
     /** {@code incomplete: connection closed}, {@code incomplete: profiler stopped}, ... */

@@ -17,6 +17,8 @@ final class PendingRequest {
     GapCause followsLoss;
     /** Its exchange has been delivered (the response can complete before the request's body has). */
     boolean emitted;
+    /** Followed for progress reports until delivered; null when not (reporting off, or not started as an exchange). */
+    OpenExchange open;
 
     PendingRequest(Message message, long startNanos, int tid) {
         this.message = message;

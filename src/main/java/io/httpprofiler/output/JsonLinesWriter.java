@@ -3,6 +3,7 @@ package io.httpprofiler.output;
 import io.httpprofiler.capture.ProcessOrigin;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.ExchangeProgress;
 import io.httpprofiler.http.GrpcCall;
 import io.httpprofiler.http.GrpcMessage;
 import io.httpprofiler.http.HeaderFields;
@@ -85,6 +86,11 @@ public final class JsonLinesWriter implements ExchangeWriter {
     private static final byte[] BASE64_ENCODING = ascii(",\"body_encoding\":\"base64\"");
     private static final byte[] BODY_TRUNCATED = name(",", "body_truncated");
     private static final byte[] BODY_DECODED = name(",", "body_decoded");
+    private static final byte[] PARTIAL = ascii(",\"partial\":true");
+    private static final byte[] PROGRESS_REPORT = ascii(",\"progress\":{\"report\":");
+    private static final byte[] PROGRESS_AT = name(",", "at");
+    private static final byte[] PROGRESS_OPEN_MS = name(",", "open_ms");
+    private static final byte[] PROGRESS_EVENTS = name(",", "events");
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private final OutputStream out;
@@ -114,6 +120,41 @@ public final class JsonLinesWriter implements ExchangeWriter {
 
     @Override
     public void write(Exchange exchange) throws IOException {
+        appendRecord(exchange);
+        line.raw('}').raw('\n');
+        out.write(line.array(), 0, line.length());
+        out.flush();
+    }
+
+    /**
+     * A report of an exchange still in progress ({@code --json-progress}): the record {@link #write} writes for an
+     * exchange, with what is known so far ({@code duration_ms} is the time open so far, or null while waiting for the
+     * response, as {@code response} is), then {@code "partial":true,"progress":{"report":2,
+     * "at":"2026-11-22T11:30:04.125000Z","open_ms":4001.234,"events":24}}: the report's number, its time, how long
+     * the exchange had been open then, and the Server-Sent Events its response carried so far (null when it is not an
+     * event stream, or when that is unknown). Its {@code time}, {@code pid}, {@code fd} and {@code stream} are those of
+     * the exchange's final record.
+     */
+    public void writeProgress(ExchangeProgress progress) throws IOException {
+        appendRecord(progress.exchange());
+        line.raw(PARTIAL).raw(PROGRESS_REPORT).number(progress.report());
+        line.raw(PROGRESS_AT).raw('"').isoUtcMicros(timestamps, progress.atNanos()).raw('"');
+        line.raw(PROGRESS_OPEN_MS);
+        millisWithMicros(progress.openNanos());
+        line.raw(PROGRESS_EVENTS);
+        if (progress.events() >= 0) {
+            line.number(progress.events());
+        } else {
+            line.nullValue();
+        }
+        line.raw('}');
+        line.raw('}').raw('\n');
+        out.write(line.array(), 0, line.length());
+        out.flush();
+    }
+
+    /** The record's members, without its closing brace, into {@link #line}. */
+    private void appendRecord(Exchange exchange) {
         line.clear();
         line.raw(TIME).raw('"').isoUtcMicros(timestamps, exchange.startNanos()).raw('"');
         line.raw(DURATION_MS);
@@ -142,9 +183,7 @@ public final class JsonLinesWriter implements ExchangeWriter {
             }
             line.string(notes.get(i));
         }
-        line.raw(']').raw('}').raw('\n');
-        out.write(line.array(), 0, line.length());
-        out.flush();
+        line.raw(']');
     }
 
     /** comm, fd, role, local and remote: the same for every exchange of a connection, so rendered once per connection. */

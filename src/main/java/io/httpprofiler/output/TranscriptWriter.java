@@ -3,6 +3,7 @@ package io.httpprofiler.output;
 import io.httpprofiler.capture.ProcessOrigin;
 import io.httpprofiler.http.Body;
 import io.httpprofiler.http.Exchange;
+import io.httpprofiler.http.ExchangeProgress;
 import io.httpprofiler.http.GrpcCall;
 import io.httpprofiler.http.GrpcMessage;
 import io.httpprofiler.http.HeaderFields;
@@ -53,6 +54,7 @@ public final class TranscriptWriter implements ExchangeWriter {
     private static final byte[] MILLISECONDS = " ms".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SECONDS = " s".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ELLIPSIS = "…".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ANSWERED_WITH = " → ".getBytes(StandardCharsets.UTF_8);
 
     private final OutputStream bytesOut;
     private final Writer charsOut;
@@ -155,6 +157,146 @@ public final class TranscriptWriter implements ExchangeWriter {
             block.ascii("  [").safe(note).ascii("]\n");
         }
         block.ascii('\n');
+    }
+
+    /**
+     * An exchange still in progress. Its first report is a block like an exchange's, with what is known so far (the
+     * bodies as far as they got) and {@code in progress 2.00 s} where the duration goes; later reports are one line,
+     * that header line with what the exchange has carried so far. The block written when the exchange ends notes
+     * {@code completes in-progress report from ...}.
+     * <pre>
+     * [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 &lt;- 127.0.0.1:51234 fd 7  in progress 2.00 s
+     *   → GET /events HTTP/1.1
+     *      Host: localhost:8080
+     *   ← HTTP/1.1 200 OK
+     *      Content-Type: text/event-stream
+     *      Body (120 bytes): data: 1 ...
+     *   [in progress at 11:30:02.125 (11 events so far): written in full when it ends]
+     *
+     * [2026-11-22 11:30:00.123] PID 1234 (node) server 127.0.0.1:8080 &lt;- 127.0.0.1:51234 fd 7  in progress 4.00 s: GET /events → 200, response body 240 bytes (22 events) so far
+     * </pre>
+     */
+    public void writeProgress(ExchangeProgress progress) throws IOException {
+        block.clear();
+        appendProgress(progress);
+        if (bytesOut != null) {
+            bytesOut.write(block.array(), 0, block.length());
+            bytesOut.flush();
+        } else {
+            charsOut.write(block.toString());
+            charsOut.flush();
+        }
+    }
+
+    /** The text {@link #writeProgress} would write, blank line included. */
+    public String formatProgress(ExchangeProgress progress) {
+        block.clear();
+        appendProgress(progress);
+        return block.toString();
+    }
+
+    private void appendProgress(ExchangeProgress progress) {
+        Exchange exchange = progress.exchange();
+        block.ascii('[').localMillis(timestamps, exchange.startNanos()).raw(connectionSummary(exchange));
+        if (exchange.isHttp2()) {
+            block.ascii("  HTTP/2 stream ").number(exchange.stream());
+        }
+        block.ascii("  in progress ");
+        appendDuration(progress.openNanos());
+        if (!progress.first()) {
+            block.ascii(": ");
+            appendProgressSoFar(progress);
+            block.ascii("\n\n");
+            return;
+        }
+        block.ascii('\n');
+        HttpRequest request = exchange.request();
+        if (request == null) {
+            block.raw(REQUEST_ARROW).ascii("(no request)\n");
+        } else {
+            block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
+                    .safe(request.version()).ascii('\n');
+            appendHeaders(request.headers(), HEADER_INDENT_BYTES);
+            appendBody(request.body(), exchange.grpc(), true);
+            appendHeaders(request.trailers(), TRAILER_INDENT);
+        }
+        HttpResponse response = exchange.response();
+        if (response == null) {
+            block.raw(RESPONSE_ARROW).ascii("(waiting for response, ");
+            appendDuration(progress.openNanos());
+            block.ascii(")\n");
+        } else {
+            block.raw(RESPONSE_ARROW).safe(response.version()).ascii(' ').number(response.status());
+            if (!response.reason().isEmpty()) {
+                block.ascii(' ').safe(response.reason());
+            }
+            block.ascii('\n');
+            appendHeaders(response.headers(), HEADER_INDENT_BYTES);
+            appendBody(response.body(), exchange.grpc(), false);
+            appendHeaders(response.trailers(), TRAILER_INDENT);
+        }
+        for (String note : exchange.notes()) {
+            block.ascii("  [").safe(note).ascii("]\n");
+        }
+        block.ascii("  [in progress at ");
+        appendTimeOfDay(progress.atNanos());
+        if (progress.events() >= 0) {
+            block.ascii(" (").number(progress.events()).ascii(progress.events() == 1 ? " event" : " events")
+                    .ascii(" so far)");
+        }
+        block.ascii(": written in full when it ends]\n\n");
+    }
+
+    /**
+     * {@code GET /events → 200, response body 2468 bytes (24 events) so far}, {@code GET /slow, waiting for response}:
+     * what a later report adds to what the first one showed.
+     */
+    private void appendProgressSoFar(ExchangeProgress progress) {
+        Exchange exchange = progress.exchange();
+        HttpRequest request = exchange.request();
+        HttpResponse response = exchange.response();
+        if (request == null) {
+            block.ascii("(request not seen)");
+        } else {
+            block.safe(request.method()).ascii(' ').safe(request.target());
+        }
+        if (response != null) {
+            block.raw(ANSWERED_WITH).number(response.status());
+        }
+        if (request != null && request.body().size() > 0) {
+            block.ascii(", request body ").number(request.body().size()).ascii(" bytes");
+            appendMessagesSoFar(exchange.grpc(), true);
+            block.ascii(" so far");
+        }
+        if (response == null) {
+            block.ascii(", waiting for response");
+        } else {
+            block.ascii(", response body ").number(response.body().size()).ascii(" bytes");
+            appendMessagesSoFar(exchange.grpc(), false);
+            if (progress.events() >= 0) {
+                block.ascii(" (").number(progress.events()).ascii(progress.events() == 1 ? " event)" : " events)");
+            }
+            block.ascii(" so far");
+        }
+    }
+
+    /** {@code  (24 messages)} for a gRPC body. */
+    private void appendMessagesSoFar(GrpcCall grpc, boolean request) {
+        if (grpc != null && grpc.messageCount(request) >= 0) {
+            long count = grpc.messageCount(request);
+            block.ascii(" (").number(count).ascii(count == 1 ? " message)" : " messages)");
+        }
+    }
+
+    /** {@code 11:30:02.125}: the header line's timestamp without the date. */
+    private void appendTimeOfDay(long epochNanos) {
+        byte[] text = new byte[Timestamps.MAX_LENGTH];
+        int end = timestamps.localMillis(epochNanos, text, 0);
+        int time = end;
+        while (time > 0 && text[time - 1] != ' ') {
+            time--;
+        }
+        block.raw(Arrays.copyOfRange(text, time, end));
     }
 
     private void appendSummary(Exchange exchange) {

@@ -59,6 +59,21 @@ public final class ExchangeRedactor {
         return exchange.withMessages(redactedRequest, redactedResponse);
     }
 
+    /**
+     * As {@link #redact(Exchange)}, without counting: for reports of an exchange still in progress, which is counted
+     * once, when it is written whole.
+     */
+    public Exchange redactUncounted(Exchange exchange) {
+        long values = redactedValues;
+        long exchanges = redactedExchanges;
+        long withheld = withheldBodies;
+        Exchange redacted = redact(exchange);
+        redactedValues = values;
+        redactedExchanges = exchanges;
+        withheldBodies = withheld;
+        return redacted;
+    }
+
     private HttpRequest redact(HttpRequest request) {
         int before = count.values;
         long withheldBefore = withheldBodies;

@@ -3,9 +3,11 @@ package io.httpprofiler.cli;
 import io.httpprofiler.capture.CaptureSettings;
 import io.httpprofiler.capture.ProbeMaps;
 import io.httpprofiler.http.PipelineSettings;
+import io.httpprofiler.http.ProgressSettings;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.ParameterException;
 
+import java.time.Duration;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -67,6 +69,28 @@ class ProfilerCommandTest {
         assertRefused("--port takes at most 1024 ports, got 1025", "--port", numbers(1, ProbeMaps.MAX_PORTS + 1));
         assertEquals(ProbeMaps.MAX_PIDS, ProfilerCommand.parse("--pid", numbers(1, ProbeMaps.MAX_PIDS)).pids().size());
         assertRefused("--pid takes at most 4096 processes, got 4097", "--pid", numbers(1, ProbeMaps.MAX_PIDS + 1));
+    }
+
+    @Test
+    void progressAfterIsSecondsFromZeroOffToTheSettingsBound() {
+        ProfilerOptions defaults = ProfilerCommand.parse();
+        assertEquals(ProgressSettings.DEFAULT_AFTER, Session.progressSettings(defaults).after());
+        assertEquals(false, defaults.jsonProgress());
+        assertEquals(Duration.ofMillis(500),
+                Session.progressSettings(ProfilerCommand.parse("--progress-after", "0.5")).after());
+        assertEquals(false, Session.progressSettings(ProfilerCommand.parse("--progress-after", "0")).enabled());
+        ProfilerOptions longest = ProfilerCommand.parse("--progress-after", "3600");
+        assertDoesNotThrow(() -> Session.progressSettings(longest));
+        for (String bad : new String[]{"-1", "3600.5", "NaN", "Infinity", "-0.001"}) {
+            assertRefused("--progress-after must be between 0 (off) and 3600 seconds", "--progress-after", bad);
+        }
+        assertThrows(ParameterException.class, () -> ProfilerCommand.parse("--progress-after", "2s"), "not a number");
+    }
+
+    @Test
+    void jsonProgressNeedsAJsonFile() {
+        assertRefused("--json-progress needs --json FILE", "--json-progress");
+        assertEquals(true, ProfilerCommand.parse("--json", "x.jsonl", "--json-progress").jsonProgress());
     }
 
     private static String numbers(int from, int to) {

@@ -18,11 +18,22 @@ final class TranscriptBlocks {
     static final Pattern SUMMARY = Pattern.compile("\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})] PID (\\d+) \\((.*)\\)"
             + " (server|client|unknown) (\\S+) (<-|->|<->) (\\S+) fd (\\d+)"
             // Where the process runs, when known (network namespace, container, pod).
-            + "(?: netns \\d+)?(?: container \\S+)?(?: pod \\S+)?(?:  (\\d+(?:\\.\\d+)? (?:ms|s)))?");
+            + "(?: netns \\d+)?(?: container \\S+)?(?: pod \\S+)?(?:  HTTP/2 stream \\d+)?(?:  grpc-status \\d+(?: \"[^\"]*\")?)?"
+            + "(?:  (\\d+(?:\\.\\d+)? (?:ms|s)))?"
+            // A report of an exchange still in progress: its first as a block, later ones as this line alone.
+            + "(?:  in progress (\\d+(?:\\.\\d+)? (?:ms|s))(: .*)?)?");
 
-    /** One block: its summary fields and its full text. */
+    /**
+     * One block: its summary fields and its full text. {@code openFor} is how long the exchange had been open, for a
+     * report of an exchange in progress (null for an exchange's final block), and {@code soFar} what a later report
+     * says of it ({@code GET /events → 200, response body 2468 bytes so far}; null for a first report).
+     */
     record Block(String time, long pid, String comm, String role, String local, String arrow, String remote, int fd,
-                 String duration, String text) {
+                 String duration, String text, String openFor, String soFar) {
+        boolean inProgress() {
+            return openFor != null;
+        }
+
         List<String> lines() {
             return List.of(text.split("\n"));
         }
@@ -64,14 +75,20 @@ final class TranscriptBlocks {
             Matcher m = SUMMARY.matcher(first);
             assertTrue(m.matches(), () -> "not a block summary line: '" + first + "' in block\n" + chunk);
             blocks.add(new Block(m.group(1), Long.parseLong(m.group(2)), m.group(3), m.group(4), m.group(5), m.group(6),
-                    m.group(7), Integer.parseInt(m.group(8)), m.group(9), chunk));
+                    m.group(7), Integer.parseInt(m.group(8)), m.group(9), chunk, m.group(10),
+                    m.group(11) == null ? null : m.group(11).substring(2)));
         }
         return blocks;
     }
 
-    /** Blocks by role and request line, for looking up many exchanges in one transcript. */
+    /** The blocks written when exchanges ended (or were given up on): reports of exchanges in progress left out. */
+    static List<Block> finals(String transcript) {
+        return parse(transcript).stream().filter(b -> !b.inProgress()).toList();
+    }
+
+    /** Final blocks by role and request line, for looking up many exchanges in one transcript. */
     static Map<String, List<Block>> index(String transcript) {
-        return parse(transcript).stream().collect(Collectors.groupingBy(b -> b.role() + " " + b.requestLine()));
+        return finals(transcript).stream().collect(Collectors.groupingBy(b -> b.role() + " " + b.requestLine()));
     }
 
     /** The one indexed block with this role and request line. */
@@ -81,9 +98,9 @@ final class TranscriptBlocks {
         return found.get(0);
     }
 
-    /** The one block with this role whose request line is exactly {@code METHOD target VERSION}. */
+    /** The one final block with this role whose request line is exactly {@code METHOD target VERSION}. */
     static Block single(String transcript, String role, String requestLine) {
-        List<Block> found = parse(transcript).stream()
+        List<Block> found = finals(transcript).stream()
                 .filter(b -> b.role().equals(role) && requestLine.equals(b.requestLine())).toList();
         assertEquals(1, found.size(), () -> "transcript blocks for " + role + " '" + requestLine + "': " + found.size()
                 + "\n" + transcript);

@@ -106,6 +106,17 @@ class UserErrorsIT {
     }
 
     @Test
+    void badProgressOptions() throws Exception {
+        expect("http-profiler: --progress-after must be between 0 (off) and 3600 seconds (see --help)",
+                "--progress-after", "-1");
+        expect("http-profiler: --progress-after must be between 0 (off) and 3600 seconds (see --help)",
+                "--progress-after", "1e9");
+        expect("http-profiler: Invalid value for option '--progress-after': '2s' is not a double (see --help)",
+                "--progress-after", "2s");
+        expect("http-profiler: --json-progress needs --json FILE (see --help)", "--json-progress");
+    }
+
+    @Test
     void badRedactionSummaryAndFileModeValues() throws Exception {
         expect("http-profiler: --file-mode 'rw' is not an octal mode such as 0600 or 0640 (see --help)",
                 "--file-mode", "rw");

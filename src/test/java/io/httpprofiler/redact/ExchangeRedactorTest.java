@@ -61,6 +61,21 @@ class ExchangeRedactorTest {
         assertEquals(1, redactor.redactedExchanges());
     }
 
+    /** A report of an exchange in progress is redacted like the exchange, and counted once: when written whole. */
+    @Test
+    void progressReportsAreRedactedWithoutBeingCounted() {
+        Exchange soFar = exchange(new HttpRequest("GET", "/events?token=T0", "HTTP/1.1",
+                List.of(new HttpHeader("Authorization", "Bearer T0KEN")), List.of(), Body.EMPTY), null);
+        Exchange out = redactor.redactUncounted(soFar);
+        assertEquals("/events?token=[redacted 2 bytes]", out.request().target());
+        assertEquals("Bearer [redacted 5 bytes]", out.request().headers().get(0).value());
+        assertEquals(0, redactor.redactedValues());
+        assertEquals(0, redactor.redactedExchanges());
+        redactor.redact(soFar);
+        assertEquals(2, redactor.redactedValues());
+        assertEquals(1, redactor.redactedExchanges());
+    }
+
     /** Coded bytes the decoder could not undo may hold anything: the body is withheld, never shown coded. */
     @Test
     void undecodedCodedBodyIsWithheld() {
