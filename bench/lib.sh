@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/kernel-modes.sh. Sourced, not run.
+# Shared by bench/run.sh, bench/kernel-modes.sh and bench/profile.sh. Sourced, not run.
 # shellcheck shell=bash
 
 # write_static_files DIR: static text files 1k and 64k, 70-character lines, exactly 1 KiB and 64 KiB.

@@ -17,6 +17,8 @@ JAR=${JAR:-$REPO/target/http-profiler.jar}
 PROFILER_ARGS=${PROFILER_ARGS:-}
 export RATE # read by bench/pace.lua
 
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 log() { printf '[profile %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (the profiler loads BPF programs)"
@@ -33,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$WORK/nginx/html" "$WORK/nginx/tmp" "$OUT"
-python3 -c 'import sys; sys.stdout.write(("abcdefghijklmnopqrstuvwxyz0123456789" * 30)[:1023] + "\n")' > "$WORK/nginx/html/1k"
+write_static_files "$WORK/nginx/html" # bench/lib.sh: the 1 KiB and 64 KiB files of make bench
 sed -e "s|@PREFIX@|$WORK/nginx|g" -e "s|@PORT@|$PORT|g" -e "s|@SENDFILE@|on|g" -e "s|@SSL@||g" -e "s|@SSL_FILES@||g" \
     "$REPO/bench/nginx.conf.in" > "$WORK/nginx/nginx.conf"
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"

@@ -323,8 +323,9 @@ def results_md(out_dir, target, setup):
         "",
         f"nginx: 1 worker on 127.0.0.1, keep-alive, static text files of 1 KiB and 64 KiB, `access_log off`. "
         f"wrk: 1 thread, {setup.get('connections', '32')} connections. The profiler: "
-        f"`java {setup.get('java_opts', '')} -jar http-profiler.jar --port <nginx port> --max-body <as listed> "
-        f"--json ... -o ...` {setup.get('profiler_args', '')} (the JVM flags are the container image's), attached with "
+        f"`java @bin/jvm.options {setup.get('java_opts', '')} -jar http-profiler.jar --port <nginx port> --max-body "
+        f"<as listed> --json ... -o ...` {setup.get('profiler_args', '')} (bin/jvm.options: the JVM flags every start "
+        "uses, the container image's and bin/http-profiler's), attached with "
         "syscall tracepoints (this kernel has no kprobes). *traced* `both`: `--port` matches both ends of each loopback "
         "connection, so every request is recorded twice, once for nginx (server) and once for wrk (client); `server`: "
         "`--pid <nginx worker>` as well, only nginx's side, as beside a server whose clients are on other machines; "
