@@ -112,6 +112,11 @@ public final class TranscriptWriter implements ExchangeWriter {
     public void write(Exchange exchange) throws IOException {
         block.clear();
         appendBlock(exchange);
+        writeBlock();
+    }
+
+    /** What the block holds, to the output, flushed (the end of an exchange or of a progress report). */
+    private void writeBlock() throws IOException {
         if (bytesOut != null) {
             bytesOut.write(block.array(), 0, block.length());
             bytesOut.flush();
@@ -179,13 +184,7 @@ public final class TranscriptWriter implements ExchangeWriter {
     public void writeProgress(ExchangeProgress progress) throws IOException {
         block.clear();
         appendProgress(progress);
-        if (bytesOut != null) {
-            bytesOut.write(block.array(), 0, block.length());
-            bytesOut.flush();
-        } else {
-            charsOut.write(block.toString());
-            charsOut.flush();
-        }
+        writeBlock();
     }
 
     /** The text {@link #writeProgress} would write, blank line included. */

@@ -136,6 +136,16 @@ final class E2e {
         }
     }
 
+    /**
+     * Starts a server process (output and errors to {@code log}) and waits until it accepts on 127.0.0.1:port (20 s,
+     * times {@link #SLOWDOWN}). Call it before the profiler starts: the probes are traced.
+     */
+    static Process startListening(Path log, int port, String... command) throws IOException, InterruptedException {
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        awaitListening(port, server, Duration.ofSeconds(20L * SLOWDOWN));
+        return server;
+    }
+
     /** Polls until something accepts on 127.0.0.1:port. Call it before the profiler starts: these probes are traced. */
     static void awaitListening(int port, Process process, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -15,7 +15,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -66,10 +65,8 @@ class IdleKeepAliveIT {
         Path script = Files.writeString(dir.resolve("keepalive_server.js"), SERVER);
         port = E2e.freePort();
         // node does not raise its own open files limit: the shell raises it to the hard limit first.
-        server = new ProcessBuilder("sh", "-c", "ulimit -n $(ulimit -Hn); exec node \"$0\" \"$1\"", script.toString(),
-                Integer.toString(port)).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile())
-                .start();
-        E2e.awaitListening(port, server, Duration.ofSeconds(20));
+        server = E2e.startListening(dir.resolve("node.log"), port, "sh", "-c",
+                "ulimit -n $(ulimit -Hn); exec node \"$0\" \"$1\"", script.toString(), Integer.toString(port));
         profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port), "--progress-after", "1",
                 "--stats-interval", "1");
     }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -55,9 +54,7 @@ class NodeIT {
         E2e.assumeCommand("node", "nodejs");
         Path script = Files.writeString(dir.resolve("chunked_server.js"), SERVER);
         port = E2e.freePort();
-        server = new ProcessBuilder("node", script.toString(), Integer.toString(port)).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("node.log").toFile()).start();
-        E2e.awaitListening(port, server, Duration.ofSeconds(20));
+        server = E2e.startListening(dir.resolve("node.log"), port, "node", script.toString(), Integer.toString(port));
         profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port), "--max-body", "1m");
     }
 

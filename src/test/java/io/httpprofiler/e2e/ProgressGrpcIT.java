@@ -53,9 +53,8 @@ class ProgressGrpcIT {
             Assumptions.abort("python3-grpcio missing");
         }
         port = E2e.freePort();
-        server = new ProcessBuilder(PYTHON, script.toString(), "server", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("grpc.out").toFile()).start();
-        E2e.awaitListening(port, server, Duration.ofSeconds(20));
+        server = E2e.startListening(dir.resolve("grpc.out"), port, PYTHON, script.toString(), "server",
+                Integer.toString(port));
         profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port), "--progress-after", "1");
     }
 

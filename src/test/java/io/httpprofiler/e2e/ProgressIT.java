@@ -70,9 +70,7 @@ class ProgressIT {
         E2e.assumeCommand("curl", "curl");
         Path script = Files.writeString(dir.resolve("progress_server.js"), SERVER);
         port = E2e.freePort();
-        server = new ProcessBuilder("node", script.toString(), Integer.toString(port)).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("node.log").toFile()).start();
-        E2e.awaitListening(port, server, Duration.ofSeconds(20));
+        server = E2e.startListening(dir.resolve("node.log"), port, "node", script.toString(), Integer.toString(port));
         profiler = ProfilerProcess.start(dir, "--port", Integer.toString(port), "--json-progress",
                 "--stats-interval", "1");
     }

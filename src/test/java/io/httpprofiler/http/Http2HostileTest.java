@@ -148,7 +148,12 @@ class Http2HostileTest {
     }
 
     static byte[] encode(DefaultHttp2HeadersEncoder encoder, int stream, String method, String path) {
-        Http2Headers headers = new DefaultHttp2Headers().method(method).path(path).scheme("http").authority("x");
+        return hpack(encoder, stream,
+                new DefaultHttp2Headers().method(method).path(path).scheme("http").authority("x"));
+    }
+
+    /** A header block as Netty's HPACK encoder writes it, its dynamic table carried over from earlier blocks. */
+    static byte[] hpack(DefaultHttp2HeadersEncoder encoder, int stream, Http2Headers headers) {
         ByteBuf out = Unpooled.buffer();
         try {
             encoder.encodeHeaders(stream, headers, out);

@@ -6,11 +6,8 @@ import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.DataEvent;
 import io.httpprofiler.capture.Direction;
 import io.httpprofiler.capture.Role;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
-import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.junit.jupiter.api.Test;
 
@@ -458,15 +455,7 @@ class ProgressPipelineTest {
     }
 
     private static byte[] hpack(DefaultHttp2HeadersEncoder encoder, int stream, Http2Headers headers) {
-        ByteBuf out = Unpooled.buffer();
-        try {
-            encoder.encodeHeaders(stream, headers, out);
-        } catch (Http2Exception e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] bytes = new byte[out.readableBytes()];
-        out.readBytes(bytes);
-        return bytes;
+        return Http2HostileTest.hpack(encoder, stream, headers);
     }
 
     private static byte[] frame(int type, int flags, int stream, byte[] payload) {
