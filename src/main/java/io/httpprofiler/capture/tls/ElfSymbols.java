@@ -28,8 +28,10 @@ public final class ElfSymbols {
     private static final int STT_FUNC = 2;
     private static final int SYMBOL_SIZE = 24;
     private static final int LONGEST_NAME = 64;
-    /** Bits of a symbol's index in a sort key: up to 16 M symbols a table (node has ~100 k). */
-    private static final int INDEX_BITS = 24;
+    /** Symbols looked at together: their names are read in string-table order (node's tables hold ~100 k). */
+    private static final int BATCH = 1 << 16;
+    /** Bits of a symbol's index within its batch in a sort key. */
+    private static final int INDEX_BITS = 16;
 
     private ElfSymbols() {
     }
@@ -72,41 +74,49 @@ public final class ElfSymbols {
             long symbols = elf.u64(header + 0x18);
             long symbolsSize = elf.u64(header + 0x20);
             long strings = elf.u64(sectionTable + (long) elf.u32(header + 0x28) * sectionSize + 0x18);
-            // Candidates as (name offset << INDEX_BITS | their index), sorted: names in file order, ties by index.
-            long count = Math.min(symbolsSize / SYMBOL_SIZE, 1L << INDEX_BITS);
-            long[] candidates = new long[(int) count];
-            long[] values = new long[(int) count];
-            int found = 0;
-            for (int k = 0; k < count; k++) {
-                long at = symbols + (long) k * SYMBOL_SIZE;
-                int info = elf.u8(at + 4);
-                int sectionIndex = elf.u16(at + 6);
-                long value = elf.u64(at + 8);
-                if ((info & 0xf) != STT_FUNC || sectionIndex == 0 || value == 0) {
-                    continue;
+            long count = symbolsSize / SYMBOL_SIZE;
+            Map<String, Long> inSection = new HashMap<>();
+            long[] candidates = new long[(int) Math.min(count, BATCH)];
+            long[] values = new long[candidates.length];
+            // In batches, so that memory stays small whatever a (possibly lying) section header says; a table past
+            // the file's end throws, which ends the file's reading.
+            for (long first = 0; first < count; first += BATCH) {
+                int batch = (int) Math.min(BATCH, count - first);
+                int found = 0;
+                for (int k = 0; k < batch; k++) {
+                    long at = symbols + (first + k) * SYMBOL_SIZE;
+                    int info = elf.u8(at + 4);
+                    int sectionIndex = elf.u16(at + 6);
+                    long value = elf.u64(at + 8);
+                    if ((info & 0xf) != STT_FUNC || sectionIndex == 0 || value == 0) {
+                        continue;
+                    }
+                    long nameAt = strings + Integer.toUnsignedLong(elf.u32(at));
+                    if (nameAt >= 1L << (63 - INDEX_BITS)) {
+                        continue; // past any file this reads: malformed
+                    }
+                    values[k] = value;
+                    // (name offset, index in the batch): sorted, names in file order, ties by index.
+                    candidates[found++] = nameAt << INDEX_BITS | k;
                 }
-                long nameAt = strings + Integer.toUnsignedLong(elf.u32(at));
-                if (nameAt >= 1L << (63 - INDEX_BITS)) {
-                    continue; // past any file this reads: malformed
+                Arrays.sort(candidates, 0, found);
+                Map<String, Integer> firstInBatch = new HashMap<>();
+                for (int c = 0; c < found; c++) {
+                    long nameAt = candidates[c] >>> INDEX_BITS;
+                    int index = (int) (candidates[c] & (BATCH - 1));
+                    if (names.u8(nameAt) != 'S') {
+                        continue; // every name looked for starts so; most symbols are passed over without a String
+                    }
+                    String name = names.name(nameAt);
+                    if (name != null && wanted.contains(name)
+                            && firstInBatch.getOrDefault(name, Integer.MAX_VALUE) > index) {
+                        firstInBatch.put(name, index);
+                    }
                 }
-                values[k] = value;
-                candidates[found++] = nameAt << INDEX_BITS | k;
+                // The table's first definition wins, as a linker's lookup finds it: earlier batches come first.
+                firstInBatch.forEach((name, index) -> inSection.putIfAbsent(name, values[index]));
             }
-            Arrays.sort(candidates, 0, found);
-            Map<String, Integer> firstIndex = new HashMap<>();
-            for (int c = 0; c < found; c++) {
-                long nameAt = candidates[c] >>> INDEX_BITS;
-                int index = (int) (candidates[c] & ((1L << INDEX_BITS) - 1));
-                if (names.u8(nameAt) != 'S') {
-                    continue; // every name looked for starts so; most symbols are passed over without a String
-                }
-                String name = names.name(nameAt);
-                if (name != null && wanted.contains(name) && !addresses.containsKey(name)
-                        && firstIndex.getOrDefault(name, Integer.MAX_VALUE) > index) {
-                    firstIndex.put(name, index); // the table's first definition wins, as a linker's lookup finds it
-                }
-            }
-            firstIndex.forEach((name, index) -> addresses.put(name, values[index]));
+            inSection.forEach(addresses::putIfAbsent);
         }
         Map<String, Long> offsets = new HashMap<>();
         addresses.forEach((name, address) -> {

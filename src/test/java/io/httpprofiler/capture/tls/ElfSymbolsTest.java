@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +82,28 @@ class ElfSymbolsTest {
         Path headerOnly = dir.resolve("header-only");
         Files.write(headerOnly, java.util.Arrays.copyOf(whole, 64));
         assertFalse(ElfSymbols.offsets(headerOnly, WANTED).containsKey("SSL_read"));
+    }
+
+    @Test
+    void aSymbolTableSizeThatLiesEndsAtTheFilesEndWithoutAnException(@TempDir Path dir) throws IOException {
+        byte[] bytes = Files.readAllBytes(LIBSSL);
+        ByteBuffer elf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long sectionTable = elf.getLong(0x28);
+        int entrySize = Short.toUnsignedInt(elf.getShort(0x3a));
+        int sections = Short.toUnsignedInt(elf.getShort(0x3c));
+        int lied = 0;
+        for (int i = 0; i < sections; i++) {
+            int header = (int) (sectionTable + (long) i * entrySize);
+            if (elf.getInt(header + 4) == 11) { // SHT_DYNSYM: its size says a trillion bytes of symbols
+                elf.putLong(header + 0x20, 1L << 40);
+                lied++;
+            }
+        }
+        assertEquals(1, lied, "libssl has one .dynsym");
+        Path file = Files.write(dir.resolve("libssl-lying"), bytes);
+
+        Map<String, Long> found = ElfSymbols.offsets(file, WANTED); // reads to the file's end, then gives up
+        assertTrue(ElfSymbols.offsets(LIBSSL, WANTED).keySet().containsAll(found.keySet()), "found: " + found);
     }
 
     /** Defined functions' file offsets the way binutils sees them: nm's address through readelf's LOAD segments. */
