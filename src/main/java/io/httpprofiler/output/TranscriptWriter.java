@@ -135,33 +135,46 @@ public final class TranscriptWriter implements ExchangeWriter {
 
     private void appendBlock(Exchange exchange) {
         appendSummary(exchange);
-        HttpRequest request = exchange.request();
-        if (request == null) {
-            block.raw(REQUEST_ARROW).ascii("(no request)\n");
-        } else {
-            block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
-                    .safe(request.version()).ascii('\n');
-            appendHeaders(request.headers(), HEADER_INDENT_BYTES);
-            appendBody(request.body(), exchange.grpc(), true);
-            appendHeaders(request.trailers(), TRAILER_INDENT);
-        }
+        appendRequest(exchange);
         HttpResponse response = exchange.response();
         if (response == null) {
             block.raw(RESPONSE_ARROW).ascii("(no response)\n");
         } else {
-            block.raw(RESPONSE_ARROW).safe(response.version()).ascii(' ').number(response.status());
-            if (!response.reason().isEmpty()) {
-                block.ascii(' ').safe(response.reason());
-            }
-            block.ascii('\n');
-            appendHeaders(response.headers(), HEADER_INDENT_BYTES);
-            appendBody(response.body(), exchange.grpc(), false);
-            appendHeaders(response.trailers(), TRAILER_INDENT);
+            appendResponse(response, exchange);
         }
+        appendNotes(exchange);
+        block.ascii('\n');
+    }
+
+    /** The request line, headers, body and trailers (or that none was seen). */
+    private void appendRequest(Exchange exchange) {
+        HttpRequest request = exchange.request();
+        if (request == null) {
+            block.raw(REQUEST_ARROW).ascii("(no request)\n");
+            return;
+        }
+        block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
+                .safe(request.version()).ascii('\n');
+        appendHeaders(request.headers(), HEADER_INDENT_BYTES);
+        appendBody(request.body(), exchange.grpc(), true);
+        appendHeaders(request.trailers(), TRAILER_INDENT);
+    }
+
+    private void appendResponse(HttpResponse response, Exchange exchange) {
+        block.raw(RESPONSE_ARROW).safe(response.version()).ascii(' ').number(response.status());
+        if (!response.reason().isEmpty()) {
+            block.ascii(' ').safe(response.reason());
+        }
+        block.ascii('\n');
+        appendHeaders(response.headers(), HEADER_INDENT_BYTES);
+        appendBody(response.body(), exchange.grpc(), false);
+        appendHeaders(response.trailers(), TRAILER_INDENT);
+    }
+
+    private void appendNotes(Exchange exchange) {
         for (String note : exchange.notes()) {
             block.ascii("  [").safe(note).ascii("]\n");
         }
-        block.ascii('\n');
     }
 
     /**
@@ -209,34 +222,16 @@ public final class TranscriptWriter implements ExchangeWriter {
             return;
         }
         block.ascii('\n');
-        HttpRequest request = exchange.request();
-        if (request == null) {
-            block.raw(REQUEST_ARROW).ascii("(no request)\n");
-        } else {
-            block.raw(REQUEST_ARROW).safe(request.method()).ascii(' ').safe(request.target()).ascii(' ')
-                    .safe(request.version()).ascii('\n');
-            appendHeaders(request.headers(), HEADER_INDENT_BYTES);
-            appendBody(request.body(), exchange.grpc(), true);
-            appendHeaders(request.trailers(), TRAILER_INDENT);
-        }
+        appendRequest(exchange);
         HttpResponse response = exchange.response();
         if (response == null) {
             block.raw(RESPONSE_ARROW).ascii("(waiting for response, ");
             appendDuration(progress.openNanos());
             block.ascii(")\n");
         } else {
-            block.raw(RESPONSE_ARROW).safe(response.version()).ascii(' ').number(response.status());
-            if (!response.reason().isEmpty()) {
-                block.ascii(' ').safe(response.reason());
-            }
-            block.ascii('\n');
-            appendHeaders(response.headers(), HEADER_INDENT_BYTES);
-            appendBody(response.body(), exchange.grpc(), false);
-            appendHeaders(response.trailers(), TRAILER_INDENT);
+            appendResponse(response, exchange);
         }
-        for (String note : exchange.notes()) {
-            block.ascii("  [").safe(note).ascii("]\n");
-        }
+        appendNotes(exchange);
         block.ascii("  [in progress at ");
         appendTimeOfDay(progress.atNanos());
         if (progress.events() >= 0) {
