@@ -47,6 +47,13 @@ PROFILER_ARGS=${PROFILER_ARGS:-"--tls off"}
 JAVA_OPTS=${JAVA_OPTS:-}
 KERNEL=${KERNEL:-}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
+# One host thread runs both vCPUs (test/kernels/run-in-guest.sh defaults to one thread each). With a thread per vCPU,
+# qemu 7.2's TCG sometimes runs stale code after another vCPU rewrote it: the JVM died of SIGILL/SIGSEGV at the entry
+# of a C1-compiled method that C2 had just replaced (HotSpot patches a jump over that entry), and the kernel oopsed
+# when kprobe sites were patched back under load (test/kernels/kprobe-churn.sh does that within seconds, with the
+# kernel's own kprobe events and no BPF). Slower, but the ratios between modes are what this script reports.
+export GUEST_ACCEL=${GUEST_ACCEL:-tcg,thread=single}
+export GUEST_CPU=${GUEST_CPU:-max}
 PUBLISH=${PUBLISH:-1}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 
@@ -209,6 +216,8 @@ cp "$JAR" "$WORK/http-profiler.jar" # the tree may be rebuilt while the guest ru
     echo "host_cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
     echo "host_kernel=$(uname -r)"
     echo "host_load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "guest_accel=$GUEST_ACCEL"
+    echo "guest_cpu=$GUEST_CPU"
     for knob in ROUNDS WARMUP PROFILER_WARMUP DURATION CONNECTIONS RATE_FRACTION PROFILER_ARGS JAVA_OPTS; do echo "${knob,,}=${!knob}"; done
     echo "jvm_options=$(grep -v '^#' bin/jvm.options | xargs)"
 } > "$WORK/setup.txt"

@@ -474,7 +474,9 @@ def kernel_modes(runs_csv, setup_file, target):
         "",
         f"Measured {setup.get('date', '')}, commit {setup.get('commit', '')}, with `sudo make bench-kernels` "
         "(`bench/kernel-modes.sh`): one boot of the test/kernels/ guest (Debian bookworm, kernel "
-        f"{setup.get('guest_kernel', '?')}, {setup.get('guest_cpus', '?')} vCPUs under qemu TCG, no KVM) on this "
+        f"{setup.get('guest_kernel', '?')}, {setup.get('guest_cpus', '?')} vCPUs under qemu TCG"
+        f"{' (`-accel ' + setup['guest_accel'] + ' -cpu ' + setup.get('guest_cpu', '?') + '`)' if 'guest_accel' in setup else ''}"
+        ", no KVM) on this "
         f"{setup.get('host_cpus', '?')}-core host ({setup.get('host_cpu', '')}; host load average "
         f"{setup.get('host_load_before', '?')} before, {setup.get('host_load_after', '?')} after: other work shared "
         f"the host), nginx {setup.get('nginx', '?')}, wrk {setup.get('wrk', '?')}, Java {setup.get('java', '?')}. "
