@@ -224,8 +224,8 @@ public final class KernelProbe implements AutoCloseable {
      * Asks the kernel not to copy this connection's bytes in {@code [from, until)} of one direction: they belong to a
      * body past the kept size (or to a stream no longer parsed). They are still counted, and marked where they were
      * left out. One range per connection and direction: a newer one replaces the last (the kernel may also have put
-     * one there itself). Held until {@link #endTurn()}, and dropped if the turn's markers show it needless (see
-     * {@link SkipRequests}). Best effort: a full map just means the bytes get copied.
+     * one there itself). Held until the end of the next turn ({@link #endTurn()}), and dropped if markers show it
+     * needless (see {@link SkipRequests}). Best effort: a full map just means the bytes get copied.
      */
     public void skip(ConnectionId connection, Direction direction, long from, long until) {
         skipRequests.add(connection, direction, from, until);
@@ -237,9 +237,9 @@ public final class KernelProbe implements AutoCloseable {
                 marker.markerReason());
     }
 
-    /** The capture loop's turn is over: held skip requests go to the kernel. */
+    /** The capture loop's turn is over: skip requests held since the turn before go to the kernel. */
     public void endTurn() {
-        skipRequests.passOn();
+        skipRequests.endTurn();
     }
 
     private void setSkipRange(SkipRequests.Request request) {

@@ -107,7 +107,7 @@ final class Session {
                 break;
             }
             probe.reader().poll((int) Math.min(POLL_MILLIS, Math.max(1, (end - now) / 1_000_000)), this::onRecord);
-            probe.endTurn(); // the turn's skip requests, less those its markers made needless
+            probe.endTurn(); // skip requests of the turn before, less those markers made needless
             now = System.nanoTime();
             if (now >= nextExpire) {
                 expire();
