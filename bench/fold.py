@@ -81,8 +81,9 @@ def main(argv):
     lines = [
         "# Where the live profiler's CPU goes",
         "",
-        f"`perf record -g` on the profiler for {setup.get('seconds', '?')} s, beside nginx (1 KiB, sendfile on, both ends "
-        f"traced) under wrk paced at {setup.get('rate', '?')} req/s ({int(requests):,} requests in the window); "
+        f"`perf record -g` on the profiler for {setup.get('seconds', '?')} s, beside nginx ({setup.get('file', '1k')}"
+        f" responses, sendfile on, both ends traced) under wrk paced at {setup.get('rate', '?')} req/s "
+        f"({int(requests):,} requests in wrk's whole run of {setup.get('wrk_seconds', '?')} s); "
         f"{total:,} samples at 999 Hz. Commit {setup.get('commit', '?')}, {setup.get('date', '')}, load average "
         f"{setup.get('load', '?')}. Reproduce: `sudo make bench-profile` (bench/profile.sh). Collapsed stacks: "
         "[profile.folded](profile.folded) (speedscope.app or any flame graph tool).",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the live profiler's CPU goes: nginx (1 worker, 1 KiB static file, sendfile on) under wrk paced at RATE req/s,
+# Where the live profiler's CPU goes: nginx (1 worker, static file FILE=1k or 64k, sendfile on) under wrk paced at RATE req/s,
 # the profiler started as shipped (bin/jvm.options) with its JIT frames named for perf (-XX:+DumpPerfMapAtExit), and
 # `perf record -g` on the profiler for SECONDS once WARMUP seconds of traffic have passed. Writes to OUT (default
 # bench/profile/): profile.folded (collapsed stacks, one line per stack: frames;...;frame count: open in speedscope or
@@ -15,6 +15,7 @@ PORT=${PORT:-18095}
 OUT=${OUT:-$REPO/bench/profile}
 JAR=${JAR:-$REPO/target/http-profiler.jar}
 PROFILER_ARGS=${PROFILER_ARGS:-}
+FILE=${FILE:-1k} # or 64k
 export RATE # read by bench/pace.lua
 
 # shellcheck source=bench/lib.sh
@@ -48,7 +49,7 @@ for _ in $(seq 600); do grep -q ready "$WORK/profiler.err" 2>/dev/null && break;
 grep -q ready "$WORK/profiler.err" || die "the profiler did not get ready: $(tail -3 "$WORK/profiler.err")"
 
 log "traffic at $RATE req/s: ${WARMUP} s warm-up, then ${SECONDS_RECORDED} s recorded"
-wrk -t1 -c32 -d"$((WARMUP + SECONDS_RECORDED + 2))s" -s "$REPO/bench/pace.lua" "http://127.0.0.1:$PORT/1k" \
+wrk -t1 -c32 -d"$((WARMUP + SECONDS_RECORDED + 2))s" -s "$REPO/bench/pace.lua" "http://127.0.0.1:$PORT/$FILE" \
     > "$WORK/wrk.txt" 2>&1 &
 WRK_PID=$!
 sleep "$WARMUP"
@@ -66,7 +67,7 @@ perf script -i "$WORK/perf.data" 2> /dev/null > "$WORK/perf.script"
 rm -f "/tmp/perf-$PROFILER_PID_DONE.map"
 
 python3 "$REPO/bench/fold.py" "$WORK/perf.script" "$OUT/profile.folded" "$OUT/profile.md" \
-    "rate=$RATE" "seconds=$SECONDS_RECORDED" "requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.txt")" \
+    "rate=$RATE" "seconds=$SECONDS_RECORDED" "file=$FILE" "wrk_seconds=$((WARMUP + SECONDS_RECORDED + 2))" "requests=$(awk '/requests in/ { print $1 }' "$WORK/wrk.txt")" \
     "commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)" "date=$(date -u +%Y-%m-%d)" \
     "load=$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$WORK/threads0" "$WORK/threads1" "$(getconf CLK_TCK)" > "$OUT/threads.txt" <<'EOF'

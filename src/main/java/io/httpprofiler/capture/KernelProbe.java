@@ -34,6 +34,7 @@ public final class KernelProbe implements AutoCloseable {
     private final RingBufferReader reader;
     private final BpfMap counters;
     private final BpfMap skips;
+    private final SkipRequests skipRequests = new SkipRequests(this::setSkipRange);
     private final BpfMap lostCloses;
     /** (tgid, fd) of each lost_closes entry to the generation last handed out by {@link #newLostCloses()}. */
     private Map<Long, Long> lostClosesHandedOut = new HashMap<>();
@@ -223,18 +224,35 @@ public final class KernelProbe implements AutoCloseable {
      * Asks the kernel not to copy this connection's bytes in {@code [from, until)} of one direction: they belong to a
      * body past the kept size (or to a stream no longer parsed). They are still counted, and marked where they were
      * left out. One range per connection and direction: a newer one replaces the last (the kernel may also have put
-     * one there itself). Best effort: a full map just means the bytes get copied.
+     * one there itself). Held until the end of the next turn ({@link #endTurn()}), and dropped if markers show it
+     * needless (see {@link SkipRequests}). Best effort: a full map just means the bytes get copied.
      */
     public void skip(ConnectionId connection, Direction direction, long from, long until) {
+        skipRequests.add(connection, direction, from, until);
+    }
+
+    /** A record of bytes the kernel did not copy (a marker), as decoded: it may make a held skip request needless. */
+    public void observeMarker(DataEvent marker) {
+        skipRequests.marker(marker.connection(), marker.direction(), marker.position(), marker.callSize(),
+                marker.markerReason());
+    }
+
+    /** The capture loop's turn is over: skip requests held since the turn before go to the kernel. */
+    public void endTurn() {
+        skipRequests.endTurn();
+    }
+
+    private void setSkipRange(SkipRequests.Request request) {
+        ConnectionId connection = request.connection();
         ByteBuffer key = ByteBuffer.allocate(EventLayout.Skip.KEY_SIZE).order(ByteOrder.nativeOrder());
         key.putInt(EventLayout.Skip.KEY_TGID, connection.pid());
         key.putInt(EventLayout.Skip.KEY_FD, connection.fd());
-        key.putInt(EventLayout.Skip.KEY_DIRECTION,
-                direction == Direction.EGRESS ? EventLayout.DIRECTION_EGRESS : EventLayout.DIRECTION_INGRESS);
+        key.putInt(EventLayout.Skip.KEY_DIRECTION, request.direction() == Direction.EGRESS
+                ? EventLayout.DIRECTION_EGRESS : EventLayout.DIRECTION_INGRESS);
         ByteBuffer value = ByteBuffer.allocate(EventLayout.Skip.RANGE_SIZE).order(ByteOrder.nativeOrder());
         value.putLong(EventLayout.Skip.RANGE_GENERATION, connection.generation());
-        value.putLong(EventLayout.Skip.RANGE_FROM, from);
-        value.putLong(EventLayout.Skip.RANGE_UNTIL, until);
+        value.putLong(EventLayout.Skip.RANGE_FROM, request.from());
+        value.putLong(EventLayout.Skip.RANGE_UNTIL, request.until());
         try {
             skips.put(key.array(), value.array());
         } catch (BpfException ignored) {

@@ -8,6 +8,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        TunedJvm.applyIfPlain(args, System.err); // a plain `java -jar` continues as a JVM with bin/jvm.options
         System.exit(run(args));
     }
 

@@ -4,6 +4,7 @@ import io.httpprofiler.bpf.MonotonicClock;
 import io.httpprofiler.capture.CaptureEvent;
 import io.httpprofiler.capture.ConnectionOpened;
 import io.httpprofiler.capture.ContainerFilter;
+import io.httpprofiler.capture.DataEvent;
 import io.httpprofiler.capture.KernelCounters;
 import io.httpprofiler.capture.KernelProbe;
 import io.httpprofiler.capture.EventDecoder;
@@ -106,6 +107,7 @@ final class Session {
                 break;
             }
             probe.reader().poll((int) Math.min(POLL_MILLIS, Math.max(1, (end - now) / 1_000_000)), this::onRecord);
+            probe.endTurn(); // skip requests of the turn before, less those markers made needless
             now = System.nanoTime();
             if (now >= nextExpire) {
                 expire();
@@ -164,6 +166,8 @@ final class Session {
     private void toPipeline(CaptureEvent event) {
         if (event instanceof ConnectionOpened opened) {
             outputs.processSeen(opened.connection().pid()); // its origin read while it surely still runs
+        } else if (event instanceof DataEvent data && data.data().length == 0) {
+            probe.observeMarker(data);
         }
         try {
             if (tlsNotices != null) {

@@ -71,7 +71,7 @@ public final class RotatingFileOutput extends OutputStream {
     private boolean startAfresh;
     private boolean modeProblemReported;
     /** The block being written (since the last flush); written to the file from here while the file works. */
-    private final UnsynchronizedByteArrayOutputStream block = UnsynchronizedByteArrayOutputStream.builder().get();
+    private final DirectBlock block = new DirectBlock();
     /** Complete blocks waiting for the file to work again (only ever filled after a failure). */
     private final UnsynchronizedByteArrayOutputStream pending = UnsynchronizedByteArrayOutputStream.builder().get();
     /** Created by this instance (and still to be removed by {@link #discardIfUnused()} when nothing was written). */
@@ -194,8 +194,9 @@ public final class RotatingFileOutput extends OutputStream {
             block.reset();
         }
         // While the file works nothing is held, and the block is written from where it was built.
-        UnsynchronizedByteArrayOutputStream unwritten = pending.size() > 0 ? pending : block;
-        if (unwritten.size() == 0 || failing && System.nanoTime() < retryAt) {
+        boolean fromPending = pending.size() > 0;
+        int length = fromPending ? pending.size() : block.size();
+        if (length == 0 || failing && System.nanoTime() < retryAt) {
             return;
         }
         long sizeBefore = size;
@@ -207,16 +208,21 @@ public final class RotatingFileOutput extends OutputStream {
             }
             startAfreshIfDue();
             sizeBefore = size;
-            int length = unwritten.size();
             if (maxBytes > 0 && (framing == null ? size > 0 : blocksInFile)
                     && size + prefix().length + length + footerLength() > maxBytes) {
                 rotate();
                 sizeBefore = size;
             }
             byte[] prefix = prefix();
-            out.write(prefix);
-            unwritten.writeTo(out);
-            unwritten.reset();
+            if (prefix.length > 0) {
+                out.write(prefix);
+            }
+            if (fromPending) {
+                pending.writeTo(out);
+                pending.reset();
+            } else {
+                block.writeTo(channel);
+            }
             size += prefix.length + length;
             blocksInFile = true;
             written = true;
@@ -226,7 +232,7 @@ public final class RotatingFileOutput extends OutputStream {
             }
         } catch (IOException e) {
             cutBackTo(sizeBefore);
-            if (unwritten == block) {
+            if (!fromPending) {
                 appendBlockToPending(); // held for the retry
                 block.reset();
             }
@@ -256,7 +262,7 @@ public final class RotatingFileOutput extends OutputStream {
             if (framing != null && pending.size() > 0) {
                 pending.write(framing.separator());
             }
-            block.writeTo(pending);
+            block.copyTo(pending);
         } catch (IOException impossible) { // memory to memory
             throw new UncheckedIOException(impossible);
         }

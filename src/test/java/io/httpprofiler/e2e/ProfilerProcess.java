@@ -74,13 +74,22 @@ public final class ProfilerProcess implements AutoCloseable {
 
     /** Starts the profiler writing into dir, with extra arguments, and waits until it is ready. */
     public static ProfilerProcess start(Path dir, String... args) throws IOException, InterruptedException {
-        return launch(List.of(), Map.of(), caller(), dir, args);
+        return launch(List.of(), Map.of(), caller(), dir, true, args);
+    }
+
+    /**
+     * As {@link #startWithEnvironment}, but as a user types it: {@code java -jar} without the test heap setting (or any
+     * other JVM option), so that the JVM is sized the way the profiler sizes it itself.
+     */
+    public static ProfilerProcess startPlain(Map<String, String> environment, Path dir, String... args)
+            throws IOException, InterruptedException {
+        return launch(List.of(), environment, caller(), dir, false, args);
     }
 
     /** As {@link #start(Path, String...)}, with these variables added to the profiler's environment. */
     public static ProfilerProcess startWithEnvironment(Map<String, String> environment, Path dir, String... args)
             throws IOException, InterruptedException {
-        return launch(List.of(), environment, caller(), dir, args);
+        return launch(List.of(), environment, caller(), dir, true, args);
     }
 
     /**
@@ -90,7 +99,7 @@ public final class ProfilerProcess implements AutoCloseable {
      */
     public static ProfilerProcess startVia(List<String> launcher, Path dir, String... args)
             throws IOException, InterruptedException {
-        return launch(launcher, Map.of(), caller(), dir, args);
+        return launch(launcher, Map.of(), caller(), dir, true, args);
     }
 
     /** The test class that called start/startVia (the method calling this one is called by it). */
@@ -101,7 +110,7 @@ public final class ProfilerProcess implements AutoCloseable {
     }
 
     private static ProfilerProcess launch(List<String> launcher, Map<String, String> environment, String caller,
-                                          Path dir, String... args)
+                                          Path dir, boolean testHeap, String... args)
             throws IOException, InterruptedException {
         Path transcript = dir.resolve("http-trace.txt");
         Path jsonLines = dir.resolve("http-trace.jsonl");
@@ -111,7 +120,7 @@ public final class ProfilerProcess implements AutoCloseable {
         for (String arg : args) {
             (arg.startsWith("-J") ? jvm : profilerArgs).add(arg.startsWith("-J") ? arg.substring(2) : arg);
         }
-        if (jvm.stream().noneMatch(option -> option.startsWith("-Xmx"))) {
+        if (testHeap && jvm.stream().noneMatch(option -> option.startsWith("-Xmx"))) {
             jvm.add("-Xmx" + System.getProperty("profiler.heap", "128m"));
         }
         args = profilerArgs.toArray(String[]::new);
