@@ -49,7 +49,7 @@ for kernel in "${kernels[@]}"; do
   }
   # Once in six runs here the guest's own JVM (the test runner, before any of our code ran) died of a SIGSEGV in its
   # JIT-compiled code under qemu 7.2's CPU emulation (at the entry of a method HotSpot had just replaced: multi-threaded
-  # TCG running code another vCPU had just rewritten; GUEST_ACCEL=tcg,thread=single avoids it, see test/kernels/README.md).
+  # TCG running code another vCPU had just rewritten; none so far with GUEST_ACCEL=tcg,thread=single: test/kernels/README.md).
   # That crash, and only that one, earns one more run, said aloud.
   # Anchored at line start: the runner's own crash report, not a profiler's (the tests print its stderr prefixed).
   jvm_crashed() { grep -q '^# A fatal error has been detected by the Java Runtime Environment' "$out" && cp "$out" "$out.crashed"; }
