@@ -58,7 +58,8 @@ final class RawHttp {
         return new Response(head, body);
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** A message's head: start line and headers, CRLF between them, without the blank line that ends it. */
+    static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         String line;
         while (!(line = readLine(in)).isEmpty()) {
