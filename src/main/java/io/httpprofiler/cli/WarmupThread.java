@@ -24,6 +24,11 @@ final class WarmupThread {
         return started;
     }
 
+    /** Whether the warm-up is still running: it runs past its budget until {@link #await()} says the start is done. */
+    boolean running() {
+        return !task.isDone();
+    }
+
     /** Says the start is done, then waits for the warm-up (itself bounded in time); null if it failed. */
     PipelineWarmup.Result await() {
         warmup.startDone();
