@@ -118,6 +118,10 @@ REFERENCES = {
 }
 
 
+# bench/run.sh's profiler case whose output goes to /dev/null: its records cannot be checked.
+NO_FILES = "nofiles"
+
+
 def reference(summary_row):
     """What ran instead of the profiler (bench/run.sh's floor and tcpdump cases), or None for the profiler."""
     return REFERENCES.get(summary_row["traced"])
@@ -200,6 +204,8 @@ def summarize(runs_csv, out_dir):
             "background_busy_pct": median([r["background_busy_pct"] for r in rows if r["case"] == case]),
             "ready_s_max": max([r["ready_s"] for r in on if isinstance(r["ready_s"], float)], default=float("nan")),
         }
+        if s["traced"] == NO_FILES:
+            s["completeness"] = s["client_completeness"] = s["paced_completeness"] = float("nan")
         for kind in ("workload", "machine"):
             a, b = s[f"{kind}_cpu_s_per_10k_without"], s[f"{kind}_cpu_s_per_10k_with"]
             s[f"{kind}_cpu_increase"] = b / a - 1 if a == a and b == b and a > 0 else float("nan")
@@ -231,6 +237,9 @@ def summarize(runs_csv, out_dir):
             f"{int(s['requests_completed']):,} = {fmt(100 * s['completeness'], 2)}% | {drops}")
         if reference(s):
             profiler_columns = f"{fmt(s['profiler_cpu_s_per_10k'], 3)} | {fmt(s['peak_rss_mb'])} | not an HTTP record | "
+        elif s["traced"] == NO_FILES:
+            profiler_columns = (f"{fmt(s['profiler_cpu_s_per_10k'], 3)} | {fmt(s['peak_rss_mb'])} | written to /dev/null "
+                                f"| {drops}")
         lines.append(
             f"| {s['body']} | {s['sendfile']} | {s['max_body']} | {s['traced']} | **{fmt(s['throughput_ratio'], 2)}** "
             f"({fmt(s['ratio_min'], 2)}-{fmt(s['ratio_max'], 2)}) | {fmt(s['rps_without'])} / {fmt(s['rps_with'])} "
@@ -247,6 +256,8 @@ def summarize(runs_csv, out_dir):
         recorded = f"{fmt(100 * s['paced_completeness'], 2)}%, ring full {int(s['paced_ring_full_records'])}"
         if reference(s):
             recorded = "not an HTTP record"
+        elif s["traced"] == NO_FILES:
+            recorded = f"written to /dev/null, ring full {int(s['paced_ring_full_records'])}"
         lines.append(
             f"| {s['body']} | {s['sendfile']} | {s['max_body']} | {s['traced']} | {fmt(s['paced_rps_without'])} / "
             f"{fmt(s['paced_rps_with'])} | {fmt(100 * s['workload_cpu_s_per_10k_without'], 1)} / "
@@ -266,9 +277,10 @@ def summarize(runs_csv, out_dir):
                 line2 = "empty programs" if s["traced"] == "floor" else "tcpdump"
                 label = f"{s['body']} sendfile {s['sendfile']} {line2}"
             else:
-                line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else f"{s['traced']} side only"
+                line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else (
+                    "output to /dev/null" if s["traced"] == NO_FILES else f"{s['traced']} side only")
                 label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "8k" else f" max-body {s['max_body']}") \
-                    + ("" if s["traced"] == "both" else f" {s['traced']} only")
+                    + ("" if s["traced"] == "both" else " to /dev/null" if s["traced"] == NO_FILES else f" {s['traced']} only")
             # Full precision: the chart rounds its labels itself and must agree with summary.md's.
             f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']!r} "
                     f"{s['workload_cpu_s_per_10k_without']!r} {s['workload_cpu_s_per_10k_with']!r} "
@@ -289,6 +301,12 @@ def results_md(out_dir, target, setup):
                            "the most any tracepoint-mode profiler can keep here" if floor else "reference"))
             checks.append((name, "CPU added at 10k req/s", f"{f(s, 'workload_added_us_per_request'):.1f} us per request",
                            "the least any tracepoint-mode profiler can add here" if floor else "reference"))
+            continue
+        if s["traced"] == NO_FILES:
+            name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}, output to /dev/null"
+            checks.append((name, "profiler process at 10k req/s, without the page cache",
+                           f"{f(s, 'paced_profiler_us_per_request'):.1f} us per request",
+                           "compare with the same case writing its files"))
             continue
         name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}" + (
             "" if s["traced"] == "both" else f", {s['traced']} side only")
@@ -329,6 +347,7 @@ def results_md(out_dir, target, setup):
         "syscall tracepoints (this kernel has no kprobes). *traced* `both`: `--port` matches both ends of each loopback "
         "connection, so every request is recorded twice, once for nginx (server) and once for wrk (client); `server`: "
         "`--pid <nginx worker>` as well, only nginx's side, as beside a server whose clients are on other machines; "
+        "`nofiles`: as `both`, with `-o /dev/null --json /dev/null`: all the profiler's work but the page cache's; "
         "`floor`: no profiler, but a program that returns at once on each syscall tracepoint the profiler attaches "
         "(`bench/floor/`): what tracepoint mode costs before any program or user-space work, the floor under every other "
         "row; `tcpdump`: no profiler, `tcpdump -i lo -s 0 -U -w FILE 'tcp port <nginx port>'` as a reference (both ends "

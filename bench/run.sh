@@ -31,7 +31,9 @@ RATE_PAIRS=${RATE_PAIRS:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}
 # rest in the kernel, or the pipeline tells it through the skip map). The default cases are those README's "Measured"
 # table shows; more, e.g.: 64k:off:8k, 64k:on:64k (bodies kept whole), 64k:tls:8k, 64k:on:-:floor, 1k:on:-:tcpdump. traced: "both"
 # (default: --port matches nginx's and wrk's ends of every connection, so each request is recorded twice) or "server"
-# (--pid of the nginx worker as well: only nginx's side, as beside a server whose clients are elsewhere).
+# (--pid of the nginx worker as well: only nginx's side, as beside a server whose clients are elsewhere) or "nofiles"
+# (as both, with the transcript and the JSON Lines written to /dev/null: all the work but the page cache's, so that the
+# difference with "both" is what writing the files costs; nothing is kept to check completeness against).
 # Two references run instead of the profiler (their max-body field is unused): "floor", empty BPF programs on the same
 # syscall tracepoints (bench/floor/), the cost of tracepoint mode itself, which no work inside the programs or in user
 # space can remove; "tcpdump", full packets of the port written to a file (`tcpdump -i lo -s 0 -w`), the usual way to
@@ -190,9 +192,11 @@ start_profiler() { # dir max-body traced
         return
     fi
     [ "$3" = server ] && only=(--pid "$NGINX_WORKER")
+    local outputs=(-o "$dir/trace.txt" --json "$dir/trace.jsonl")
+    [ "$3" = nofiles ] && outputs=(-o /dev/null --json /dev/null)
     # shellcheck disable=SC2086
     java "$JVM_OPTIONS" $JAVA_OPTS -jar "$WORK/http-profiler.jar" --port "$PORT" --max-body "$2" "${only[@]}" \
-        -o "$dir/trace.txt" --json "$dir/trace.jsonl" $PROFILER_ARGS 2> "$dir/profiler.err" &
+        "${outputs[@]}" $PROFILER_ARGS 2> "$dir/profiler.err" &
     PROFILER_PID=$!
     wait_ready "$dir"
 }
@@ -263,8 +267,10 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     if [ "$profiler" = on ]; then
         vmhwm=$(awk '/VmHWM/ { print $2 }' "/proc/$PROFILER_PID/status")
         stop_profiler
-        if [ "$traced" = both ] || [ "$traced" = server ]; then
+        if [ "$traced" = both ] || [ "$traced" = server ] || [ "$traced" = nofiles ]; then
             totals=$(python3 "$BENCH/report.py" totals-fields "$dir/profiler.err")
+        fi
+        if [ "$traced" = both ] || [ "$traced" = server ]; then
             trace=$(python3 "$BENCH/report.py" trace-fields "$dir/trace.jsonl" "$([ "$body" = 1k ] && echo 1024 || echo 65536)")
         fi
         [ "$KEEP_TRACES" = 1 ] || rm -f "$dir/trace.jsonl" "$dir/trace.txt" "$dir/trace.pcap"

@@ -29,8 +29,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "http-profiler", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = "Captures the HTTP/1.x traffic of processes on this host with eBPF and writes it as a readable"
-                + " transcript and as JSON Lines. Needs root, or CAP_BPF + CAP_PERFMON.")
+        description = "Captures the HTTP traffic of processes on this host with eBPF (HTTP/1.x and HTTP/2 with gRPC,"
+                + " plaintext and HTTPS) and writes it as a readable transcript and as JSON Lines. Needs root, or"
+                + " CAP_BPF + CAP_PERFMON.")
 public final class ProfilerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
