@@ -24,7 +24,14 @@ public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Inte
     public static final int MIN_RING_BYTES = 4096;
     public static final int MAX_RING_BYTES = 1 << 30;
     public static final int DEFAULT_MAX_CAPTURE_PER_CALL = 1024 * 1024;
-    public static final int DEFAULT_WAKEUP_BYTES = 256 * 1024;
+    /**
+     * A quarter of the default ring. The reader works best in large batches: woken at 256 KiB (~100 times a second at
+     * 10k req/s with 1 KiB responses, both ends) the profiler took 18.0 us per request, woken at 4 MiB 15.1 us and,
+     * with the loop's longest sleep raised from 50 to 100 ms as well, 13.7 us (four interleaved rounds each, nginx +
+     * wrk on the same 2 cores): each wake-up starts on caches that nginx and wrk have since filled with their own.
+     * The other three quarters still absorb a burst while the reader is being scheduled.
+     */
+    public static final int DEFAULT_WAKEUP_BYTES = 4 * 1024 * 1024;
     /** No body is too long to copy whole. */
     public static final long EVERY_BODY_WHOLE = Long.MAX_VALUE;
 
