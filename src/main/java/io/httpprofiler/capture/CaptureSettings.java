@@ -25,13 +25,15 @@ public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Inte
     public static final int MAX_RING_BYTES = 1 << 30;
     public static final int DEFAULT_MAX_CAPTURE_PER_CALL = 1024 * 1024;
     /**
-     * A quarter of the default ring. The reader works best in large batches: woken at 256 KiB (~100 times a second at
-     * 10k req/s with 1 KiB responses, both ends) the profiler took 18.0 us per request, woken at 4 MiB 15.1 us and,
-     * with the loop's longest sleep raised from 50 to 100 ms as well, 13.7 us (four interleaved rounds each, nginx +
-     * wrk on the same 2 cores): each wake-up starts on caches that nginx and wrk have since filled with their own.
-     * The other three quarters still absorb a burst while the reader is being scheduled.
+     * The reader works best in large batches, and keeps up best when woken often. Woken at 256 KiB (~100 times a second
+     * at 10k req/s with 1 KiB responses, both ends) the profiler took 18.0 us per request, at 1 MiB 14.8 us, at 4 MiB
+     * 15.1 us, and 13.7 us with the loop's longest sleep raised to 100 ms as well (interleaved rounds, nginx + wrk on
+     * the same 2 cores): each wake-up starts on caches that nginx and wrk have filled since. But at 4 MiB a reader
+     * that slept through a burst on a busy machine fell behind: `make bench` lost records to a full ring in 4 of its
+     * 11 runs of 1 KiB and 64 KiB responses, among them a paced one that 256 KiB had recorded whole. 1 MiB kept every
+     * paced and 1 KiB run whole (bench/runs/).
      */
-    public static final int DEFAULT_WAKEUP_BYTES = 4 * 1024 * 1024;
+    public static final int DEFAULT_WAKEUP_BYTES = 1024 * 1024;
     /** No body is too long to copy whole. */
     public static final long EVERY_BODY_WHOLE = Long.MAX_VALUE;
 
