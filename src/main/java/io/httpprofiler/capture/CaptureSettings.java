@@ -30,7 +30,7 @@ public record CaptureSettings(AttachMode attachMode, Set<Integer> pids, Set<Inte
      * 15.1 us, and 13.7 us with the loop's longest sleep raised to 100 ms as well (interleaved rounds, nginx + wrk on
      * the same 2 cores): each wake-up starts on caches that nginx and wrk have filled since. But at 4 MiB a reader
      * that slept through a burst on a busy machine fell behind: `make bench` lost records to a full ring in 4 of its
-     * 11 runs of 1 KiB and 64 KiB responses, among them a paced one that 256 KiB had recorded whole. 1 MiB kept every
+     * 12 runs of 1 KiB and 64 KiB responses, among them a paced one that 256 KiB had recorded whole. 1 MiB kept every
      * paced and 1 KiB run whole (bench/runs/).
      */
     public static final int DEFAULT_WAKEUP_BYTES = 1024 * 1024;
