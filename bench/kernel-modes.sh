@@ -47,11 +47,10 @@ PROFILER_ARGS=${PROFILER_ARGS:-"--tls off"}
 JAVA_OPTS=${JAVA_OPTS:-}
 KERNEL=${KERNEL:-}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
-# One host thread runs both vCPUs (test/kernels/run-in-guest.sh defaults to one thread each). With a thread per vCPU,
-# qemu 7.2's TCG sometimes runs stale code after another vCPU rewrote it: the JVM died of SIGILL/SIGSEGV at the entry
-# of a C1-compiled method that C2 had just replaced (HotSpot patches a jump over that entry), and the kernel oopsed
-# when kprobe sites were patched back under load (test/kernels/kprobe-churn.sh does that within seconds, with the
-# kernel's own kprobe events and no BPF). Slower, but the ratios between modes are what this script reports.
+# qemu's -accel and -cpu: test/kernels/run-in-guest.sh's defaults (one host thread for both vCPUs, -cpu max), written
+# out here so that the report can name them. With a thread per vCPU, qemu 7.2's TCG sometimes runs stale code after
+# another vCPU rewrote it: the JVM died of SIGILL/SIGSEGV at the entry of a C1-compiled method that C2 had just
+# replaced, and the kernel oopsed when kprobe sites were patched back under load (test/kernels/kprobe-churn.sh).
 export GUEST_ACCEL=${GUEST_ACCEL:-tcg,thread=single}
 export GUEST_CPU=${GUEST_CPU:-max}
 PUBLISH=${PUBLISH:-1}

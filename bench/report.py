@@ -118,8 +118,19 @@ REFERENCES = {
 }
 
 
-# bench/run.sh's profiler case whose output goes to /dev/null: its records cannot be checked.
+# bench/run.sh's profiler cases besides "both" (both ends traced, files written), as the tables and the chart name them.
+VARIANTS = {
+    "server": "server side only",
+    "nofiles": "output to /dev/null",
+}
+# The variant whose output goes to /dev/null: its records cannot be checked.
 NO_FILES = "nofiles"
+
+
+def variant_suffix(summary_row, separator=" "):
+    """How a profiler case differs from "both", after `separator`; empty for "both" itself."""
+    traced = summary_row["traced"]
+    return separator + VARIANTS[traced] if traced in VARIANTS else ""
 
 
 def reference(summary_row):
@@ -277,10 +288,9 @@ def summarize(runs_csv, out_dir):
                 line2 = "empty programs" if s["traced"] == "floor" else "tcpdump"
                 label = f"{s['body']} sendfile {s['sendfile']} {line2}"
             else:
-                line2 = f"max-body {s['max_body']}" if s["traced"] == "both" else (
-                    "output to /dev/null" if s["traced"] == NO_FILES else f"{s['traced']} side only")
+                line2 = VARIANTS.get(s["traced"], f"max-body {s['max_body']}")
                 label = f"{s['body']} sendfile {s['sendfile']}" + ("" if s["max_body"] == "8k" else f" max-body {s['max_body']}") \
-                    + ("" if s["traced"] == "both" else " to /dev/null" if s["traced"] == NO_FILES else f" {s['traced']} only")
+                    + variant_suffix(s)
             # Full precision: the chart rounds its labels itself and must agree with summary.md's.
             f.write(f"\"{label}\" {s['rps_without']:.0f} {s['rps_with']:.0f} {s['throughput_ratio']!r} "
                     f"{s['workload_cpu_s_per_10k_without']!r} {s['workload_cpu_s_per_10k_with']!r} "
@@ -302,14 +312,12 @@ def results_md(out_dir, target, setup):
             checks.append((name, "CPU added at 10k req/s", f"{f(s, 'workload_added_us_per_request'):.1f} us per request",
                            "the least any tracepoint-mode profiler can add here" if floor else "reference"))
             continue
+        name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}" + variant_suffix(s, ", ")
         if s["traced"] == NO_FILES:
-            name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}, output to /dev/null"
             checks.append((name, "profiler process at 10k req/s, without the page cache",
                            f"{f(s, 'paced_profiler_us_per_request'):.1f} us per request",
                            "compare with the same case writing its files"))
             continue
-        name = f"{s['body']} sendfile {s['sendfile']} max-body {s['max_body']}" + (
-            "" if s["traced"] == "both" else f", {s['traced']} side only")
         # The targets of issue #14 (see README "Measured").
         ratio, kept = f(s, "throughput_ratio"), 0.75 if s["traced"] == "server" else 0.65
         checks.append((name, f"throughput kept at saturation >= {kept:.2f}", f"{ratio:.2f}",

@@ -24,10 +24,10 @@
 #   (GUEST_KERNEL_FILE=vmlinuz boots the compressed bzImage instead of the extracted vmlinux (PVH);
 #   GUEST_INITRD=debian boots with Debian's initramfs-tools initrd instead of the tiny busybox one;
 #   GUEST_CMDLINE_EXTRA adds kernel command line options, e.g. "loglevel=7" to see the whole boot log;
-#   GUEST_CPU is qemu's -cpu model, default max; GUEST_ACCEL is qemu's -accel, default tcg,thread=multi: one host
-#   thread per vCPU. tcg,thread=single runs all vCPUs in one host thread, slower, but code that one vCPU rewrites
-#   while another runs it (the JVM replacing compiled methods, the kernel patching kprobe sites) then behaves as on
-#   real hardware, which under thread=multi it sometimes does not: see bench/KERNEL-MODES.md)
+#   GUEST_CPU is qemu's -cpu model, default max; GUEST_ACCEL is qemu's -accel, default tcg,thread=single: all vCPUs
+#   in one host thread, so that code one vCPU rewrites while another runs it (the JVM replacing compiled methods, the
+#   kernel patching kprobe sites) behaves as on real hardware. tcg,thread=multi (a host thread per vCPU) is ~40%
+#   faster, but qemu 7.2 then sometimes runs the stale code: see test/kernels/README.md)
 # Exit status: the command's; 124 on timeout; 125 when the guest never reported one (crash, panic,
 # could not boot). In both of the latter cases the guest's console is printed to stderr.
 # The guest image is built first if needed (build-guest.sh; needs root then). No stdin is read.
@@ -38,6 +38,7 @@ KERNEL="$(default_kernel)"
 TIMEOUT="${GUEST_TIMEOUT:-900}"
 SMP="${GUEST_SMP:-2}"
 MEM="${GUEST_MEM:-4096}"
+GUEST_ACCEL="${GUEST_ACCEL:-tcg,thread=single}"
 M2_REPO="${M2_REPO:-${HOME:-/root}/.m2/repository}"
 SHARE_M2=1
 SHOW_CONSOLE=0
@@ -97,7 +98,7 @@ INITRD=initrd.img
 # shellcheck disable=SC2054 # the commas are qemu option syntax
 QEMU=(qemu-system-x86_64
   -nodefaults -no-user-config -display none -no-reboot
-  -machine q35 -accel "${GUEST_ACCEL:-tcg,thread=multi}" -cpu "${GUEST_CPU:-max}" -smp "$SMP" -m "$MEM"
+  -machine q35 -accel "$GUEST_ACCEL" -cpu "${GUEST_CPU:-max}" -smp "$SMP" -m "$MEM"
   -kernel "$IMG_DIR/$KERNEL_FILE" -initrd "$IMG_DIR/$INITRD"
   -append "root=/dev/vda rootfstype=ext4 rw init=/sbin/guest-init console=ttyS0 panic=-1 mitigations=off quiet loglevel=4 ${GUEST_CMDLINE_EXTRA:-}"
   -drive "file=$IMG_DIR/rootfs.img,format=raw,if=virtio,snapshot=on,cache=unsafe"
@@ -117,7 +118,7 @@ print_console() {
   echo "=== end of guest console ===" >&2
 }
 
-log "booting $KERNEL ($(sed -n 's/^kernel_release=//p' "$IMG_DIR/manifest"); -accel ${GUEST_ACCEL:-tcg,thread=multi} -cpu ${GUEST_CPU:-max}), timeout ${TIMEOUT}s"
+log "booting $KERNEL ($(sed -n 's/^kernel_release=//p' "$IMG_DIR/manifest"); -accel $GUEST_ACCEL -cpu ${GUEST_CPU:-max}), timeout ${TIMEOUT}s"
 T0=$SECONDS
 : >"$RUN/console.log"
 if [ "$SHOW_CONSOLE" = 1 ]; then

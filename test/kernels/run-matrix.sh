@@ -10,10 +10,6 @@ set -euo pipefail
 cd "$REPO_ROOT"
 # Maven and a JDK for the build and the guest's classpath, qemu and debootstrap for the guest.
 scripts/setup.sh build kernels
-# One host thread for both vCPUs: with a thread per vCPU, qemu 7.2 sometimes runs code another vCPU has just rewritten,
-# which crashes the guest's JVM and can oops the guest kernel when kprobes come off under load (test/kernels/README.md).
-# About 110 s slower; GUEST_ACCEL=tcg,thread=multi brings the fast, flaky way back.
-export GUEST_ACCEL=${GUEST_ACCEL:-tcg,thread=single}
 
 # What runs in each guest: the probe's own tests, then real HTTP through the packaged jar.
 TEST_SELECTION=(
@@ -53,7 +49,7 @@ for kernel in "${kernels[@]}"; do
   }
   # With a thread per vCPU, once in six runs here the guest's own JVM (the test runner, before any of our code ran) died
   # of a SIGSEGV in its JIT-compiled code (at the entry of a method HotSpot had just replaced: multi-threaded TCG running
-  # code another vCPU had just rewritten; none so far with the single thread used above). That crash, and only that
+  # code another vCPU had just rewritten; none so far with run-in-guest.sh's single thread). That crash, and only that
   # one, still earns one more run, said aloud.
   # Anchored at line start: the runner's own crash report, not a profiler's (the tests print its stderr prefixed).
   jvm_crashed() { grep -q '^# A fatal error has been detected by the Java Runtime Environment' "$out" && cp "$out" "$out.crashed"; }
