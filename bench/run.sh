@@ -267,12 +267,12 @@ one_run() { # case kind pair profiler(on|off) body sendfile max-body traced
     if [ "$profiler" = on ]; then
         vmhwm=$(awk '/VmHWM/ { print $2 }' "/proc/$PROFILER_PID/status")
         stop_profiler
-        case $traced in both | server | nofiles) # the profiler: its totals line; its records unless they went to /dev/null
+        # The profiler (not a reference): its totals line, and its records unless they went to /dev/null.
+        if [ "$traced" != floor ] && [ "$traced" != tcpdump ]; then
             totals=$(python3 "$BENCH/report.py" totals-fields "$dir/profiler.err")
             [ "$traced" = nofiles ] ||
                 trace=$(python3 "$BENCH/report.py" trace-fields "$dir/trace.jsonl" "$([ "$body" = 1k ] && echo 1024 || echo 65536)")
-            ;;
-        esac
+        fi
         [ "$KEEP_TRACES" = 1 ] || rm -f "$dir/trace.jsonl" "$dir/trace.txt" "$dir/trace.pcap"
     fi
     local requests seconds rps p99 non2xx warm
